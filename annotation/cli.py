@@ -1,0 +1,183 @@
+"""The ``annotation`` command line: one thin command per stage, plus ``demo`` which chains them."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from annotation import pipeline, studio
+from annotation.articles import IngestError
+from annotation.exports import ExportError
+from annotation.lexicon import LexiconError
+from annotation.schema import DEFAULT_SCHEMA, SchemaError
+
+app = typer.Typer(help="Stance and loaded-language annotation: seeds → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
+studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
+app.add_typer(studio_app, name="studio")
+console = Console()
+errors = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, studio.StudioError, FileNotFoundError, KeyError, ValueError)
+ROOT = typer.Option(Path("."), "--root", help="Project root holding seeds/, data/, dist/ and .studio/.")
+
+
+def _user_errors(func: F) -> F:
+    """Show a user mistake as one line on stderr and exit 1, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as err:
+            message = err.args[0] if isinstance(err, KeyError) and err.args else err
+            errors.print(f"[bold red]error:[/] {message}", highlight=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@app.command("ingest")
+@_user_errors
+def ingest_cli(root: Path = ROOT, seeds: Path = typer.Option(None, help="Seed directory (default: ROOT/seeds).")) -> None:
+    """Parse the seed articles and their manifest into data/interim/articles.parquet."""
+    articles = pipeline.ingest(pipeline.Paths(root), seeds)
+    console.print(f"ingested {len(articles)} article(s), {sum(len(a.targets) for a in articles)} stance target(s)")
+
+
+@app.command("segment")
+@_user_errors
+def segment_cli(root: Path = ROOT) -> None:
+    """Split the articles into sentences with character offsets (data/interim/sentences.parquet)."""
+    sentences = pipeline.segment(pipeline.Paths(root))
+    console.print(f"segmented into {len(sentences)} sentence(s) (headlines included)")
+
+
+@studio_app.command("start")
+@_user_errors
+def studio_start_cli(
+    root: Path = ROOT,
+    port: int = typer.Option(None, help="Port to bind (default: a free one)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind; anything but loopback exposes the server."),
+) -> None:
+    """Start Label Studio in the background (or report the running one) and leave it up."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        errors.print(f"[yellow]warning:[/] binding to {host} makes Label Studio reachable from other machines")
+    with console.status("starting Label Studio (30-60 s on first start)…"):
+        info = studio.start_server(pipeline.Paths(root).studio, host=host, port=port)
+    console.print(f"Label Studio is running at {info.url} (pid {info.pid}); admin login in {pipeline.Paths(root).studio / 'credentials.json'}")
+
+
+@studio_app.command("stop")
+@_user_errors
+def studio_stop_cli(root: Path = ROOT) -> None:
+    """Stop the Label Studio server this project started."""
+    stopped = studio.stop_server(pipeline.Paths(root).studio)
+    console.print("stopped Label Studio" if stopped else "no Label Studio server was running")
+
+
+@studio_app.command("status")
+@_user_errors
+def studio_status_cli(root: Path = ROOT) -> None:
+    """Say whether the server is running, and where."""
+    info = studio.server_status(pipeline.Paths(root).studio)
+    console.print(f"running at {info.url} (pid {info.pid}, since {info.started_at})" if info else "not running")
+    raise typer.Exit(0 if info else 3)
+
+
+@app.command("push")
+@_user_errors
+def push_cli(
+    root: Path = ROOT,
+    schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML that generates the labeling config."),
+    overlap: int = typer.Option(3, min=1, help="Annotations each task collects from distinct annotators."),
+) -> None:
+    """Create/update the project and push one task per sentence × target (idempotent)."""
+    with _bar("pushing tasks", None) as advance:
+        project_id, report, n_tasks = pipeline.push(pipeline.Paths(root), schema_path=schema, overlap=overlap, progress=advance)
+    console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
+    for key in report.changed:
+        errors.print(f"[yellow]warning:[/] task {key} exists with different sentence text; left unchanged")
+
+
+@app.command("pull")
+@_user_errors
+def pull_cli(root: Path = ROOT) -> None:
+    """Download a full export into data/raw/ (atomic, sha256 in MANIFEST.json)."""
+    export = pipeline.pull(pipeline.Paths(root))
+    console.print(f"pulled {export.n_tasks} task(s) from project {export.project_id} into {export.path} (sha256 {export.sha256[:12]}…)")
+
+
+@app.command("build")
+@_user_errors
+def build_cli(root: Path = ROOT, schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML.")) -> None:
+    """Parse the newest export, aggregate, and write the Hugging Face release to dist/."""
+    release, votes = pipeline.build(pipeline.Paths(root), schema_path=schema)
+    console.print(f"built {release} from {len(votes.annotations)} annotation(s) on {len(votes.tasks)} task(s); dropped {votes.dropped}")
+
+
+@app.command("baselines")
+@_user_errors
+def baselines_cli(root: Path = ROOT, release: Path = typer.Option(None, help="Release directory (default: newest in dist/).")) -> None:
+    """Train and evaluate the baselines; write data/baselines/metrics.json and print a table."""
+    from annotation.baselines import summary_table
+
+    paths = pipeline.Paths(root)
+    metrics = pipeline.run_baselines(paths, release or _newest_release(paths))
+    console.print(summary_table(metrics), highlight=False)
+    console.print(f"metrics written to {paths.metrics}")
+
+
+def _newest_release(paths: pipeline.Paths) -> Path:
+    releases = sorted((p for p in paths.dist.glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
+    if not releases:
+        raise FileNotFoundError(f"no release in {paths.dist}; run `annotation build` first")
+    return releases[-1]
+
+
+@app.command("demo")
+@_user_errors
+def demo_cli(
+    root: Path = ROOT,
+    keep_running: bool = typer.Option(False, "--keep-running", help="Leave Label Studio up afterwards."),
+    seed: int = typer.Option(0, help="Seed of the simulated annotators."),
+) -> None:
+    """Run every stage on seeds/ with a local Label Studio and 3 simulated (synthetic) annotators."""
+    paths = pipeline.Paths(root)
+    was_running = studio.server_status(paths.studio) is not None
+    ingest_cli(root=root, seeds=None)
+    segment_cli(root=root)
+    studio_start_cli(root=root, port=None, host="127.0.0.1")
+    try:
+        push_cli(root=root, schema=DEFAULT_SCHEMA, overlap=3)
+        with _bar("simulated annotators labelling (synthetic)", None) as advance:
+            counts = pipeline.simulate_annotation(paths, seed=seed, progress=advance)
+        console.print(f"simulated annotators submitted {counts} annotation(s) [marked synthetic]")
+        pull_cli(root=root)
+        build_cli(root=root, schema=DEFAULT_SCHEMA)
+        baselines_cli(root=root, release=None)
+        info = studio.server_status(paths.studio)
+        if info:
+            console.print(f"annotators would work at {info.url}/projects/")
+    finally:
+        if not keep_running and not was_running:
+            studio_stop_cli(root=root)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,222 @@
+"""Parse raw Label Studio exports into long tables, verifying every span and label on the way in.
+
+Tables (pandas, one row per …):
+- ``tasks``: task — our ``task_key`` plus the task data (sentence, target, context) and ``ls_task_id``;
+- ``annotations``: worker × task — the stance ``label`` and annotation metadata;
+- ``spans``: marked span — ``task, worker, start, end, text, label``.
+
+Worker ids are salted pseudonyms; e-mails never leave this module. Policies, applied explicitly:
+cancelled (skipped) annotations are dropped and counted; drafts and predictions are ignored; when
+one annotator has several annotations on a task, the most recently updated one is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from annotation.schema import LABEL, TASK, WORKER, Schema
+
+__all__ = [
+    "ExportError",
+    "Votes",
+    "SYNTHETIC_DOMAIN",
+    "load_salt",
+    "pseudonymize",
+    "load_export",
+    "to_votes",
+]
+
+SYNTHETIC_DOMAIN = "synthetic.invalid"
+
+TASK_COLUMNS = [TASK, "ls_task_id", "sentence_id", "article_id", "target", "text", "headline",
+                "context_before", "context_after", "start", "end"]
+ANNOTATION_COLUMNS = [TASK, WORKER, LABEL, "ls_task_id", "ls_annotation_id", "created_at",
+                      "updated_at", "lead_time_s", "ground_truth", "synthetic"]
+SPAN_COLUMNS = [TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id"]
+
+
+class ExportError(ValueError):
+    """A raw export is malformed or disagrees with the schema; the message names the record."""
+
+
+@dataclass
+class Votes:
+    """The long tables parsed from one export, plus what the policies dropped."""
+
+    tasks: pd.DataFrame
+    annotations: pd.DataFrame
+    spans: pd.DataFrame
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+def load_salt(studio_dir: str | Path) -> str:
+    """The pseudonymisation salt: ``$ANNOTATION_SALT``, else a 0600 file created once in ``studio_dir``."""
+    if os.environ.get("ANNOTATION_SALT"):
+        return os.environ["ANNOTATION_SALT"]
+    path = Path(studio_dir) / "salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(16))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def pseudonymize(email: str, salt: str) -> str:
+    """A stable salted pseudonym for an annotator's e-mail.
+
+    Examples:
+        >>> pseudonymize("Ann@example.org", "s") == pseudonymize("ann@example.org", "s")
+        True
+        >>> pseudonymize("ann@example.org", "s")[:4]
+        'ann-'
+    """
+    return "ann-" + hashlib.sha256(f"{salt}:{email.strip().lower()}".encode("utf-8")).hexdigest()[:12]
+
+
+def load_export(path: str | Path) -> list[dict[str, Any]]:
+    """Read a raw JSON export (a list of tasks).
+
+    Raises:
+        ExportError: The file is unreadable, not JSON, or not a list of tasks with ``data``.
+    """
+    path = Path(path)
+    try:
+        tasks = json.loads(path.read_bytes())
+    except OSError as err:
+        raise ExportError(f"{path}: cannot read export: {err.strerror}") from None
+    except ValueError as err:
+        raise ExportError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(tasks, list):
+        raise ExportError(f"{path}: expected a JSON list of tasks, got {type(tasks).__name__}")
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or "id" not in task:
+            raise ExportError(f"{path}: record {i} is not a task with 'id' and 'data'")
+    return tasks
+
+
+def _task_row(task: dict[str, Any], where: str) -> dict[str, Any]:
+    data = task["data"]
+    missing = [k for k in ("task_key", "text", "target", "sentence_id", "article_id") if k not in data]
+    if missing:
+        raise ExportError(f"{where}: task data lacks {missing}")
+    row = {key: data.get(key, "") for key in TASK_COLUMNS if key not in (TASK, "ls_task_id")}
+    row.update({TASK: data["task_key"], "ls_task_id": int(task["id"])})
+    return row
+
+
+def _parse_result(
+    result: list[dict[str, Any]], text: str, schema: Schema, where: str
+) -> tuple[str | None, list[tuple[int, int, str, str]]]:
+    stance: str | None = None
+    spans: list[tuple[int, int, str, str]] = []
+    for region in result:
+        name, value = region.get("from_name"), region.get("value") or {}
+        if name == schema.stance_name:
+            choices = value.get("choices") or []
+            if len(choices) != 1 or choices[0] not in schema.stance_names:
+                raise ExportError(f"{where}: stance {choices} is not one of {schema.stance_names}")
+            stance = choices[0]
+        elif name == schema.span_name:
+            labels = value.get("labels") or []
+            if len(labels) != 1 or labels[0] not in schema.span_names:
+                raise ExportError(f"{where}: span label {labels} is not one of {schema.span_names}")
+            start, end, span_text = value.get("start"), value.get("end"), value.get("text")
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+                raise ExportError(f"{where}: span offsets {start}..{end} outside the sentence (length {len(text)})")
+            if text[start:end] != span_text:
+                # Offsets are Python code points; a mismatch means the units drifted (e.g. UTF-16).
+                raise ExportError(f"{where}: span {start}..{end} is {text[start:end]!r} in the sentence but {span_text!r} in the export")
+            spans.append((start, end, span_text, labels[0]))
+        else:
+            raise ExportError(f"{where}: result from unknown control {name!r}; the schema has {schema.stance_name!r} and {schema.span_name!r}")
+    return stance, spans
+
+
+def to_votes(
+    export: list[dict[str, Any]],
+    users: Mapping[int, str],
+    *,
+    schema: Schema,
+    salt: str,
+    source: str = "export",
+) -> Votes:
+    """Turn a raw export into the long tables.
+
+    Args:
+        export: Tasks as loaded by ``load_export``.
+        users: Label Studio user id → e-mail (pulled alongside the export).
+        schema: The annotation scheme the labels must belong to.
+        salt: Salt for the worker pseudonyms.
+        source: Name of the export, used in error messages.
+
+    Raises:
+        ExportError: A label outside the schema, a span whose text does not match the sentence,
+            an annotation by an unknown user, or a task without the project's data keys.
+    """
+    task_rows, annotation_rows, span_rows = [], [], []
+    dropped = {"cancelled": 0, "superseded": 0, "without_stance": 0}
+    for task in export:
+        where = f"{source}: task {task['id']}"
+        row = _task_row(task, where)
+        task_rows.append(row)
+        latest: dict[str, dict[str, Any]] = {}
+        for annotation in task.get("annotations") or []:
+            at = f"{where}, annotation {annotation.get('id')}"
+            if annotation.get("was_cancelled"):
+                dropped["cancelled"] += 1
+                continue
+            user = annotation.get("completed_by")
+            user_id = user.get("id") if isinstance(user, dict) else user
+            if user_id not in users:
+                raise ExportError(f"{at}: completed by unknown user {user_id}")
+            email = users[user_id]
+            stance, spans = _parse_result(annotation.get("result") or [], row["text"], schema, at)
+            if stance is None:
+                dropped["without_stance"] += 1
+                continue
+            record = {
+                TASK: row[TASK],
+                WORKER: pseudonymize(email, salt),
+                LABEL: stance,
+                "ls_task_id": row["ls_task_id"],
+                "ls_annotation_id": int(annotation["id"]),
+                "created_at": annotation.get("created_at"),
+                "updated_at": annotation.get("updated_at"),
+                "lead_time_s": annotation.get("lead_time"),
+                "ground_truth": bool(annotation.get("ground_truth")),
+                "synthetic": email.lower().endswith("@" + SYNTHETIC_DOMAIN),
+                "_spans": spans,
+            }
+            previous = latest.get(record[WORKER])
+            if previous is not None:
+                dropped["superseded"] += 1
+                if (previous["updated_at"] or "", previous["ls_annotation_id"]) > (record["updated_at"] or "", record["ls_annotation_id"]):
+                    continue
+            latest[record[WORKER]] = record
+        for record in latest.values():
+            for start, end, text, label in record.pop("_spans"):
+                span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end,
+                                  "text": text, LABEL: label, "ls_annotation_id": record["ls_annotation_id"]})
+            annotation_rows.append(record)
+    tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
+    if tasks[TASK].duplicated().any():
+        dupes = sorted(tasks.loc[tasks[TASK].duplicated(), TASK])[:5]
+        raise ExportError(f"{source}: task key(s) {dupes} occur in more than one task; the push should prevent this")
+    annotations = pd.DataFrame(annotation_rows, columns=ANNOTATION_COLUMNS)
+    spans_frame = pd.DataFrame(span_rows, columns=SPAN_COLUMNS)
+    return Votes(
+        tasks=tasks.sort_values(TASK, ignore_index=True),
+        annotations=annotations.sort_values([TASK, WORKER], ignore_index=True),
+        spans=spans_frame.sort_values([TASK, WORKER, "start", "end"], ignore_index=True),
+        dropped=dropped,
+    )

@@ -1,0 +1,236 @@
+"""The stages as file-to-file steps: each reads the previous stage's files and writes its own.
+
+The CLI calls one of these per command and the ``demo`` chains them, so any stage can be re-run
+alone. The library modules stay free of file layout decisions; this module owns the layout::
+
+    seeds/ ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
+          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet + dist/<name>-<version>/
+          ─baselines→ data/baselines/metrics.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from annotation import studio
+from annotation.articles import Article, articles_table, load_articles
+from annotation.exports import ExportError, Votes, load_export, load_salt, to_votes
+from annotation.lexicon import load_lexicon
+from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
+from annotation.segment import Sentence, split_sentences
+from annotation.tasks import make_tasks
+
+__all__ = [
+    "Paths",
+    "PROJECT_TITLE",
+    "ingest",
+    "segment",
+    "push",
+    "pull",
+    "latest_export",
+    "build",
+    "run_baselines",
+    "simulate_annotation",
+]
+
+PROJECT_TITLE = "Stance and loaded language"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each stage reads and writes, relative to the project root."""
+
+    root: Path = Path(".")
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def interim(self) -> Path:
+        return self.root / "data" / "interim"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def dist(self) -> Path:
+        return self.root / "dist"
+
+    @property
+    def studio(self) -> Path:
+        return self.root / ".studio"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "data" / "baselines" / "metrics.json"
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    studio.atomic_write_bytes(path, buffer.getvalue())
+
+
+def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; run `annotation {stage}` first")
+    return pd.read_parquet(path)
+
+
+def ingest(paths: Paths, seed_dir: Path | None = None) -> list[Article]:
+    """seeds/ → ``data/interim/articles.parquet``."""
+    articles = load_articles(seed_dir or paths.seeds)
+    _write_parquet(pd.DataFrame(articles_table(articles)), paths.interim / "articles.parquet")
+    return articles
+
+
+def _articles(paths: Paths) -> list[Article]:
+    frame = _read_parquet(paths.interim / "articles.parquet", "ingest")
+    return [
+        Article(
+            article_id=r["article_id"], title=r["title"], text=r["text"], source=r["source"],
+            published=r["published"], updated=r["updated"], url=r["url"], outlet=r["outlet"],
+            targets=tuple(r["targets"]),
+        )
+        for r in frame.to_dict("records")
+    ]
+
+
+def segment(paths: Paths) -> list[Sentence]:
+    """``articles.parquet`` → ``data/interim/sentences.parquet``."""
+    sentences = [s for article in _articles(paths) for s in split_sentences(article)]
+    _write_parquet(pd.DataFrame([vars(s) for s in sentences]), paths.interim / "sentences.parquet")
+    return sentences
+
+
+def _sentences(paths: Paths) -> list[Sentence]:
+    frame = _read_parquet(paths.interim / "sentences.parquet", "segment")
+    return [Sentence(**r) for r in frame.to_dict("records")]
+
+
+def push(
+    paths: Paths,
+    *,
+    schema_path: Path = DEFAULT_SCHEMA,
+    lexicon_path: Path = DEFAULT_LEXICON,
+    title: str = PROJECT_TITLE,
+    overlap: int = 3,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, studio.PushReport, int]:
+    """Create/update the project from the schema and push one task per sentence × target.
+
+    Returns:
+        ``(project_id, report, n_tasks)``.
+    """
+    schema = load_schema(schema_path)
+    lexicon = load_lexicon(lexicon_path, labels=schema.span_names)
+    tasks = make_tasks(_articles(paths), _sentences(paths), schema=schema, lexicon=lexicon)
+    client = studio.connect(paths.studio)
+    project_id, _ = client.ensure_project(title, to_label_config(schema), to_instructions(schema), overlap=overlap)
+    report = client.push_tasks(project_id, tasks, progress=progress)
+    return project_id, report, len(tasks)
+
+
+def _project_id(client: studio.Studio, title: str) -> int:
+    project_id = client.find_project(title)
+    if project_id is not None:
+        return project_id
+    raise studio.StudioError(f"find project: no project titled {title!r}; run `annotation push` first")
+
+
+def pull(paths: Paths, *, title: str = PROJECT_TITLE) -> studio.RawExport:
+    """Label Studio → ``data/raw/project-<id>-<time>.json`` (+ users map, manifest with sha256)."""
+    client = studio.connect(paths.studio)
+    return client.pull_export(_project_id(client, title), paths.raw)
+
+
+def latest_export(raw_dir: Path) -> tuple[list[dict[str, Any]], dict[int, str], str]:
+    """The newest export in ``raw_dir`` with its users map, after checking both checksums.
+
+    Raises:
+        ExportError: No export yet, or a file no longer matches the sha256 in the manifest.
+    """
+    manifest_path = raw_dir / "MANIFEST.json"
+    if not manifest_path.exists():
+        raise ExportError(f"{raw_dir}: no exports yet; run `annotation pull` first")
+    entry = json.loads(manifest_path.read_text(encoding="utf-8"))["exports"][-1]
+    for name, digest in ((entry["file"], entry["sha256"]), (entry["users_file"], entry["users_sha256"])):
+        path = raw_dir / name
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise ExportError(f"{path}: missing or changed since it was pulled (sha256 differs from {manifest_path})")
+    users = {int(u["id"]): str(u["email"]) for u in json.loads((raw_dir / entry["users_file"]).read_text(encoding="utf-8"))}
+    return load_export(raw_dir / entry["file"]), users, entry["file"]
+
+
+def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA) -> tuple[Path, Votes]:
+    """Newest raw export → long tables in ``data/interim/`` → release in ``dist/``."""
+    from annotation.dataset import build_release  # imports `datasets`, slow; only this stage needs it
+
+    schema = load_schema(schema_path)
+    export, users, source = latest_export(paths.raw)
+    votes = to_votes(export, users, schema=schema, salt=load_salt(paths.studio), source=source)
+    for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans)):
+        _write_parquet(frame, paths.interim / f"{name}.parquet")
+    articles = _read_parquet(paths.interim / "articles.parquet", "ingest")
+    return build_release(votes, articles, paths.dist, schema=schema), votes
+
+
+def run_baselines(paths: Paths, release: Path, *, schema_path: Path = DEFAULT_SCHEMA, lexicon_path: Path = DEFAULT_LEXICON) -> dict[str, Any]:
+    """Train and evaluate the baselines on a release; writes ``data/baselines/metrics.json``."""
+    from annotation.baselines import evaluate_baselines
+    from annotation.dataset import load_release
+
+    schema = load_schema(schema_path)
+    frames = []
+    for split, part in load_release(release, "sentences").items():
+        frame = part.to_pandas()
+        frame["stance"] = [schema.stance_names[i] for i in frame["stance"]]
+        frame["spans"] = [[{**s, "label": schema.span_names[s["label"]]} for s in spans] for spans in frame["spans"]]
+        frame["split"] = split
+        frames.append(frame)
+    sentences = pd.concat(frames, ignore_index=True)
+    metrics = evaluate_baselines(sentences, stance_labels=schema.stance_names, lexicon=load_lexicon(lexicon_path, labels=schema.span_names))
+    metrics["release"] = release.name
+    studio.atomic_write_bytes(paths.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return metrics
+
+
+def simulate_annotation(
+    paths: Paths,
+    *,
+    schema_path: Path = DEFAULT_SCHEMA,
+    lexicon_path: Path = DEFAULT_LEXICON,
+    title: str = PROJECT_TITLE,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Demo only: the simulated annotators sign up and label every task they are served."""
+    import secrets
+
+    from annotation.simulate import DEMO_ANNOTATORS, run_simulated_annotators
+
+    schema = load_schema(schema_path)
+    admin = studio.connect(paths.studio)
+    accounts_path = paths.studio / "simulated-annotators.json"
+    accounts = json.loads(accounts_path.read_text(encoding="utf-8")) if accounts_path.exists() else {}
+    for annotator in DEMO_ANNOTATORS:
+        accounts.setdefault(annotator.email, secrets.token_urlsafe(18))
+    studio.atomic_write_bytes(accounts_path, json.dumps(accounts, indent=1).encode("utf-8"), mode=0o600)
+    clients = {
+        a: admin.add_annotator(a.email, accounts[a.email], first_name="Synthetic", last_name=a.name)
+        for a in DEMO_ANNOTATORS
+    }
+    return run_simulated_annotators(
+        clients, _project_id(admin, title), schema=schema,
+        lexicon=load_lexicon(lexicon_path, labels=schema.span_names), seed=seed, progress=progress,
+    )

@@ -1,0 +1,302 @@
+"""The annotation scheme: label set, guidelines and the names every other module uses.
+
+The YAML file in ``schemas/`` is the single source of truth. From it this module generates the
+Label Studio labeling config (XML), the instructions annotators see, and the column names and
+validators used by the long tables. Label order in the YAML fixes the ``ClassLabel`` ids.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import yaml
+
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "DEFAULT_LEXICON",
+    "TASK",
+    "WORKER",
+    "LABEL",
+    "VOTE_COLUMNS",
+    "SPAN_VOTE_COLUMNS",
+    "TASK_DATA_KEYS",
+    "LabelDef",
+    "Schema",
+    "SchemaError",
+    "load_schema",
+    "to_label_config",
+    "to_instructions",
+    "check_columns",
+    "task_key",
+]
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+DEFAULT_SCHEMA = SCHEMA_DIR / "stance_loaded.yml"
+DEFAULT_LEXICON = SCHEMA_DIR / "lexicon.yml"
+
+# Long-table column names (crowd-kit's convention); `task` holds our task key, never an LS id.
+TASK = "task"
+WORKER = "worker"
+LABEL = "label"
+VOTE_COLUMNS = (TASK, WORKER, LABEL)
+SPAN_VOTE_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL)
+
+# Keys of a Label Studio task's `data`; the labeling config refers to the first five.
+TASK_DATA_KEYS = (
+    "text",
+    "target",
+    "headline",
+    "context_before",
+    "context_after",
+    "task_key",
+    "sentence_id",
+    "article_id",
+    "start",
+    "end",
+)
+
+
+class SchemaError(ValueError):
+    """A schema file is missing a field or has an invalid value."""
+
+
+@dataclass(frozen=True)
+class LabelDef:
+    """One label: its name (the stored value), hotkey, colour and guideline text."""
+
+    name: str
+    hotkey: str
+    definition: str
+    examples: tuple[Any, ...] = ()
+    counter_examples: tuple[Any, ...] = ()
+    background: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A stance question with single-choice labels plus a span-labelling question."""
+
+    name: str
+    version: int
+    title: str
+    stance_name: str
+    stance_question: str
+    stance_labels: tuple[LabelDef, ...]
+    span_name: str
+    span_question: str
+    span_labels: tuple[LabelDef, ...]
+    edge_cases: tuple[str, ...] = ()
+
+    @property
+    def stance_names(self) -> list[str]:
+        """Stance label names in id order."""
+        return [label.name for label in self.stance_labels]
+
+    @property
+    def span_names(self) -> list[str]:
+        """Span label names in id order."""
+        return [label.name for label in self.span_labels]
+
+    @property
+    def bio_names(self) -> list[str]:
+        """BIO tag names in id order: ``O``, then ``B-``/``I-`` per span label."""
+        return ["O"] + [f"{p}-{name}" for name in self.span_names for p in ("B", "I")]
+
+
+def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise SchemaError(f"{where}: missing field {key!r}")
+    return mapping[key]
+
+
+def _labels(block: dict[str, Any], where: str) -> tuple[LabelDef, ...]:
+    raw = _require(block, "labels", where)
+    if not isinstance(raw, list) or not raw:
+        raise SchemaError(f"{where}.labels: expected a non-empty list, got {raw!r}")
+    labels = []
+    for i, item in enumerate(raw):
+        at = f"{where}.labels[{i}]"
+        labels.append(
+            LabelDef(
+                name=str(_require(item, "name", at)),
+                hotkey=str(_require(item, "hotkey", at)),
+                definition=str(_require(item, "definition", at)),
+                examples=tuple(item.get("examples") or ()),
+                counter_examples=tuple(item.get("counter_examples") or ()),
+                background=item.get("background"),
+            )
+        )
+    names = [label.name for label in labels]
+    if len(set(names)) != len(names):
+        raise SchemaError(f"{where}.labels: duplicate label names in {names}")
+    return tuple(labels)
+
+
+def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
+    """Read and validate a schema YAML file.
+
+    Args:
+        path: The schema file, by default ``schemas/stance_loaded.yml``.
+
+    Returns:
+        The parsed ``Schema``.
+
+    Raises:
+        SchemaError: The file is missing a field, or has duplicate labels or hotkeys.
+
+    Examples:
+        >>> load_schema().stance_names
+        ['favor', 'against', 'neutral', 'unrelated']
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SchemaError(f"{path}: cannot read schema: {err}") from err
+    where = str(path)
+    stance = _require(raw, "stance", where)
+    spans = _require(raw, "spans", where)
+    schema = Schema(
+        name=str(_require(raw, "name", where)),
+        version=int(_require(raw, "version", where)),
+        title=str(raw.get("title", raw["name"])),
+        stance_name=str(_require(stance, "name", f"{where}:stance")),
+        stance_question=str(_require(stance, "question", f"{where}:stance")),
+        stance_labels=_labels(stance, f"{where}:stance"),
+        span_name=str(_require(spans, "name", f"{where}:spans")),
+        span_question=str(_require(spans, "question", f"{where}:spans")),
+        span_labels=_labels(spans, f"{where}:spans"),
+        edge_cases=tuple(str(c) for c in raw.get("edge_cases") or ()),
+    )
+    hotkeys = [label.hotkey for label in schema.stance_labels + schema.span_labels]
+    if len(set(hotkeys)) != len(hotkeys):
+        raise SchemaError(f"{where}: duplicate hotkeys in {hotkeys}")
+    return schema
+
+
+def to_label_config(schema: Schema) -> str:
+    """Generate the Label Studio labeling config for ``schema``.
+
+    The view shows the headline and the neighbouring sentences as context, the target in bold,
+    the sentence to label, single-choice stance buttons and span labels, each with its hotkey.
+
+    Examples:
+        >>> from label_studio_sdk.label_interface import LabelInterface
+        >>> interface = LabelInterface(to_label_config(load_schema()))
+        >>> interface.validate()  # raises if the config is invalid
+        >>> interface.get_control("loaded").labels
+        ['loaded-negative', 'loaded-positive']
+    """
+    view = ET.Element("View")
+    style = ET.SubElement(view, "Style")
+    style.text = (
+        ".context { color: #666; font-size: 0.95em; }"
+        " .target { font-weight: bold; }"
+        " .sentence { font-size: 1.15em; border-left: 4px solid #1f77b4; padding-left: 8px; }"
+    )
+    ET.SubElement(view, "Header", value="$headline", size="4")
+    before = ET.SubElement(view, "View", className="context")
+    ET.SubElement(before, "Text", name="context_before", value="$context_before")
+    target = ET.SubElement(view, "View", className="target")
+    ET.SubElement(target, "Header", value="Target: $target", size="5")
+    sentence = ET.SubElement(view, "View", className="sentence")
+    ET.SubElement(sentence, "Text", name="text", value="$text")
+    after = ET.SubElement(view, "View", className="context")
+    ET.SubElement(after, "Text", name="context_after", value="$context_after")
+
+    ET.SubElement(view, "Header", value=schema.stance_question, size="5")
+    choices = ET.SubElement(
+        view,
+        "Choices",
+        name=schema.stance_name,
+        toName="text",
+        choice="single-radio",
+        required="true",
+        showInline="true",
+    )
+    for label in schema.stance_labels:
+        ET.SubElement(choices, "Choice", value=label.name, hotkey=label.hotkey, hint=label.definition)
+
+    ET.SubElement(view, "Header", value=schema.span_question, size="5")
+    labels = ET.SubElement(view, "Labels", name=schema.span_name, toName="text")
+    for label in schema.span_labels:
+        attrs = {"value": label.name, "hotkey": label.hotkey, "hint": label.definition}
+        if label.background:
+            attrs["background"] = label.background
+        ET.SubElement(labels, "Label", **attrs)
+    ET.indent(view)
+    return ET.tostring(view, encoding="unicode")
+
+
+def _example_html(example: Any) -> str:
+    if isinstance(example, dict):
+        text = html.escape(str(example.get("text", "")))
+        extra = []
+        if example.get("target"):
+            extra.append(f"target: <b>{html.escape(str(example['target']))}</b>")
+        if example.get("why"):
+            extra.append(html.escape(str(example["why"])))
+        return f"<q>{text}</q>" + (f" ({'; '.join(extra)})" if extra else "")
+    return f"<q>{html.escape(str(example))}</q>"
+
+
+def _label_html(label: LabelDef) -> str:
+    parts = [f"<li><b>{html.escape(label.name)}</b> [key {html.escape(label.hotkey)}]: "]
+    parts.append(html.escape(label.definition))
+    if label.examples:
+        parts.append("<br>Examples: " + "; ".join(_example_html(e) for e in label.examples))
+    if label.counter_examples:
+        parts.append(
+            "<br>Not this label: " + "; ".join(_example_html(e) for e in label.counter_examples)
+        )
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def to_instructions(schema: Schema) -> str:
+    """Render the guidelines as the HTML shown in Label Studio's instructions panel.
+
+    Examples:
+        >>> "terrorize" in to_instructions(load_schema())
+        True
+    """
+    out = [f"<h2>{html.escape(schema.title)}</h2>"]
+    out.append(f"<h3>Stance</h3><p>{html.escape(schema.stance_question)}</p><ul>")
+    out.extend(_label_html(label) for label in schema.stance_labels)
+    out.append(f"</ul><h3>Loaded language</h3><p>{html.escape(schema.span_question)}</p><ul>")
+    out.extend(_label_html(label) for label in schema.span_labels)
+    out.append("</ul>")
+    if schema.edge_cases:
+        out.append("<h3>Edge cases</h3><ul>")
+        out.extend(f"<li>{html.escape(case)}</li>" for case in schema.edge_cases)
+        out.append("</ul>")
+    return "".join(out)
+
+
+def check_columns(frame: Any, columns: tuple[str, ...], name: str) -> None:
+    """Raise ``KeyError`` naming the missing columns of ``frame``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> check_columns(pd.DataFrame(columns=["task", "label"]), VOTE_COLUMNS, "votes")
+        Traceback (most recent call last):
+        ...
+        KeyError: "votes is missing column(s) ['worker']; expected task, worker, label"
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{name} is missing column(s) {missing}; expected {', '.join(columns)}")
+
+
+def task_key(sentence_id: str, target: str) -> str:
+    """The stable key of one annotation task: a sentence judged toward one target.
+
+    Examples:
+        >>> task_key("a1-0003", "Syrian opposition forces")
+        'a1-0003|Syrian opposition forces'
+    """
+    return f"{sentence_id}|{target}"

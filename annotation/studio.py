@@ -1,0 +1,523 @@
+"""The bridge to Label Studio: run a local server, set up the project, push tasks, pull exports.
+
+This is the only module that talks to the network. Secrets (the admin password and API token,
+the simulated annotators' passwords) live in 0600 files under the studio directory, which git
+ignores; they are passed to the server through its environment, never on its command line, and
+never printed or logged by this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+
+__all__ = [
+    "StudioError",
+    "Credentials",
+    "ServerInfo",
+    "Studio",
+    "PushReport",
+    "RawExport",
+    "start_server",
+    "stop_server",
+    "server_status",
+    "connect",
+    "atomic_write_bytes",
+]
+
+HEALTH_TIMEOUT_S = 240.0
+REQUEST_TIMEOUT_S = 120.0
+# A fetched but unsubmitted task is locked to its annotator; Label Studio's default is a day,
+# which strands tasks when an annotator closes the tab. Ten minutes keeps the queue moving.
+TASK_LOCK_TTL_S = 600
+
+
+class StudioError(RuntimeError):
+    """A Label Studio operation failed; the message names the operation (and project)."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The admin account the project creates on first start (stored 0600, never printed)."""
+
+    username: str
+    password: str
+    token: str
+
+    def __repr__(self) -> str:  # keeps secrets out of tracebacks and logs
+        return f"Credentials(username={self.username!r}, password=***, token=***)"
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """A running server started by this project."""
+
+    pid: int
+    host: str
+    port: int
+    data_dir: str
+    started_at: str
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What a push did: tasks created, already present, and present with different text."""
+
+    created: int
+    existing: int
+    changed: list[str]
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """A raw export written to disk, with its checksum."""
+
+    path: Path
+    sha256: str
+    n_tasks: int
+    project_id: int
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` via a temp file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode if mode is not None else 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_json(path: Path, payload: Any, mode: int | None = None) -> None:
+    atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"), mode)
+
+
+def _load_credentials(studio_dir: Path) -> Credentials:
+    path = studio_dir / "credentials.json"
+    if not path.exists():
+        creds = Credentials(
+            username="admin@annotation.local",
+            password=secrets.token_urlsafe(18),
+            token=secrets.token_hex(20),
+        )
+        _write_json(path, asdict(creds), mode=0o600)
+        return creds
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    try:
+        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as err:
+        raise StudioError(f"{path}: unreadable credentials file ({type(err).__name__}); delete it and the studio data dir to start afresh") from None
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def server_status(studio_dir: str | Path) -> ServerInfo | None:
+    """The server recorded in ``studio_dir`` if it is running and healthy, else None."""
+    path = Path(studio_dir) / "server.json"
+    if not path.exists():
+        return None
+    info = ServerInfo(**json.loads(path.read_text(encoding="utf-8")))
+    if _alive(info.pid) and _healthy(info.url):
+        return info
+    return None
+
+
+def _server_env(studio_dir: Path, creds: Credentials) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LABEL_STUDIO_BASE_DATA_DIR": str(studio_dir / "label-studio"),
+            "LABEL_STUDIO_USERNAME": creds.username,
+            "LABEL_STUDIO_PASSWORD": creds.password,
+            "LABEL_STUDIO_USER_TOKEN": creds.token,
+            # 1.23 disables legacy tokens for new organisations; the SDK and the invite flow use them.
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            # Only people with the organisation's invite link may sign up.
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+            # No network: no error reporting, analytics or version checks.
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
+            "COLLECT_ANALYTICS": "false",
+            "LATEST_VERSION_CHECK": "false",
+            "TASK_LOCK_TTL": str(TASK_LOCK_TTL_S),
+        }
+    )
+    return env
+
+
+def start_server(
+    studio_dir: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    timeout: float = HEALTH_TIMEOUT_S,
+) -> ServerInfo:
+    """Start a local Label Studio server (SQLite under ``studio_dir``), or reuse a running one.
+
+    Args:
+        studio_dir: Directory for the server's data, credentials and log (git-ignored).
+        host: Interface to bind; loopback by default.
+        port: Port to bind; a free one by default.
+        timeout: Seconds to wait for ``/health`` (the server takes ~30-50 s to come up).
+
+    Returns:
+        The running server.
+
+    Raises:
+        StudioError: The port is taken, or the server exits or does not answer in time (the
+            message points to its log).
+    """
+    studio_dir = Path(studio_dir).resolve()
+    running = server_status(studio_dir)
+    if running:
+        return running
+    studio_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(studio_dir, 0o700)
+    creds = _load_credentials(studio_dir)
+    if port is None:
+        port = _free_port(host)
+    elif not _port_is_free(host, port):
+        raise StudioError(f"start server: port {port} on {host} is already in use; pick another with --port or omit it")
+    log_path = studio_dir / "server.log"
+    binary = Path(sys.executable).with_name("label-studio")
+    command = [str(binary), "start", "--no-browser", "--host", host, "--port", str(port),
+               "--data-dir", str(studio_dir / "label-studio")]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            env=_server_env(studio_dir, creds),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    info = ServerInfo(process.pid, host, port, str(studio_dir), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StudioError(f"start server: label-studio exited with code {process.returncode}; see {log_path}")
+        if _healthy(info.url):
+            _write_json(studio_dir / "server.json", asdict(info))
+            return info
+        time.sleep(1.0)
+    _terminate(process.pid)
+    raise StudioError(f"start server: no answer from {info.url}/health after {timeout:.0f} s; see {log_path}")
+
+
+def _terminate(pid: int, grace: float = 20.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            waited = 0 if _alive(pid) else pid
+        if waited == pid or not _alive(pid):
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_server(studio_dir: str | Path) -> bool:
+    """Stop the server recorded in ``studio_dir``. Returns False if none was running."""
+    path = Path(studio_dir) / "server.json"
+    if not path.exists():
+        return False
+    info = ServerInfo(**json.loads(path.read_text(encoding="utf-8")))
+    was_alive = _alive(info.pid)
+    if was_alive:
+        _terminate(info.pid)
+    path.unlink()
+    return was_alive
+
+
+def connect(studio_dir: str | Path, url: str | None = None) -> Studio:
+    """A client for the server in ``studio_dir``, authenticated as the project's admin.
+
+    Raises:
+        StudioError: No server is running there (start one with ``annotation studio start``).
+    """
+    studio_dir = Path(studio_dir)
+    if url is None:
+        info = server_status(studio_dir)
+        if info is None:
+            raise StudioError(f"connect: no Label Studio server is running for {studio_dir}; run `annotation studio start`")
+        url = info.url
+    return Studio(url, _load_credentials(studio_dir).token)
+
+
+class Studio:
+    """An authenticated Label Studio client for one user (admin or annotator)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url.rstrip("/")
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Token {token}"
+
+    def __repr__(self) -> str:
+        return f"Studio(url={self.url!r})"
+
+    def request(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
+        """Send one API request; any failure becomes a ``StudioError`` naming ``operation``."""
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
+        try:
+            response = self._session.request(method, f"{self.url}{path}", **kwargs)
+        except requests.RequestException as err:
+            raise StudioError(f"{operation}: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
+        if response.status_code == 401:
+            raise StudioError(f"{operation}: Label Studio at {self.url} rejected the API token (401)")
+        if response.status_code >= 400:
+            raise StudioError(f"{operation}: HTTP {response.status_code} from {path}: {response.text[:300]}")
+        return response
+
+    # --- project ---------------------------------------------------------------------------
+
+    def ensure_project(
+        self,
+        title: str,
+        label_config: str,
+        instructions: str,
+        *,
+        overlap: int = 3,
+    ) -> tuple[int, bool]:
+        """Return the id of the project titled ``title``, creating it if needed.
+
+        An existing project gets the current config and instructions (Label Studio itself
+        refuses a config that drops labels already used in annotations).
+
+        Returns:
+            ``(project_id, created)``.
+        """
+        settings = {
+            "label_config": label_config,
+            "expert_instruction": instructions,
+            "show_instruction": True,
+            "maximum_annotations": overlap,
+            "show_skip_button": True,
+            "show_collab_predictions": True,
+            "show_annotation_history": False,
+            "enable_empty_annotation": False,
+            "sampling": "Uniform sampling",
+        }
+        project_id = self.find_project(title)
+        if project_id is not None:
+            self.request("PATCH", f"/api/projects/{project_id}/", f"update project {project_id}", json=settings)
+            return project_id, False
+        created = self.request("POST", "/api/projects/", "create project", json={"title": title, **settings}).json()
+        return int(created["id"]), True
+
+    def find_project(self, title: str) -> int | None:
+        """The id of the project titled ``title``, or None."""
+        page = 1
+        while True:
+            body = self.request("GET", "/api/projects/", "list projects", params={"page": page, "page_size": 100}).json()
+            results = body["results"] if isinstance(body, dict) else body
+            for project in results:
+                if project["title"] == title:
+                    return int(project["id"])
+            if not isinstance(body, dict) or not body.get("next"):
+                return None
+            page += 1
+
+    # --- push ------------------------------------------------------------------------------
+
+    def iter_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every task of the project with its data (no annotations), page by page."""
+        page = 1
+        while True:
+            response = self._session.get(
+                f"{self.url}/api/tasks/",
+                params={"project": project_id, "page": page, "page_size": page_size, "fields": "task_only"},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+            if response.status_code == 404 and page > 1:  # past the last page
+                return
+            if response.status_code >= 400:
+                raise StudioError(f"list tasks of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
+            tasks = response.json().get("tasks", [])
+            yield from tasks
+            if len(tasks) < page_size:
+                return
+            page += 1
+
+    def push_tasks(
+        self,
+        project_id: int,
+        tasks: Sequence[dict[str, Any]],
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+    ) -> PushReport:
+        """Import the tasks whose ``task_key`` the project does not have yet, in batches.
+
+        Idempotent: tasks are keyed by ``data.task_key`` (sentence × target). A key that exists
+        with different sentence text is reported in ``changed`` and left as it is.
+        """
+        existing = {t["data"].get("task_key"): t["data"].get("text") for t in self.iter_tasks(project_id)}
+        new = [t for t in tasks if t["data"]["task_key"] not in existing]
+        changed = sorted(t["data"]["task_key"] for t in tasks if t["data"]["task_key"] in existing and existing[t["data"]["task_key"]] != t["data"]["text"])
+        for start in range(0, len(new), batch_size):
+            batch = list(new[start : start + batch_size])
+            self.request("POST", f"/api/projects/{project_id}/import", f"import tasks into project {project_id}", json=batch)
+            if progress:
+                progress(len(batch))
+        return PushReport(created=len(new), existing=len(tasks) - len(new), changed=changed)
+
+    # --- pull ------------------------------------------------------------------------------
+
+    def pull_export(self, project_id: int, raw_dir: str | Path) -> RawExport:
+        """Download the full JSON export of the project into ``raw_dir`` (atomic, checksummed).
+
+        The file is never edited afterwards; ``raw_dir/MANIFEST.json`` lists every export with
+        its sha256, task count and time.
+        """
+        raw_dir = Path(raw_dir)
+        response = self.request(
+            "GET",
+            f"/api/projects/{project_id}/export",
+            f"export project {project_id}",
+            params={"exportType": "JSON", "download_all_tasks": "true"},
+        )
+        data = response.content
+        try:
+            n_tasks = len(json.loads(data))
+        except ValueError:
+            raise StudioError(f"export project {project_id}: the server returned a body that is not JSON") from None
+        # The export names annotators by user id only; keep the id → e-mail map beside it.
+        users = self.request("GET", "/api/users/", "list users").json()
+        users_data = json.dumps([{"id": u["id"], "email": u["email"]} for u in users], indent=1).encode("utf-8")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        path = raw_dir / f"project-{project_id}-{stamp}.json"
+        users_path = path.with_suffix(".users.json")
+        atomic_write_bytes(users_path, users_data, mode=0o600)
+        atomic_write_bytes(path, data)
+        digest = hashlib.sha256(data).hexdigest()
+        manifest_path = raw_dir / "MANIFEST.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {"exports": []}
+        manifest["exports"].append(
+            {
+                "file": path.name,
+                "sha256": digest,
+                "users_file": users_path.name,
+                "users_sha256": hashlib.sha256(users_data).hexdigest(),
+                "n_tasks": n_tasks,
+                "project_id": project_id,
+                "pulled_at": stamp,
+            }
+        )
+        _write_json(manifest_path, manifest)
+        return RawExport(path, digest, n_tasks, project_id)
+
+    # --- annotators ------------------------------------------------------------------------
+
+    def invite_url(self) -> str:
+        """The organisation's signup link (admin only)."""
+        body = self.request("GET", "/api/invite", "get invite link").json()
+        return f"{self.url}{body['invite_url']}"
+
+    def add_annotator(self, email: str, password: str, first_name: str = "", last_name: str = "") -> Studio:
+        """Create (or log in) an annotator through the invite link; return their own client.
+
+        Label Studio's API cannot read another user's token, so the user signs up with the
+        organisation's invite link in a browser-like session and reads its own token.
+        """
+        session = requests.Session()
+        signup = self.invite_url()
+        try:
+            page = session.get(signup, timeout=REQUEST_TIMEOUT_S)
+            form = {"csrfmiddlewaretoken": session.cookies.get("csrftoken", ""), "email": email, "password": password}
+            response = session.post(signup, data=form, headers={"Referer": signup}, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
+            if response.status_code != 302:  # already signed up: log in instead
+                login = f"{self.url}/user/login/"
+                session.get(login, timeout=REQUEST_TIMEOUT_S)
+                form = {"csrfmiddlewaretoken": session.cookies.get("csrftoken", ""), "email": email, "password": password}
+                response = session.post(login, data=form, headers={"Referer": login}, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
+            token_response = session.get(f"{self.url}/api/current-user/token", timeout=REQUEST_TIMEOUT_S)
+        except requests.RequestException as err:
+            raise StudioError(f"add annotator: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
+        if page.status_code != 200 or token_response.status_code != 200:
+            raise StudioError(f"add annotator {email}: signup/login failed (HTTP {response.status_code}); is the password right?")
+        annotator = Studio(self.url, token_response.json()["token"])
+        me = annotator.request("GET", "/api/current-user/whoami", "read current user").json()
+        if first_name or last_name:
+            self.request("PATCH", f"/api/users/{me['id']}/", f"name user {me['id']}", json={"first_name": first_name, "last_name": last_name})
+        return annotator
+
+    def next_task(self, project_id: int) -> dict[str, Any] | None:
+        """The next task the labeling stream serves this user, or None when it has none left."""
+        try:
+            response = self._session.get(f"{self.url}/api/projects/{project_id}/next", timeout=REQUEST_TIMEOUT_S)
+        except requests.RequestException as err:
+            raise StudioError(f"next task of project {project_id}: cannot reach {self.url} ({type(err).__name__})") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise StudioError(f"next task of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
+        return dict(response.json())
+
+    def submit_annotation(self, task_id: int, result: list[dict[str, Any]], lead_time: float) -> int:
+        """Submit an annotation for ``task_id`` as this user; returns the annotation id."""
+        body = {"result": result, "lead_time": lead_time, "was_cancelled": False, "ground_truth": False}
+        response = self.request("POST", f"/api/tasks/{task_id}/annotations/", f"annotate task {task_id}", json=body)
+        return int(response.json()["id"])
