@@ -3,7 +3,7 @@
 Layout of ``dist/<name>-<version>/``::
 
     README.md                      dataset card (YAML: configs, features, licence, ...)
-    sentences/{train,validation,test}.parquet
+    sentences/{train,validation,test}.parquet     (only the non-empty splits)
     annotations/{train,validation,test}.parquet
     articles/{train,validation,test}.parquet
     stats.json                     generated statistics (counts, label distribution, agreement)
@@ -224,20 +224,17 @@ def _stats(sentences: pd.DataFrame, annotations: pd.DataFrame, articles: pd.Data
     }
 
 
-def _card(stats: dict[str, Any], features: dict[str, datasets.Features], schema: Schema) -> str:
+def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written: dict[str, list[str]], schema: Schema) -> str:
     configs = [
         {
             "config_name": name,
             **({"default": True} if name == "sentences" else {}),
-            "data_files": [{"split": split, "path": f"{name}/{split}.parquet"} for split in SPLITS],
+            "data_files": [{"split": split, "path": f"{name}/{split}.parquet"} for split in written[name]],
         }
         for name in features
     ]
     dataset_info = [
-        {"config_name": name, "features": feats._to_yaml_list(), "splits": [
-            {"name": split, "num_examples": stats["splits"][split]["tasks" if name == "sentences" else name if name == "annotations" else "articles"]}
-            for split in SPLITS
-        ]}
+        {"config_name": name, "features": datasets.DatasetInfo(features=feats)._to_yaml_dict()["features"]}
         for name, feats in features.items()
     ]
     n = stats["tasks"]
@@ -353,13 +350,19 @@ Statistics in `stats.json`; checksums in `SHA256SUMS`.
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n" + body.lstrip("\n")
 
 
-def _write_config(frame: pd.DataFrame, features: datasets.Features, directory: Path) -> None:
+def _write_config(frame: pd.DataFrame, features: datasets.Features, directory: Path) -> list[str]:
+    """Write one parquet file per non-empty split (``datasets`` cannot load an empty file)."""
     directory.mkdir(parents=True)
+    written = []
     for split in SPLITS:
         part = frame.loc[frame["split"] == split, list(features)].reset_index(drop=True)
+        if part.empty:
+            continue
         # Rows with fixed order and one row group per file keep the bytes stable between builds.
         dataset = datasets.Dataset.from_pandas(part, features=features, preserve_index=False)
-        dataset.to_parquet(str(directory / f"{split}.parquet"), batch_size=max(len(part), 1))
+        dataset.to_parquet(str(directory / f"{split}.parquet"), batch_size=len(part))
+        written.append(split)
+    return written
 
 
 def build_release(
@@ -401,11 +404,14 @@ def build_release(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    datasets.disable_progress_bars()
     try:
-        for name, frame in (("sentences", sentences), ("annotations", annotations), ("articles", articles)):
-            _write_config(frame, features[name], tmp / name)
+        written = {
+            name: _write_config(frame, features[name], tmp / name)
+            for name, frame in (("sentences", sentences), ("annotations", annotations), ("articles", articles))
+        }
         (tmp / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(_card(stats, features, schema), encoding="utf-8")
+        (tmp / "README.md").write_text(_card(stats, features, written, schema), encoding="utf-8")
         sums = [
             f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(tmp).as_posix()}"
             for path in sorted(tmp.rglob("*")) if path.is_file()
@@ -421,5 +427,6 @@ def build_release(
 
 
 def load_release(path: str | Path, config: str = "sentences") -> datasets.DatasetDict:
-    """Load a built release config with ``datasets.load_dataset`` (all splits)."""
+    """Load a built release config with ``datasets.load_dataset`` (all non-empty splits)."""
+    datasets.disable_progress_bars()
     return datasets.load_dataset(str(path), config)
