@@ -22,8 +22,8 @@ from annotation.schema import DEFAULT_SCHEMA, SchemaError
 app = typer.Typer(help="Stance and loaded-language annotation: seeds → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
 studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
 app.add_typer(studio_app, name="studio")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, studio.StudioError, FileNotFoundError, KeyError, ValueError)

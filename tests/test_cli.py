@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotation.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
+     ["push"], ["pull"], ["build"], ["baselines"], ["demo"]],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_ingest_and_segment_the_seed(tmp_path: Path) -> None:
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    result = runner.invoke(app, ["ingest", "--root", str(tmp_path), "--seeds", str(seeds)])
+    assert result.exit_code == 0, result.output
+    assert "ingested 1 article(s), 2 stance target(s)" in result.output
+    result = runner.invoke(app, ["segment", "--root", str(tmp_path)])
+    assert "segmented into 12 sentence(s)" in result.output
+
+
+def test_a_stage_run_too_early_says_what_to_run_first(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["segment", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "articles.parquet does not exist; run `annotation ingest` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_build_without_exports_is_one_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--root", str(tmp_path)])
+    assert result.exit_code == 1 and "no exports yet; run `annotation pull` first" in result.output
