@@ -1,48 +1,124 @@
-"""Ingest source articles: parse the seed text format, normalise the text, attach manifest metadata.
+"""Ingest source articles: read seed text, JSONL and CSV files, normalise the text, attach the manifest.
 
-The stored ``Article.text`` is the headline, a blank line, then the body paragraphs separated by
-blank lines. Normalisation is explicit (see ``normalise_text``) and every offset downstream refers
-to this stored text.
+Inputs (``iter_articles``, ``ingest_sources``, ``load_articles``):
+
+- **Seed text** (``.txt``, one article per file): headline, ``Published``/``Updated`` lines,
+  body paragraphs, share-button boilerplate (``parse_seed_text``).
+- **JSONL** (``.jsonl``, one JSON object per line) and **CSV** (``.csv``, comma-separated
+  with a header row and RFC 4180 quoting): one article per record, with the fields
+  ``text`` (required), ``title``, ``published``, ``updated``, ``url``, ``outlet`` and an id
+  field (the first of ``id_columns`` present, by default ``article_id`` then ``id``). Other
+  fields are ignored. ``published``/``updated`` become ISO 8601 when ``normalise_date``
+  recognises the date and are kept as given otherwise.
+- **Directories**, searched recursively for those three suffixes (case-insensitive) in sorted
+  path order; hidden files and folders (names starting with ``.``) and other suffixes are skipped.
+
+The stored ``Article.text`` is the title, a blank line, then the body (for a record without a
+title, the body alone). Normalisation is explicit (``NORMALISATION``, ``normalise_text``) and
+every offset downstream refers to this stored text.
+
+The manifest (``articles.yaml``, ``load_manifest``) gives the stance targets and metadata::
+
+    default_targets: [Syrian government]     # optional: for articles without an entry
+    articles:
+      - file: 000_9ea230396c6002b4.txt       # a .txt article, relative to the manifest
+        article_id: "9ea230396c6002b4"        # optional
+        targets: [Syrian government, Syrian opposition forces]
+      - url: https://example.org/a            # a JSONL/CSV record, matched by its url ...
+        targets: [Russia]
+      - article_id: wire-0042                 # ... or by its id field
+        outlet: Example Wire
+        targets: [Turkey]
+
+Article ids are stable: the manifest's ``article_id``, else the record's id field, else the
+first 16 hex digits of the sha256 of the stored text. Sentence ids follow from them
+(``annotation.segment``).
+
+Input problems do not stop ingestion: an unreadable, empty, binary, non-UTF-8 or oversized file,
+an invalid record, an article without targets or a duplicate each give one ``Problem`` naming
+the file and line, and everything else is still ingested. Manifest errors raise ``IngestError``.
+JSONL and CSV are streamed record by record, so memory does not grow with the file size (only
+with the number of articles, through the duplicate check: about 200 bytes per article).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 __all__ = [
     "Article",
     "IngestError",
+    "IngestReport",
+    "ID_COLUMNS",
+    "MAX_BYTES",
+    "Manifest",
+    "ManifestEntry",
     "NORMALISATION",
+    "Problem",
+    "ProblemKind",
+    "Record",
     "normalise_text",
+    "normalise_date",
     "parse_seed_text",
     "load_manifest",
+    "iter_records",
+    "iter_articles",
+    "ingest_sources",
     "load_articles",
     "articles_table",
 ]
 
-NORMALISATION = "CRLF/CR to LF; Unicode NFC; trailing spaces stripped per line; non-breaking spaces kept"
+NORMALISATION = (
+    "CRLF/CR to LF; Unicode NFC; trailing spaces and tabs stripped per line; "
+    "title and body trimmed; non-breaking spaces kept"
+)
+MAX_BYTES = 50_000_000
+ID_COLUMNS = ("article_id", "id")
 
-_HEADER = re.compile(r"^(Published|Updated)\s+(\d{2})\.(\d{2})\.(\d{4})\s+(\d{2}):(\d{2})\s*$")
+ProblemKind = Literal[
+    "unreadable", "unsupported", "too-large", "empty", "binary", "encoding",
+    "invalid-json", "invalid-csv", "invalid-record", "missing-text", "no-targets",
+    "duplicate", "duplicate-id",
+]  # fmt: skip
+
+_SUFFIXES = (".txt", ".jsonl", ".csv")
+_CHUNK = 1 << 16
+_HEADER = re.compile(r"^(Published|Updated)\s+(\d{2}\.\d{2}\.\d{4}\s+\d{2}:\d{2})\s*$")
 _BOILERPLATE = re.compile(r"^\s*Share on Facebook\s+Share on Twitter\s*$")
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?")
 
 
 class IngestError(ValueError):
-    """A source file or manifest entry cannot be ingested; the message names it."""
+    """A manifest (or, from ``load_articles``, an input file) cannot be ingested; the message names it."""
+
+
+class _Skip(Exception):
+    """One record cannot be ingested; becomes a ``Problem``."""
+
+    def __init__(self, kind: ProblemKind, reason: str) -> None:
+        super().__init__(reason)
+        self.kind: ProblemKind = kind
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Article:
-    """One source article. ``text`` = headline + blank line + body paragraphs."""
+    """One source article. ``text`` = title + blank line + body (the body alone without a title)."""
 
     article_id: str
     title: str
@@ -55,25 +131,190 @@ class Article:
     targets: tuple[str, ...] = field(default_factory=tuple)
 
 
-def normalise_text(text: str) -> str:
-    """Apply the recorded normalisation (``NORMALISATION``).
+@dataclass(frozen=True)
+class Problem:
+    """An input that was skipped, with where it is and why.
+
+    Attributes:
+        path: The file, as reached from the given sources.
+        line: The 1-based line of the record or byte at fault; ``None`` for the whole file.
+        kind: A short category, for counting.
+        reason: What is wrong and how to fix it.
 
     Examples:
-        >>> normalise_text("Cafe\\u0301 \\r\\nnext")
-        'Café\\nnext'
+        >>> print(Problem("news.jsonl", 7, "invalid-json", "invalid JSON: Expecting value at column 1"))
+        news.jsonl:7: invalid JSON: Expecting value at column 1
+    """
+
+    path: str
+    line: int | None
+    kind: ProblemKind
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{_where(self.path, self.line)}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What ``ingest_sources`` ingested and what it skipped.
+
+    Attributes:
+        articles: The ingested articles, in source order (sorted paths, then line).
+        skipped: One ``Problem`` per skipped file or record, in the same order.
+    """
+
+    articles: list[Article]
+    skipped: list[Problem]
+
+    def summary(self) -> str:
+        """One line: how many articles were ingested, how many inputs skipped and why.
+
+        Examples:
+            >>> IngestReport([], [Problem("a.txt", None, "empty", "empty file")] * 2).summary()
+            '0 article(s) ingested, 2 skipped (2 empty)'
+            >>> IngestReport([], []).summary()
+            '0 article(s) ingested, 0 skipped'
+        """
+        counts = Counter(p.kind for p in self.skipped)
+        why = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        return f"{len(self.articles)} article(s) ingested, {len(self.skipped)} skipped" + (f" ({why})" if why else "")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One article as read from a file, before normalisation.
+
+    Attributes:
+        line: The record's first line (JSONL, CSV); ``None`` for a seed ``.txt`` file.
+        fields: Field name → value as read (for ``.txt``: title, text, published, updated).
+    """
+
+    line: int | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """The manifest's targets and metadata for one article."""
+
+    targets: tuple[str, ...]
+    article_id: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Targets and metadata per article (see ``load_manifest``).
+
+    Attributes:
+        files: Entries of ``.txt`` articles, by resolved path.
+        ids: Entries of JSONL/CSV records (entries without ``file``), by ``article_id``.
+        urls: Entries of JSONL/CSV records (entries without ``file``), by ``url``.
+        default_targets: Targets of articles without an entry; empty for none.
+        path: Where the manifest was read from, for messages.
+    """
+
+    files: Mapping[Path, ManifestEntry] = field(default_factory=dict)
+    ids: Mapping[str, ManifestEntry] = field(default_factory=dict)
+    urls: Mapping[str, ManifestEntry] = field(default_factory=dict)
+    default_targets: tuple[str, ...] = ()
+    path: Path | None = None
+
+
+def _where(path: str, line: int | None) -> str:
+    return path if line is None else f"{path}:{line}"
+
+
+def normalise_text(text: str) -> str:
+    """Apply the recorded line and Unicode normalisation (``NORMALISATION``, except trimming).
+
+    Examples:
+        >>> normalise_text("Cafe\\u0301 \\r\\nnext\\u00a0")
+        'Café\\nnext\\xa0'
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
 
 
-def _iso(match: re.Match[str]) -> str:
-    _, day, month, year, hour, minute = match.groups()
-    # The seed gives local wall-clock time without a zone, so the ISO string carries none.
-    return datetime(int(year), int(month), int(day), int(hour), int(minute)).isoformat(timespec="minutes")
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="auto" if moment.second or moment.microsecond else "minutes")
+
+
+def normalise_date(value: str) -> str:
+    """Write a date as ISO 8601 when it is recognisable; otherwise return it as given (trimmed).
+
+    Recognised: ISO 8601 as ``datetime.fromisoformat`` reads it (``2019-11-03``,
+    ``2019-11-03T17:48:05Z``), the seed's day-first ``03.11.2019 17:48`` and RFC 2822
+    (``Sun, 03 Nov 2019 17:48:00 +0000``). A time zone is kept as an offset; a time without one
+    stays local; seconds are dropped when zero. Ambiguous forms such as ``03/11/2019`` (day or
+    month first?) and epoch numbers are kept as given.
+
+    Examples:
+        >>> normalise_date("03.11.2019 17:48"), normalise_date("2019-11-03T17:48:05Z")
+        ('2019-11-03T17:48', '2019-11-03T17:48:05+00:00')
+        >>> normalise_date("Sun, 03 Nov 2019 17:48:00 +0100"), normalise_date("20191103")
+        ('2019-11-03T17:48+01:00', '2019-11-03')
+        >>> normalise_date(" 03/11/2019 ")
+        '03/11/2019'
+    """
+    text = value.strip()
+    parsers: tuple[Callable[[str], str], ...] = (
+        lambda s: date.fromisoformat(s).isoformat(),
+        lambda s: _iso(datetime.fromisoformat(s)),
+        _day_month_year,
+        lambda s: _iso(parsedate_to_datetime(s)),
+    )
+    for parse in parsers:
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _day_month_year(text: str) -> str:
+    match = _DAY_MONTH_YEAR.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    day, month, year, hour, minute = match.groups()
+    if hour is None:
+        return date(int(year), int(month), int(day)).isoformat()
+    return _iso(datetime(int(year), int(month), int(day), int(hour), int(minute)))
+
+
+def _parse_seed(raw: str) -> dict[str, Any]:
+    paragraphs = [p.strip() for p in _BLANK_LINES.split(normalise_text(raw).strip())]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise _Skip("empty", "empty file, expected a headline and a body")
+    title, rest = paragraphs[0], paragraphs[1:]
+    stamps: dict[str, str] = {}
+    body: list[str] = []
+    for paragraph in rest:
+        headers = [_HEADER.match(line) for line in paragraph.split("\n")]
+        if all(headers):
+            for match in filter(None, headers):
+                stamps[match.group(1).lower()] = normalise_date(match.group(2))
+        elif not _BOILERPLATE.match(paragraph):
+            body.append(paragraph)
+    if not body:
+        raise _Skip("invalid-record", "no body text after the headline")
+    return {
+        "title": title,
+        "published": stamps.get("published"),
+        "updated": stamps.get("updated"),
+        "body": "\n\n".join(body),
+    }
 
 
 def parse_seed_text(raw: str, source: str) -> dict[str, Any]:
     """Parse the seed ``.txt`` format: headline, Published/Updated lines, body, share boilerplate.
+
+    Args:
+        raw: The file's text.
+        source: The file's name, for messages.
 
     Returns:
         A dict with ``title``, ``published``, ``updated`` (ISO 8601 or None) and ``body``
@@ -87,116 +328,410 @@ def parse_seed_text(raw: str, source: str) -> dict[str, Any]:
         >>> doc["title"], doc["published"], doc["body"]
         ('Head', '2019-11-03T17:48', 'Body one.')
     """
-    paragraphs = [p.strip() for p in _BLANK_LINES.split(normalise_text(raw).strip())]
-    paragraphs = [p for p in paragraphs if p]
-    if not paragraphs:
-        raise IngestError(f"{source}: empty file, expected a headline and a body")
-    title, rest = paragraphs[0], paragraphs[1:]
-    stamps: dict[str, str] = {}
-    body: list[str] = []
-    for paragraph in rest:
-        lines = paragraph.split("\n")
-        headers = [_HEADER.match(line) for line in lines]
-        if all(headers):
-            for m in headers:
-                assert m is not None  # narrowed by all()
-                stamps[m.group(1).lower()] = _iso(m)
-        elif _BOILERPLATE.match(paragraph):
-            continue
-        else:
-            body.append(paragraph)
-    if not body:
-        raise IngestError(f"{source}: no body text after the headline")
-    return {
-        "title": title,
-        "published": stamps.get("published"),
-        "updated": stamps.get("updated"),
-        "body": "\n\n".join(body),
-    }
+    try:
+        return _parse_seed(raw)
+    except _Skip as skip:
+        raise IngestError(f"{source}: {skip.reason}") from None
 
 
-def load_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """Read ``articles.yaml``: a list of entries keyed by ``file``, each with ``targets``.
+# --- Manifest -----------------------------------------------------------------------------
+
+
+def _scalar(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is None or isinstance(value, str | int) and not isinstance(value, bool):
+        text = None if value is None else str(value).strip()
+        return text or None
+    raise IngestError(f"{where}: {key!r} is {type(value).__name__}, expected a string")
+
+
+def _targets(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(t, str) and t.strip() for t in value):
+        raise IngestError(f"{where} needs a non-empty list of 'targets' (strings), got {value!r}")
+    return tuple(value)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read ``articles.yaml``: ``articles`` entries with ``targets``, and optional ``default_targets``.
+
+    Each entry names its article by ``file`` (a ``.txt`` file, relative to the manifest's
+    folder) or, for a JSONL/CSV record, by ``url`` and/or ``article_id``. Optional fields:
+    ``article_id`` (the id to use), ``url``, ``outlet``; others (``language``) are ignored.
+    ``default_targets`` are the targets of any article without an entry.
 
     Raises:
-        IngestError: The manifest is unreadable, an entry lacks ``file`` or ``targets``, or a
-            file is listed twice.
+        IngestError: The manifest is unreadable or not a mapping; an entry names no article, has
+            no targets, names a missing or non-``.txt`` file; or a file, url or article_id is
+            listed twice.
     """
+    path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise IngestError(f"{path}: cannot read manifest: {err}") from err
-    entries: dict[str, dict[str, Any]] = {}
-    for i, entry in enumerate(raw.get("articles") or []):
-        if not isinstance(entry, dict) or "file" not in entry:
-            raise IngestError(f"{path}: articles[{i}] has no 'file'")
-        targets = entry.get("targets")
-        if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t.strip() for t in targets):
-            raise IngestError(f"{path}: articles[{i}] ({entry['file']}) needs a non-empty list of 'targets'")
-        if entry["file"] in entries:
-            raise IngestError(f"{path}: {entry['file']} is listed twice")
-        entries[entry["file"]] = entry
-    return entries
+    raw = {} if raw is None else raw
+    items = raw.get("articles") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not isinstance(items, list | None):
+        raise IngestError(f"{path}: expected a mapping with a list 'articles' and optional 'default_targets'")
+    default = raw.get("default_targets")
+    default_targets = () if default is None else _targets(default, f"{path}: default_targets")
+    files: dict[Path, ManifestEntry] = {}
+    ids: dict[str, ManifestEntry] = {}
+    urls: dict[str, ManifestEntry] = {}
+    seen_ids: set[str] = set()
+    for i, item in enumerate(items or []):
+        where = f"{path}: articles[{i}]"
+        if not isinstance(item, dict):
+            raise IngestError(f"{where} is {type(item).__name__}, expected a mapping with 'file' or 'url' and 'targets'")
+        name, article_id, url = (_scalar(item, key, where) for key in ("file", "article_id", "url"))
+        if not (name or article_id or url):
+            raise IngestError(f"{where} names no article: give 'file' (a .txt article) or 'url'/'article_id' (a JSONL/CSV record)")
+        entry = ManifestEntry(
+            targets=_targets(item.get("targets"), f"{where} ({name or article_id or url})"),
+            article_id=article_id,
+            url=url,
+            outlet=_scalar(item, "outlet", where),
+        )
+        if article_id in seen_ids:
+            raise IngestError(f"{path}: article_id {article_id!r} is listed twice")
+        if article_id:
+            seen_ids.add(article_id)
+        if name:
+            file = (path.parent / name).resolve()
+            if file.suffix.lower() != ".txt":
+                raise IngestError(f"{where}: file {name!r} is not a .txt article; match JSONL/CSV records by 'url' or 'article_id'")
+            if not file.is_file():
+                raise IngestError(f"{where}: file {name!r} not found in {path.parent}")
+            if file in files:
+                raise IngestError(f"{path}: {name} is listed twice")
+            files[file] = entry
+            continue
+        if article_id:
+            ids[article_id] = entry
+        if url:
+            if url in urls:
+                raise IngestError(f"{path}: url {url!r} is listed twice")
+            urls[url] = entry
+    return Manifest(files=files, ids=ids, urls=urls, default_targets=default_targets, path=path)
 
 
-def _read_utf8(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise IngestError(f"{path}: empty file")
+# --- Reading files ------------------------------------------------------------------------
+
+
+def _check_file(path: Path, max_bytes: int | None) -> Problem | None:
+    """Size, NUL bytes and UTF-8 validity, read in chunks."""
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        return Problem(str(path), None, "too-large", f"{size:,} bytes is over max_bytes={max_bytes:,}; split the file or raise max_bytes")
+    if size == 0:
+        return Problem(str(path), None, "empty", "empty file")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if offset == 0 and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return Problem(str(path), None, "encoding", "UTF-16 text (byte order mark); re-save the file as UTF-8")
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                line = newlines + chunk.count(b"\n", 0, nul) + 1
+                return Problem(str(path), line, "binary", f"binary file (NUL byte at byte {offset + nul}); expected UTF-8 text")
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                position = offset - pending + err.start
+                line = newlines + chunk.count(b"\n", 0, max(position - offset, 0)) + 1
+                return Problem(
+                    str(path), line, "encoding",
+                    f"not UTF-8: byte 0x{err.object[err.start]:02x} at byte {position} cannot be decoded; re-save the file as UTF-8",
+                )  # fmt: skip
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            return Problem(
+                str(path), newlines + 1, "encoding",
+                f"not UTF-8: the file ends inside a character at byte {offset - pending + err.start}; re-save the file as UTF-8",
+            )  # fmt: skip
+    return None
+
+
+def _read_txt(path: Path) -> Iterator[Record | Problem]:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise IngestError(f"{path}: not UTF-8 (invalid byte at position {err.start})") from err
+        doc = _parse_seed(path.read_bytes().decode("utf-8-sig"))
+    except _Skip as skip:
+        yield Problem(str(path), None, skip.kind, skip.reason)
+        return
+    yield Record(None, {"title": doc["title"], "text": doc["body"], "published": doc["published"], "updated": doc["updated"]})
 
 
-def load_articles(seed_dir: str | Path, manifest: str | Path | None = None) -> list[Article]:
-    """Load every ``*.txt`` article in ``seed_dir`` listed in the manifest.
+def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
+    found = False
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            line = raw.decode("utf-8").removeprefix("\ufeff") if number == 1 else raw.decode("utf-8")
+            if not line.strip():
+                continue
+            found = True
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as err:
+                yield Problem(str(path), number, "invalid-json", f"invalid JSON: {err.msg} at column {err.colno}")
+                continue
+            if isinstance(value, dict):
+                yield Record(number, value)
+            else:
+                yield Problem(str(path), number, "invalid-record", f"expected a JSON object with 'text', got {type(value).__name__}")
+    if not found:
+        yield Problem(str(path), None, "empty", "no records, only blank lines")
+
+
+def _read_csv(path: Path) -> Iterator[Record | Problem]:
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [name.strip() for name in next(reader, [])]
+            if "text" not in header:
+                yield Problem(str(path), 1, "invalid-csv", f"the header has no 'text' column (columns: {', '.join(header) or 'none'})")
+                return
+            found = False
+            previous = reader.line_num
+            for row in reader:
+                line, previous = previous + 1, reader.line_num
+                if not row:
+                    continue
+                found = True
+                if len(row) == len(header):
+                    yield Record(line, dict(zip(header, row, strict=True)))
+                else:
+                    yield Problem(str(path), line, "invalid-csv", f"{len(row)} fields, the header has {len(header)}; quote fields that contain commas")
+        except csv.Error as err:
+            yield Problem(str(path), reader.line_num, "invalid-csv", f"unreadable CSV: {err}")
+            return
+    if not found:
+        yield Problem(str(path), None, "empty", "a header but no records")
+
+
+_READERS: dict[str, Callable[[Path], Iterator[Record | Problem]]] = {
+    ".txt": _read_txt,
+    ".jsonl": _read_jsonl,
+    ".csv": _read_csv,
+}
+
+
+def iter_records(path: str | Path, *, max_bytes: int | None = MAX_BYTES) -> Iterator[Record | Problem]:
+    """Stream the records of one ``.txt``, ``.jsonl`` or ``.csv`` file, and its problems.
+
+    The file is first checked in chunks (size, NUL bytes, UTF-8 with or without a byte order
+    mark); a file that fails yields one ``Problem`` and no record. JSONL is then read line by
+    line and CSV row by row, so memory stays flat; a bad line or row yields a ``Problem`` and
+    reading goes on.
 
     Args:
-        seed_dir: Directory holding the articles and, by default, ``articles.yaml``.
-        manifest: Manifest path; defaults to ``seed_dir/articles.yaml``.
+        path: The file; its suffix picks the format.
+        max_bytes: Larger files are skipped; ``None`` for no limit.
+
+    Yields:
+        A ``Record`` per article (a ``.txt`` file is one record with ``title``, ``text``,
+        ``published`` and ``updated``), or a ``Problem``.
+    """
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        yield Problem(str(path), None, "unsupported", f"unsupported file type {path.suffix or '(no suffix)'!r}; expected .txt, .jsonl or .csv")
+        return
+    try:
+        problem = _check_file(path, max_bytes)
+        if problem is not None:
+            yield problem
+            return
+        yield from reader(path)
+    except OSError as err:
+        yield Problem(str(path), None, "unreadable", f"cannot read: {err.strerror or err}")
+
+
+# --- Articles -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path  # as reached from the given source
+    name: str  # relative to the source folder (posix), or the file name
+
+
+def _expand(sources: Iterable[str | Path]) -> tuple[list[_File], list[Problem]]:
+    files: list[_File] = []
+    missing: list[Problem] = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            for path in source.rglob("*"):
+                relative = path.relative_to(source)
+                hidden = any(part.startswith(".") for part in relative.parts)
+                if path.suffix.lower() in _SUFFIXES and not hidden and path.is_file():
+                    files.append(_File(path, relative.as_posix()))
+        elif source.exists():
+            files.append(_File(source, source.name))
+        else:
+            missing.append(Problem(str(source), None, "unreadable", "no such file or directory"))
+    unique: dict[Path, _File] = {}
+    for file in sorted(files, key=lambda f: f.path.parts):
+        unique.setdefault(file.path.resolve(), file)
+    return list(unique.values()), missing
+
+
+def _field(fields: Mapping[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = None if value is None else str(value).strip()
+        return text or None
+    raise _Skip("invalid-record", f"field {name!r} is {type(value).__name__}, expected a string")
+
+
+def _to_article(
+    record: Record, file: _File, manifest: Manifest, id_columns: Sequence[str], txt_entry: ManifestEntry | None
+) -> tuple[Article, bytes]:
+    body = record.fields.get("text")
+    if not isinstance(body, str | None):
+        raise _Skip("invalid-record", f"field 'text' is {type(body).__name__}, expected a string")
+    if body is None or not body.strip():
+        raise _Skip("missing-text", "no 'text' (or only whitespace); every record needs the article body in 'text'")
+    title = normalise_text(_field(record.fields, "title") or "").strip()
+    body = normalise_text(body).strip()
+    text = f"{title}\n\n{body}" if title else body
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    url = _field(record.fields, "url")
+    own_id = next(filter(None, (_field(record.fields, column) for column in id_columns)), None)
+    if record.line is None:
+        entry = txt_entry
+        hint = f"add an entry with 'file: {file.name}'"
+    else:
+        entry = (manifest.ids.get(own_id) if own_id else None) or (manifest.urls.get(url) if url else None)
+        hint = "add an entry with its 'url' or 'article_id'"
+    targets = entry.targets if entry else manifest.default_targets
+    if not targets:
+        raise _Skip("no-targets", f"no manifest entry in {manifest.path or 'the manifest'} and no default_targets; {hint} and 'targets'")
+    published, updated = (_field(record.fields, name) for name in ("published", "updated"))
+    article = Article(
+        article_id=(entry and entry.article_id) or own_id or digest.hex()[:16],
+        title=title,
+        text=text,
+        source=_where(file.name, record.line),
+        published=published and normalise_date(published),
+        updated=updated and normalise_date(updated),
+        url=(entry and entry.url) or url,
+        outlet=(entry and entry.outlet) or _field(record.fields, "outlet"),
+        targets=targets,
+    )
+    return article, digest
+
+
+def _stream(
+    files: list[_File], missing: list[Problem], manifest: Manifest, max_bytes: int | None, id_columns: Sequence[str]
+) -> Iterator[Article | Problem]:
+    yield from missing
+    first_text: dict[bytes, str] = {}
+    first_id: dict[str, str] = {}
+    for file in files:
+        txt_entry = manifest.files.get(file.path.resolve())
+        for item in iter_records(file.path, max_bytes=max_bytes):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            where = _where(str(file.path), item.line)
+            try:
+                article, digest = _to_article(item, file, manifest, id_columns, txt_entry)
+                if digest in first_text:
+                    raise _Skip("duplicate", f"same text as {first_text[digest]}, which is kept")
+                if article.article_id in first_id:
+                    raise _Skip("duplicate-id", f"article_id {article.article_id!r} is already used by {first_id[article.article_id]} (a different text)")
+            except _Skip as skip:
+                yield Problem(str(file.path), item.line, skip.kind, skip.reason)
+                continue
+            first_text[digest] = first_id[article.article_id] = where
+            yield article
+
+
+def iter_articles(
+    sources: str | Path | Iterable[str | Path],
+    manifest: str | Path | Manifest,
+    *,
+    max_bytes: int | None = MAX_BYTES,
+    id_columns: Sequence[str] = ID_COLUMNS,
+) -> Iterator[Article | Problem]:
+    """Stream articles from files and directories, with a ``Problem`` for each input skipped.
+
+    Files are read in sorted path order (directories recursively), records in line order; of
+    two articles with the same stored text, or the same id, the first is kept and the second
+    is reported. A ``.txt`` article takes its manifest entry by ``file``; a JSONL/CSV record by
+    its id field (the first of ``id_columns`` present) or its ``url``. The entry's
+    ``article_id``, ``url`` and ``outlet`` win over the record's. An article without an entry
+    takes ``default_targets``, and without those it is reported (``no-targets``).
+
+    Args:
+        sources: A file or directory, or several.
+        manifest: ``articles.yaml`` (see ``load_manifest``) or a ``Manifest``.
+        max_bytes: Larger files are skipped; ``None`` for no limit.
+        id_columns: Record fields that may hold the article id, in order of preference.
 
     Returns:
-        Articles sorted by ``article_id``; ids come from the manifest, else from a hash of the text.
+        An iterator of ``Article`` and ``Problem`` in source order.
 
     Raises:
-        IngestError: A file is unreadable or malformed, a listed file is missing, a ``.txt`` file
-            is not in the manifest, or two files have the same normalised text.
+        IngestError: The manifest is invalid (raised at the call, before any file is read).
+    """
+    if not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest)
+    files, missing = _expand([sources] if isinstance(sources, str | Path) else sources)
+    return _stream(files, missing, manifest, max_bytes, id_columns)
+
+
+def ingest_sources(
+    sources: str | Path | Iterable[str | Path],
+    manifest: str | Path | Manifest,
+    *,
+    max_bytes: int | None = MAX_BYTES,
+    id_columns: Sequence[str] = ID_COLUMNS,
+) -> IngestReport:
+    """Ingest files and directories into an ``IngestReport`` (arguments as in ``iter_articles``).
+
+    Raises:
+        IngestError: The manifest is invalid.
+    """
+    articles: list[Article] = []
+    skipped: list[Problem] = []
+    for item in iter_articles(sources, manifest, max_bytes=max_bytes, id_columns=id_columns):
+        if isinstance(item, Problem):
+            skipped.append(item)
+        else:
+            articles.append(item)
+    return IngestReport(articles, skipped)
+
+
+def load_articles(seed_dir: str | Path, manifest: str | Path | None = None, *, max_bytes: int | None = MAX_BYTES) -> list[Article]:
+    """Load every article under ``seed_dir``, or fail listing every input problem.
+
+    Args:
+        seed_dir: A directory (searched recursively) or a file.
+        manifest: Manifest path; defaults to ``articles.yaml`` in ``seed_dir`` (or beside the file).
+        max_bytes: Larger files are problems; ``None`` for no limit.
+
+    Returns:
+        Articles sorted by ``article_id``.
+
+    Raises:
+        IngestError: The manifest is invalid, or any input was skipped (see ``ingest_sources``
+            for a report that keeps the good articles).
     """
     seed_dir = Path(seed_dir)
-    manifest_path = Path(manifest) if manifest else seed_dir / "articles.yaml"
-    entries = load_manifest(manifest_path)
-    files = sorted(seed_dir.glob("*.txt"))
-    unlisted = [f.name for f in files if f.name not in entries]
-    if unlisted:
-        raise IngestError(f"{manifest_path}: no entry (with targets) for {unlisted}")
-    missing = sorted(set(entries) - {f.name for f in files})
-    if missing:
-        raise IngestError(f"{manifest_path}: listed file(s) not found in {seed_dir}: {missing}")
-    articles: list[Article] = []
-    seen: dict[str, str] = {}
-    for path in files:
-        entry = entries[path.name]
-        doc = parse_seed_text(_read_utf8(path), str(path))
-        text = f"{doc['title']}\n\n{doc['body']}"
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if digest in seen:
-            raise IngestError(f"{path}: same text as {seen[digest]}; remove one of them")
-        seen[digest] = str(path)
-        articles.append(
-            Article(
-                article_id=str(entry.get("article_id") or digest[:16]),
-                title=doc["title"],
-                text=text,
-                source=path.name,
-                published=doc["published"],
-                updated=doc["updated"],
-                url=entry.get("url"),
-                outlet=entry.get("outlet"),
-                targets=tuple(entry["targets"]),
-            )
-        )
-    return sorted(articles, key=lambda a: a.article_id)
+    folder = seed_dir if seed_dir.is_dir() else seed_dir.parent
+    report = ingest_sources(seed_dir, manifest or folder / "articles.yaml", max_bytes=max_bytes)
+    if report.skipped:
+        lines = "\n".join(f"  {problem}" for problem in report.skipped)
+        raise IngestError(f"{seed_dir}: {report.summary()}:\n{lines}")
+    return sorted(report.articles, key=lambda a: a.article_id)
 
 
 def articles_table(articles: Iterable[Article]) -> list[dict[str, Any]]:

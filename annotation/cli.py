@@ -167,7 +167,7 @@ def demo_cli(
         push_cli(root=root, schema=DEFAULT_SCHEMA, overlap=3)
         with _bar("simulated annotators labelling (synthetic)", None) as advance:
             counts = pipeline.simulate_annotation(paths, seed=seed, progress=advance)
-        console.print(f"simulated annotators submitted {counts} annotation(s) [marked synthetic]")
+        console.print(f"simulated annotators submitted {counts} annotation(s) (marked synthetic)")
         pull_cli(root=root)
         build_cli(root=root, schema=DEFAULT_SCHEMA)
         baselines_cli(root=root, release=None)
