@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's chromium drives the browser tests (Playwright uses it; it never downloads a browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test studio studio-stop install clean
 
@@ -12,6 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $(STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
 install: $(STAMP)
 
@@ -24,7 +31,7 @@ studio: $(STAMP)
 studio-stop: $(STAMP)
 	$(BIN)/annotation studio stop
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest --doctest-modules annotation tests
 
 clean:
