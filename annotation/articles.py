@@ -37,8 +37,8 @@ first 16 hex digits of the sha256 of the stored text. Sentence ids follow from t
 Input problems do not stop ingestion: an unreadable, empty, binary, non-UTF-8 or oversized file,
 an invalid record, an article without targets or a duplicate each give one ``Problem`` naming
 the file and line, and everything else is still ingested. Manifest errors raise ``IngestError``.
-JSONL and CSV are streamed record by record, so memory does not grow with the file size (only
-with the number of articles, through the duplicate check: about 200 bytes per article).
+JSONL and CSV are streamed record by record, so memory does not grow with the file size, only
+with the number of articles through the duplicate check (about 400 bytes per article).
 """
 
 from __future__ import annotations
@@ -118,7 +118,21 @@ class _Skip(Exception):
 
 @dataclass(frozen=True)
 class Article:
-    """One source article. ``text`` = title + blank line + body (the body alone without a title)."""
+    """One source article.
+
+    Attributes:
+        article_id: Stable id: the manifest's, else the record's id field, else the first 16
+            hex digits of the sha256 of ``text``.
+        title: The headline ("" for a record without one).
+        text: Title + blank line + body (the body alone without a title), normalised.
+        source: The file, relative to the folder it was found in; ``:line`` is added for a
+            JSONL/CSV record.
+        published: ISO 8601 when recognised (``normalise_date``), else as given; or None.
+        updated: Likewise.
+        url: The manifest's, else the record's.
+        outlet: The manifest's, else the record's.
+        targets: Stance targets from the manifest entry, else ``default_targets``.
+    """
 
     article_id: str
     title: str
@@ -227,6 +241,13 @@ def _where(path: str, line: int | None) -> str:
     return path if line is None else f"{path}:{line}"
 
 
+def _as_text(value: Any, name: str) -> str | None:
+    """A scalar as trimmed text, None when absent or blank; ``TypeError`` for a list, mapping or bool."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+        raise TypeError(f"{name!r} is {type(value).__name__}, expected a string")
+    return None if value is None else str(value).strip() or None
+
+
 def normalise_text(text: str) -> str:
     """Apply the recorded line and Unicode normalisation (``NORMALISATION``, except trimming).
 
@@ -240,6 +261,25 @@ def normalise_text(text: str) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="auto" if moment.second or moment.microsecond else "minutes")
+
+
+def _day_month_year(text: str) -> str:
+    match = _DAY_MONTH_YEAR.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    day, month, year, hour, minute = match.groups()
+    if hour is None:
+        return date(int(year), int(month), int(day)).isoformat()
+    return _iso(datetime(int(year), int(month), int(day), int(hour), int(minute)))
+
+
+# Tried in order; each raises ValueError on a string it does not recognise.
+_DATE_PARSERS: tuple[Callable[[str], str], ...] = (
+    lambda s: date.fromisoformat(s).isoformat(),
+    lambda s: _iso(datetime.fromisoformat(s)),
+    _day_month_year,
+    lambda s: _iso(parsedate_to_datetime(s)),
+)
 
 
 def normalise_date(value: str) -> str:
@@ -260,28 +300,12 @@ def normalise_date(value: str) -> str:
         '03/11/2019'
     """
     text = value.strip()
-    parsers: tuple[Callable[[str], str], ...] = (
-        lambda s: date.fromisoformat(s).isoformat(),
-        lambda s: _iso(datetime.fromisoformat(s)),
-        _day_month_year,
-        lambda s: _iso(parsedate_to_datetime(s)),
-    )
-    for parse in parsers:
+    for parse in _DATE_PARSERS:
         try:
             return parse(text)
         except ValueError:
             continue
     return text
-
-
-def _day_month_year(text: str) -> str:
-    match = _DAY_MONTH_YEAR.fullmatch(text)
-    if match is None:
-        raise ValueError(text)
-    day, month, year, hour, minute = match.groups()
-    if hour is None:
-        return date(int(year), int(month), int(day)).isoformat()
-    return _iso(datetime(int(year), int(month), int(day), int(hour), int(minute)))
 
 
 def _parse_seed(raw: str) -> dict[str, Any]:
@@ -338,11 +362,10 @@ def parse_seed_text(raw: str, source: str) -> dict[str, Any]:
 
 
 def _scalar(item: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = item.get(key)
-    if value is None or isinstance(value, str | int) and not isinstance(value, bool):
-        text = None if value is None else str(value).strip()
-        return text or None
-    raise IngestError(f"{where}: {key!r} is {type(value).__name__}, expected a string")
+    try:
+        return _as_text(item.get(key), key)
+    except TypeError as err:
+        raise IngestError(f"{where}: {err}") from None
 
 
 def _targets(value: Any, where: str) -> tuple[str, ...]:
@@ -489,6 +512,8 @@ def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
 
 
 def _read_csv(path: Path) -> Iterator[Record | Problem]:
+    # The csv module's default limit (128 KiB per field) is shorter than a long article;
+    # max_bytes bounds the file instead. The limit is process-wide, so it is only ever raised.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -507,7 +532,8 @@ def _read_csv(path: Path) -> Iterator[Record | Problem]:
                 if len(row) == len(header):
                     yield Record(line, dict(zip(header, row, strict=True)))
                 else:
-                    yield Problem(str(path), line, "invalid-csv", f"{len(row)} fields, the header has {len(header)}; quote fields that contain commas")
+                    reason = f"{len(row)} fields, the header has {len(header)}; quote fields that contain commas"
+                    yield Problem(str(path), line, "invalid-csv", reason)
         except csv.Error as err:
             yield Problem(str(path), reader.line_num, "invalid-csv", f"unreadable CSV: {err}")
             return
@@ -541,7 +567,8 @@ def iter_records(path: str | Path, *, max_bytes: int | None = MAX_BYTES) -> Iter
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        yield Problem(str(path), None, "unsupported", f"unsupported file type {path.suffix or '(no suffix)'!r}; expected .txt, .jsonl or .csv")
+        reason = f"unsupported file type {path.suffix or '(no suffix)'!r}; expected .txt, .jsonl or .csv"
+        yield Problem(str(path), None, "unsupported", reason)
         return
     try:
         problem = _check_file(path, max_bytes)
@@ -583,11 +610,10 @@ def _expand(sources: Iterable[str | Path]) -> tuple[list[_File], list[Problem]]:
 
 
 def _field(fields: Mapping[str, Any], name: str) -> str | None:
-    value = fields.get(name)
-    if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = None if value is None else str(value).strip()
-        return text or None
-    raise _Skip("invalid-record", f"field {name!r} is {type(value).__name__}, expected a string")
+    try:
+        return _as_text(fields.get(name), name)
+    except TypeError as err:
+        raise _Skip("invalid-record", f"field {err}") from None
 
 
 def _to_article(
@@ -612,7 +638,8 @@ def _to_article(
         hint = "add an entry with its 'url' or 'article_id'"
     targets = entry.targets if entry else manifest.default_targets
     if not targets:
-        raise _Skip("no-targets", f"no manifest entry in {manifest.path or 'the manifest'} and no default_targets; {hint} and 'targets'")
+        manifest_name = f" in {manifest.path}" if manifest.path else ""
+        raise _Skip("no-targets", f"no manifest entry{manifest_name} and no default_targets; {hint} and 'targets'")
     published, updated = (_field(record.fields, name) for name in ("published", "updated"))
     article = Article(
         article_id=(entry and entry.article_id) or own_id or digest.hex()[:16],
@@ -646,7 +673,8 @@ def _stream(
                 if digest in first_text:
                     raise _Skip("duplicate", f"same text as {first_text[digest]}, which is kept")
                 if article.article_id in first_id:
-                    raise _Skip("duplicate-id", f"article_id {article.article_id!r} is already used by {first_id[article.article_id]} (a different text)")
+                    used = first_id[article.article_id]
+                    raise _Skip("duplicate-id", f"article_id {article.article_id!r} is already used by {used} (a different text)")
             except _Skip as skip:
                 yield Problem(str(file.path), item.line, skip.kind, skip.reason)
                 continue

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from annotation import pipeline, studio
@@ -39,7 +40,7 @@ def _user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except USER_ERRORS as err:
             message = err.args[0] if isinstance(err, KeyError) and err.args else err
-            errors.print(f"[bold red]error:[/] {message}", highlight=False)
+            errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -54,10 +55,19 @@ def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]
 
 @app.command("ingest")
 @_user_errors
-def ingest_cli(root: Path = ROOT, seeds: Path = typer.Option(None, help="Seed directory (default: ROOT/seeds).")) -> None:
-    """Parse the seed articles and their manifest into data/interim/articles.parquet."""
-    articles = pipeline.ingest(pipeline.Paths(root), seeds)
-    console.print(f"ingested {len(articles)} article(s), {sum(len(a.targets) for a in articles)} stance target(s)")
+def ingest_cli(
+    root: Path = ROOT,
+    seeds: Path = typer.Option(None, help="File or directory of .txt/.jsonl/.csv articles (default: ROOT/seeds)."),
+    manifest: Path = typer.Option(None, help="Manifest with targets (default: articles.yaml beside the sources)."),
+) -> None:
+    """Parse the articles and their manifest into data/interim/articles.parquet; report bad input."""
+    report = pipeline.ingest(pipeline.Paths(root), seeds, manifest)
+    for problem in report.skipped:
+        errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
+    targets = sum(len(a.targets) for a in report.articles)
+    console.print(f"{report.summary()}; {targets} stance target(s)")
+    if report.skipped:
+        sys.exit(1)
 
 
 @app.command("segment")
@@ -112,7 +122,7 @@ def push_cli(
         project_id, report, n_tasks = pipeline.push(pipeline.Paths(root), schema_path=schema, overlap=overlap, progress=advance)
     console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
     for key in report.changed:
-        errors.print(f"[yellow]warning:[/] task {key} exists with different sentence text; left unchanged")
+        errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")
 
 
 @app.command("pull")
@@ -160,7 +170,7 @@ def demo_cli(
     """Run every stage on seeds/ with a local Label Studio and 3 simulated (synthetic) annotators."""
     paths = pipeline.Paths(root)
     was_running = studio.server_status(paths.studio) is not None
-    ingest_cli(root=root, seeds=None)
+    ingest_cli(root=root, seeds=None, manifest=None)
     segment_cli(root=root)
     studio_start_cli(root=root, port=None, host="127.0.0.1")
     try:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
-from annotation.articles import Article, articles_table, load_articles
+from annotation.articles import Article, IngestReport, articles_table, ingest_sources
 from annotation.exports import ExportError, Votes, load_export, load_salt, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
@@ -87,11 +87,17 @@ def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def ingest(paths: Paths, seed_dir: Path | None = None) -> list[Article]:
-    """seeds/ → ``data/interim/articles.parquet``."""
-    articles = load_articles(seed_dir or paths.seeds)
-    _write_parquet(pd.DataFrame(articles_table(articles)), paths.interim / "articles.parquet")
-    return articles
+def ingest(paths: Paths, sources: Path | None = None, manifest: Path | None = None) -> IngestReport:
+    """seeds/ (files or directories of .txt/.jsonl/.csv) → ``data/interim/articles.parquet``.
+
+    Bad files and records are skipped and reported; the good ones are still written.
+    """
+    sources = sources or paths.seeds
+    if manifest is None:
+        manifest = (sources if sources.is_dir() else sources.parent) / "articles.yaml"
+    report = ingest_sources(sources, manifest)
+    _write_parquet(pd.DataFrame(articles_table(report.articles)), paths.interim / "articles.parquet")
+    return report
 
 
 def _articles(paths: Paths) -> list[Article]:

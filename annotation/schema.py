@@ -181,8 +181,9 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
 def to_label_config(schema: Schema) -> str:
     """Generate the Label Studio labeling config for ``schema``.
 
-    The view shows the headline and the neighbouring sentences as context, the target in bold,
-    the sentence to label, single-choice stance buttons and span labels, each with its hotkey.
+    The view shows the headline, the target in bold, then the passage: the previous sentence
+    (grey), the sentence to label (boxed) and the next sentence (grey); below it the
+    single-choice stance buttons and the span labels, each with its hotkey.
 
     Examples:
         >>> from label_studio_sdk.label_interface import LabelInterface
@@ -194,18 +195,22 @@ def to_label_config(schema: Schema) -> str:
     view = ET.Element("View")
     style = ET.SubElement(view, "Style")
     style.text = (
-        ".context { color: #666; font-size: 0.95em; }"
-        " .target { font-weight: bold; }"
-        " .sentence { font-size: 1.15em; border-left: 4px solid #1f77b4; padding-left: 8px; }"
+        # Specific enough to beat the weight of Label Studio's heading classes.
+        ".target :is(h1, h2, h3, h4, h5, h6) { font-weight: 700; }"
+        " .passage { margin: 8px 0 16px; }"
+        " .context { color: #666; margin: 4px 0 4px 12px; }"
+        " .sentence { background: #eef4fb; border-left: 4px solid #1f77b4; padding: 8px 12px; margin: 4px 0; }"
     )
     ET.SubElement(view, "Header", value="$headline", size="4")
-    before = ET.SubElement(view, "View", className="context")
-    ET.SubElement(before, "Text", name="context_before", value="$context_before")
     target = ET.SubElement(view, "View", className="target")
     ET.SubElement(target, "Header", value="Target: $target", size="5")
-    sentence = ET.SubElement(view, "View", className="sentence")
+    # The target sits above the passage so that the context reads on into the sentence.
+    passage = ET.SubElement(view, "View", className="passage")
+    before = ET.SubElement(passage, "View", className="context")
+    ET.SubElement(before, "Text", name="context_before", value="$context_before")
+    sentence = ET.SubElement(passage, "View", className="sentence")
     ET.SubElement(sentence, "Text", name="text", value="$text")
-    after = ET.SubElement(view, "View", className="context")
+    after = ET.SubElement(passage, "View", className="context")
     ET.SubElement(after, "Text", name="context_after", value="$context_after")
 
     ET.SubElement(view, "Header", value=schema.stance_question, size="5")

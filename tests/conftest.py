@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.studio", "tests.fixtures.release", "tests.fixtures.votes"]
+pytest_plugins = ["tests.fixtures.studio", "tests.fixtures.release", "tests.fixtures.votes", "tests.fixtures.browser"]

@@ -184,13 +184,13 @@ BAD_INPUTS = {
     "utf-16": ("bad.csv", "text\nHello\n".encode("utf-16"), None, None, "encoding", "UTF-16"),
     "too-large": ("bad.txt", b"Headline\n\nBody.\n" * 10, 100, None, "too-large", "160 bytes is over max_bytes=100"),
     "unsupported": ("bad.json", b"{}", None, None, "unsupported", "'.json'"),
-    "jsonl-invalid-json": ("bad.jsonl", b'{"text": "ok"}\n{"text": \n', None, 2, "invalid-json", "invalid JSON"),
-    "jsonl-missing-text": ("bad.jsonl", b'{"text": "ok"}\n{"title": "No body"}\n', None, 2, "missing-text", "'text'"),
-    "jsonl-not-object": ("bad.jsonl", b'{"text": "ok"}\n["a list"]\n', None, 2, "invalid-record", "JSON object"),
-    "jsonl-text-not-string": ("bad.jsonl", b'{"text": "ok"}\n{"text": 42}\n', None, 2, "invalid-record", "'text' is int"),
-    "csv-missing-text": ("bad.csv", b"title,text\nT,ok\nNo body,\n", None, 3, "missing-text", "'text'"),
+    "jsonl-invalid-json": ("bad.jsonl", b'{"text": "Also good."}\n{"text": \n', None, 2, "invalid-json", "invalid JSON"),
+    "jsonl-missing-text": ("bad.jsonl", b'{"text": "Also good."}\n{"title": "No body"}\n', None, 2, "missing-text", "'text'"),
+    "jsonl-not-object": ("bad.jsonl", b'{"text": "Also good."}\n["a list"]\n', None, 2, "invalid-record", "JSON object"),
+    "jsonl-text-not-string": ("bad.jsonl", b'{"text": "Also good."}\n{"text": 42}\n', None, 2, "invalid-record", "'text' is int"),
+    "csv-missing-text": ("bad.csv", b"title,text\n,Also good.\nNo body,\n", None, 3, "missing-text", "'text'"),
     "csv-no-text-column": ("bad.csv", b"title,body\nT,B\n", None, 1, "invalid-csv", "no 'text' column"),
-    "csv-field-count": ("bad.csv", b"title,text\nT,ok\nT,a,b\n", None, 3, "invalid-csv", "3 fields, the header has 2"),
+    "csv-field-count": ("bad.csv", b"title,text\n,Also good.\nT,a,b\n", None, 3, "invalid-csv", "3 fields, the header has 2"),
     "csv-header-only": ("bad.csv", b"title,text\n", None, None, "empty", "no records"),
 }
 
@@ -207,8 +207,8 @@ def test_bad_input_gives_one_problem_and_the_rest_is_ingested(
     assert (problem.path, problem.line, problem.kind) == (str(bad), line, kind)
     assert words in problem.reason
     assert str(problem).startswith(f"{bad}:{line}: " if line else f"{bad}: ")
-    assert "A good record." in [a.text for a in report.articles]
-    assert len(report.articles) == 1 + content.startswith(b'{"text": "ok"}') + content.startswith(b"title,text\nT,ok")
+    also_good = ["Also good."] if b"Also good." in content else []  # good records in the bad file
+    assert sorted(a.text for a in report.articles) == sorted(["A good record.", *also_good])
 
 
 def test_missing_source_is_reported(tmp_path: Path) -> None:
@@ -310,5 +310,5 @@ def test_jsonl_is_streamed_with_flat_memory(tmp_path: Path) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert size > 4_000_000
+    assert size > 3_500_000
     assert peak < size / 8, f"peak {peak:,} bytes for a {size:,}-byte file"

@@ -24,7 +24,7 @@ def test_ingest_and_segment_the_seed(tmp_path: Path) -> None:
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     result = runner.invoke(app, ["ingest", "--root", str(tmp_path), "--seeds", str(seeds)])
     assert result.exit_code == 0, result.output
-    assert "ingested 1 article(s), 2 stance target(s)" in result.output
+    assert "1 article(s) ingested, 0 skipped; 2 stance target(s)" in result.output
     result = runner.invoke(app, ["segment", "--root", str(tmp_path)])
     assert "segmented into 12 sentence(s)" in result.output
 
@@ -39,3 +39,14 @@ def test_a_stage_run_too_early_says_what_to_run_first(tmp_path: Path) -> None:
 def test_build_without_exports_is_one_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--root", str(tmp_path)])
     assert result.exit_code == 1 and "no exports yet; run `annotation pull` first" in result.output
+
+
+def test_bad_input_is_skipped_and_reported_while_good_files_ingest(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.jsonl").write_text('{"title": "T", "text": "One sentence. Two."}\n{"title": "no text"}\n')
+    (seeds / "articles.yaml").write_text("default_targets: [X]\narticles: []\n")
+    result = runner.invoke(app, ["ingest", "--root", str(tmp_path), "--seeds", str(seeds)])
+    assert result.exit_code == 1
+    assert "good.jsonl:2:" in result.output and "1 article(s) ingested, 1 skipped" in result.output
+    assert (tmp_path / "data" / "interim" / "articles.parquet").exists()

@@ -1,0 +1,213 @@
+"""Push and pull throughput against real local Label Studio servers (not part of the tests).
+
+Push, each on a fresh server so that peak RSS is not inherited (Label Studio keeps memory after a
+large request):
+  (a) this project's ``Studio.push_tasks`` (batched, idempotent);
+  (b) one raw bulk-import call of the same payload through the SDK (``projects.import_tasks``);
+  (c) a one-task-per-request SDK loop, on a sample.
+Pull, on a project with N tasks of which a share carry an annotation: this project's
+``Studio.pull_export`` beside the export endpoints it could have used.
+
+    python bench/studio.py                 # 100k tasks, 30k annotations, 1k-task loop sample
+    python bench/studio.py --tasks 20000   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+from label_studio_sdk import LabelStudio
+
+from annotation import studio
+from annotation.articles import load_articles
+from annotation.lexicon import load_lexicon
+from annotation.schema import load_schema, to_instructions, to_label_config
+from annotation.segment import split_sentences
+from annotation.tasks import make_tasks
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class PeakRss:
+    """Samples the resident memory of a process tree in a background thread."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        total = 0
+        for proc in [self.process, *self.process.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._sample())
+
+
+def make_payload(n_tasks: int) -> list[dict[str, Any]]:
+    """N tasks with lexicon predictions, from copies of the seed article under new ids."""
+    schema, lexicon = load_schema(), load_lexicon()
+    (seed,) = load_articles(REPO / "seeds")
+    sentences = split_sentences(seed)
+    per_article = len(sentences) * len(seed.targets)
+    tasks: list[dict[str, Any]] = []
+    for i in range((n_tasks + per_article - 1) // per_article):
+        article = replace(seed, article_id=f"bench{i:06d}")
+        copies = [replace(s, article_id=article.article_id, sentence_id=f"{article.article_id}-{s.index:04d}") for s in sentences]
+        tasks.extend(make_tasks([article], copies, schema=schema, lexicon=lexicon))
+    return tasks[:n_tasks]
+
+
+def with_annotations(tasks: list[dict[str, Any]], share: float, seed: int = 0) -> list[dict[str, Any]]:
+    """A copy of ``tasks`` where ``share`` of them carry one (admin) annotation."""
+    rng = random.Random(seed)
+    labels = load_schema().stance_names
+    out = []
+    for task in tasks:
+        task = dict(task)
+        if rng.random() < share:
+            task["annotations"] = [{"result": [{"from_name": "stance", "to_name": "text", "type": "choices",
+                                                "value": {"choices": [rng.choice(labels)]}}], "lead_time": 5.0}]
+        out.append(task)
+    return out
+
+
+def fresh_server(root: Path, name: str) -> tuple[studio.ServerInfo, studio.Studio, int]:
+    info = studio.start_server(root / name)
+    client = studio.connect(root / name)
+    schema = load_schema()
+    project_id, _ = client.ensure_project(name, to_label_config(schema), to_instructions(schema))
+    return info, client, project_id
+
+
+def count_tasks(client: studio.Studio, project_id: int) -> int:
+    return int(client.request("GET", f"/api/projects/{project_id}/", "count tasks").json()["task_number"])
+
+
+def timed(action: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def bench_push(root: Path, payload: list[dict[str, Any]], loop_sample: int, batch_size: int) -> None:
+    n = len(payload)
+    rows = []
+    info, client, project_id = fresh_server(root, "push-ours")
+    with PeakRss(info.pid) as rss:
+        seconds = timed(lambda: client.push_tasks(project_id, payload, batch_size=batch_size))
+    assert count_tasks(client, project_id) == n, "push (a) lost or duplicated tasks"
+    rows.append(("(a) annotation push_tasks", n, seconds, rss.peak))
+
+    sample = payload[:loop_sample]
+    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-ours").token)
+    loop_project, _ = client.ensure_project("push-loop", to_label_config(load_schema()), "")
+    seconds = timed(lambda: [sdk.projects.import_tasks(loop_project, request=[task]) for task in sample])
+    assert count_tasks(client, loop_project) == len(sample)
+    rows.append(("(c) SDK one task per request", len(sample), seconds, None))
+    studio.stop_server(root / "push-ours")
+
+    info, client, project_id = fresh_server(root, "push-sdk")
+    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-sdk").token, timeout=3600)
+    with PeakRss(info.pid) as rss:
+        seconds = timed(lambda: sdk.projects.import_tasks(project_id, request=payload))
+    assert count_tasks(client, project_id) == n, "push (b) lost or duplicated tasks"
+    rows.append(("(b) SDK one bulk call", n, seconds, rss.peak))
+    studio.stop_server(root / "push-sdk")
+
+    rates = {label: count / secs for label, count, secs, _ in rows}
+    print(f"\npush ({n:,} tasks with lexicon predictions, batch size {batch_size:,})")
+    print(f"{'method':32} {'tasks':>8} {'seconds':>8} {'tasks/s':>9} {'server peak RSS':>16}")
+    for label, count, secs, peak in rows:
+        rss_text = f"{peak / 2**30:.2f} GB" if peak else "-"
+        print(f"{label:32} {count:>8,} {secs:>8.1f} {count / secs:>9.1f} {rss_text:>16}")
+    ours = rates["(a) annotation push_tasks"]
+    print(f"ratio (a)/(b): {ours / rates['(b) SDK one bulk call']:.2f}x   (target >= 1.3x)")
+    print(f"ratio (a)/(c): {ours / rates['(c) SDK one task per request']:.0f}x   (target >= 100x)")
+
+
+def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_size: int) -> None:
+    info, client, project_id = fresh_server(root, "pull")
+    client.push_tasks(project_id, with_annotations(payload, share), batch_size=batch_size)
+    n_annotations = int(client.request("GET", f"/api/projects/{project_id}/", "count").json()["total_annotations_number"])
+    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "pull").token, timeout=3600)
+    raw_dir = root / "raw"
+
+    def endpoint(export_type: str) -> Callable[[], Any]:
+        params = {"exportType": export_type, "download_all_tasks": "true"}
+        return lambda: client.request("GET", f"/api/projects/{project_id}/export", export_type, params=params).content
+
+    def snapshot() -> None:
+        export = client.request("POST", f"/api/projects/{project_id}/exports/", "snapshot", json={}).json()
+        client.request("GET", f"/api/projects/{project_id}/exports/{export['id']}/download", "download",
+                       params={"exportType": "JSON"}).content
+
+    endpoint("JSON")()  # warm-up: the first export of a project pays for caches the others reuse
+    rows = [
+        ("annotation pull_export (JSON + users)", timed(lambda: client.pull_export(project_id, raw_dir))),
+        ("export JSON", timed(endpoint("JSON"))),
+        ("export JSON_MIN (annotated tasks only)", timed(endpoint("JSON_MIN"))),
+        ("snapshot create + download", timed(snapshot)),
+        ("SDK exports.as_json", timed(lambda: sdk.projects.exports.as_json(project_id))),
+    ]
+    studio.stop_server(root / "pull")
+    print(f"\npull ({len(payload):,} tasks, {n_annotations:,} annotations)")
+    for label, secs in rows:
+        print(f"{label:42} {secs:>7.1f} s")
+    # JSON_MIN lacks cancelled flags, annotation ids of skipped work and unannotated tasks, so the
+    # fastest endpoint that carries everything the parser needs is the full JSON export.
+    print(f"ratio pull_export / export JSON: {rows[0][1] / rows[1][1]:.2f}x   (target <= 1.1x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--loop-sample", type=int, default=1_000)
+    parser.add_argument("--annotated-share", type=float, default=0.3)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--skip-push", action="store_true")
+    parser.add_argument("--skip-pull", action="store_true")
+    args = parser.parse_args()
+    payload = make_payload(args.tasks)
+    root = Path(tempfile.mkdtemp(prefix="bench-studio-"))
+    try:
+        if not args.skip_push:
+            bench_push(root, payload, args.loop_sample, args.batch_size)
+        if not args.skip_pull:
+            bench_pull(root, payload, args.annotated_share, args.batch_size)
+    finally:
+        for name in ("push-ours", "push-sdk", "pull"):
+            studio.stop_server(root / name)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

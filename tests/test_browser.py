@@ -1,0 +1,162 @@
+"""The annotator's experience, end to end: log in, label one task in the browser, export, parse.
+
+The labelled sentence starts with an emoji, a character outside the Basic Multilingual Plane: one
+code point in Python, two UTF-16 units in the browser. The offsets Label Studio stores must be
+Python code points, or the long tables would carry shifted spans.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from annotation import pipeline, studio
+from annotation.articles import Article, load_articles
+from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
+from annotation.lexicon import load_lexicon
+from annotation.schema import LABEL, TASK, WORKER, load_schema, to_instructions, to_label_config
+from annotation.segment import split_sentences
+from annotation.tasks import make_tasks
+
+pytestmark = pytest.mark.integration
+
+TITLE = "browser-test"  # its own project, apart from the integration test's
+EMAIL = f"browser-annotator@{SYNTHETIC_DOMAIN}"
+SALT = "browser-test"
+HEADLINE = "Shelling resumes near Idlib"
+TARGET = "Syrian government (Assad regime)"
+BEFORE = "Residents reported shelling overnight."
+SENTENCE = "🔥 The regime continues to terrorize the besieged region."
+AFTER = "Aid convoys were turned back."
+STANCE = "against"
+SPAN_LABEL = "loaded-negative"
+MARKED = "besieged"  # loaded, but not in the lexicon: the annotator marks it by hand
+# What the annotator submits: the lexicon's pre-annotations, kept, plus the hand-marked span.
+# Code-point offsets; UTF-16 offsets would be one higher, past the emoji.
+EXPECTED_SPANS = [(6, 12, "regime"), (26, 35, "terrorize"), (40, 48, "besieged")]
+
+# Returns the viewport box of the first occurrence of `word` in the text under `el`.
+_WORD_BOX_JS = """(el, word) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(word);
+        if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const box = range.getBoundingClientRect();
+            return {left: box.left, right: box.right, top: box.top, bottom: box.bottom};
+        }
+    }
+    return null;
+}"""
+
+
+def _emoji_article() -> Article:
+    return Article(
+        article_id="browser-emoji",
+        title=HEADLINE,
+        text=f"{HEADLINE}\n\n{BEFORE} {SENTENCE} {AFTER}",
+        source="synthetic",
+        targets=(TARGET,),
+    )
+
+
+@pytest.fixture(scope="module")
+def project(studio_root: Path, admin: studio.Studio) -> tuple[int, dict[str, Any]]:
+    """The browser test's project with a few seed tasks and the emoji task; returns (id, emoji task)."""
+    schema = load_schema()
+    seed = load_articles(studio_root / "seeds")
+    emoji = _emoji_article()
+    sentences = split_sentences(seed[0])[:4] + split_sentences(emoji)
+    tasks = make_tasks([*seed, emoji], sentences, schema=schema, lexicon=load_lexicon(labels=schema.span_names))
+    project_id, _ = admin.ensure_project(TITLE, to_label_config(schema), to_instructions(schema))
+    admin.push_tasks(project_id, tasks)
+    task = next(t for t in admin.iter_tasks(project_id) if t["data"]["text"] == SENTENCE)
+    return project_id, task
+
+
+def _log_in(page: Page, url: str, email: str, password: str) -> None:
+    page.goto(f"{url}/user/login/")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda address: "/user/login" not in address)
+
+
+def _select_with_mouse(page: Page, container: Locator, word: str) -> None:
+    box = container.evaluate(_WORD_BOX_JS, word)
+    assert box is not None, f"{word!r} is not in the sentence shown"
+    y = (box["top"] + box["bottom"]) / 2
+    page.mouse.move(box["left"] + 1, y)
+    page.mouse.down()
+    page.mouse.move(box["right"] - 1, y, steps=5)
+    page.mouse.up()
+
+
+def test_annotator_labels_a_task_in_the_browser(
+    project: tuple[int, dict[str, Any]], admin: studio.Studio, page: Page, tmp_path: Path
+) -> None:
+    project_id, task = project
+    schema = load_schema()
+    password = secrets.token_urlsafe(18)
+    admin.add_annotator(EMAIL, password, first_name="Synthetic", last_name="Browser")
+    _log_in(page, admin.url, EMAIL, password)
+    page.goto(f"{admin.url}/projects/{project_id}/data?task={task['id']}")
+
+    # The labeling panel, not the data manager's table beside it (which shows the same texts).
+    panel = page.locator(".lsf-main-view__annotation")
+    sentence = panel.locator(".sentence .lsf-richtext__line")
+    expect(sentence).to_have_text(SENTENCE)
+    expect(panel.get_by_role("heading", name=HEADLINE, exact=True)).to_be_visible()
+    expect(panel.locator(".context")).to_have_text([BEFORE, AFTER])
+    target = panel.locator(".target").get_by_role("heading")
+    expect(target).to_have_text(f"Target: {TARGET}")
+    assert int(target.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
+    expect(panel.locator(".lsf-choice")).to_have_text([f"{c.name}[{c.hotkey}]" for c in schema.stance_labels])
+    expect(panel.locator(".lsf-label__text")).to_have_text(schema.span_names)
+    expect(panel.locator(".lsf-label__hotkey")).to_have_text([s.hotkey for s in schema.span_labels])
+    # The lexicon's prediction: its own tab, and its spans pre-filled in the annotator's draft.
+    expect(page.locator(".lsf-annotation-button__name", has_text="lexicon-v1")).to_be_visible()
+    expect(sentence.locator(".htx-highlight")).to_have_text(["regime", "terrorize"])
+
+    panel.locator(".lsf-choice", has_text=STANCE).locator("label").click()
+    expect(panel.locator(f"input[name={STANCE}]")).to_be_checked()
+    panel.locator(".lsf-label", has_text=SPAN_LABEL).click()
+    _select_with_mouse(page, sentence, MARKED)
+    expect(sentence.locator(".htx-highlight")).to_have_text(["regime", "terrorize", MARKED])
+
+    screenshot = tmp_path / "labeling-view.png"
+    page.screenshot(path=screenshot)
+    print(f"labeling view: {screenshot}")
+
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(f"/api/tasks/{task['id']}/annotations/")
+    ) as submitted:
+        page.locator(".lsf-bottombar").get_by_role("button", name="Submit").click()
+    assert submitted.value.status == 201
+
+    admin.pull_export(project_id, tmp_path / "raw")
+    export, users, source = pipeline.latest_export(tmp_path / "raw")
+    votes = to_votes(export, users, schema=schema, salt=SALT, source=source)
+    key, worker = task["data"]["task_key"], pseudonymize(EMAIL, SALT)
+    assert votes.tasks.set_index(TASK).loc[key, "text"] == SENTENCE
+    pd.testing.assert_frame_equal(
+        votes.annotations[[TASK, WORKER, LABEL, "synthetic"]],
+        pd.DataFrame({TASK: [key], WORKER: [worker], LABEL: [STANCE], "synthetic": [True]}),
+    )
+    pd.testing.assert_frame_equal(
+        votes.spans[[TASK, WORKER, "start", "end", "text", LABEL]],
+        pd.DataFrame(
+            [(key, worker, start, end, text, SPAN_LABEL) for start, end, text in EXPECTED_SPANS],
+            columns=[TASK, WORKER, "start", "end", "text", LABEL],
+        ),
+    )
+    assert all(SENTENCE[start:end] == text for start, end, text in EXPECTED_SPANS)
+    exported = next(t for t in export if t["id"] == task["id"])
+    assert [p["model_version"] for p in exported["predictions"]] == ["lexicon-v1"]
