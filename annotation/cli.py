@@ -110,6 +110,30 @@ def studio_status_cli(root: Path = ROOT) -> None:
     raise typer.Exit(0 if info else 3)
 
 
+annotators_app = typer.Typer(help="Manage annotator accounts.", no_args_is_help=True)
+studio_app.add_typer(annotators_app, name="annotators")
+
+
+@annotators_app.command("add")
+@_user_errors
+def annotators_add_cli(
+    csv_file: Path = typer.Argument(..., help="CSV with a header 'email,name'."),
+    root: Path = ROOT,
+) -> None:
+    """Create a Label Studio login per annotator; logins go to .studio/annotator-logins.csv (0600)."""
+    emails, logins = pipeline.add_annotators(pipeline.Paths(root), csv_file)
+    console.print(f"{len(emails)} annotator(s) can log in; hand out their logins from {logins} (passwords are not printed)")
+
+
+@studio_app.command("progress")
+@_user_errors
+def progress_cli(root: Path = ROOT, overlap: int = typer.Option(3, min=1, help="Annotations each task should collect.")) -> None:
+    """Per-annotator counts and median lead time, and the tasks still short of the overlap."""
+    table, short, n_tasks = pipeline.annotation_progress(pipeline.Paths(root), overlap=overlap)
+    console.print(table.to_string() if len(table) else "no annotations yet", highlight=False)
+    console.print(f"{short} of {n_tasks} task(s) have fewer than {overlap} annotation(s)")
+
+
 @app.command("push")
 @_user_errors
 def push_cli(

@@ -33,6 +33,7 @@ __all__ = [
     "pseudonymize",
     "load_export",
     "to_votes",
+    "progress",
 ]
 
 SYNTHETIC_DOMAIN = "synthetic.invalid"
@@ -220,3 +221,39 @@ def to_votes(
         spans=spans_frame.sort_values([TASK, WORKER, "start", "end"], ignore_index=True),
         dropped=dropped,
     )
+
+
+def progress(export: list[dict[str, Any]], users: Mapping[int, str], *, overlap: int) -> tuple[pd.DataFrame, int]:
+    """Per-annotator progress for the curator, and the number of tasks short of ``overlap``.
+
+    Returns:
+        A frame indexed by annotator e-mail with ``submitted``, ``skipped`` and
+        ``median_lead_time_s`` (shown to the curator only, never written), and the count of tasks
+        with fewer than ``overlap`` submitted annotations.
+
+    Examples:
+        >>> tasks = [{"id": 1, "data": {}, "annotations": [{"completed_by": 2, "lead_time": 4.0}]},
+        ...          {"id": 2, "data": {}, "annotations": []}]
+        >>> table, short = progress(tasks, {2: "a@x.org"}, overlap=1)
+        >>> table.loc["a@x.org", "submitted"], short
+        (np.int64(1), 1)
+    """
+    rows = []
+    short = 0
+    for task in export:
+        submitted = 0
+        for annotation in task.get("annotations") or []:
+            user = annotation.get("completed_by")
+            user_id = user.get("id") if isinstance(user, dict) else user
+            cancelled = bool(annotation.get("was_cancelled"))
+            submitted += not cancelled
+            rows.append({"annotator": users.get(user_id, f"user {user_id}"), "cancelled": cancelled,
+                         "lead_time_s": annotation.get("lead_time")})
+        short += submitted < overlap
+    frame = pd.DataFrame(rows, columns=["annotator", "cancelled", "lead_time_s"])
+    table = frame.groupby("annotator").agg(
+        submitted=("cancelled", lambda c: int((~c.astype(bool)).sum())),
+        skipped=("cancelled", lambda c: int(c.astype(bool).sum())),
+        median_lead_time_s=("lead_time_s", "median"),
+    )
+    return table.sort_index(), short

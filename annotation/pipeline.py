@@ -10,9 +10,12 @@ alone. The library modules stay free of file layout decisions; this module owns 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.articles import Article, IngestReport, articles_table, ingest_sources
-from annotation.exports import ExportError, Votes, load_export, load_salt, to_votes
+from annotation.exports import ExportError, Votes, load_export, load_salt, progress, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
 from annotation.segment import Sentence, split_sentences
@@ -39,9 +42,12 @@ __all__ = [
     "build",
     "run_baselines",
     "simulate_annotation",
+    "add_annotators",
+    "annotation_progress",
 ]
 
 PROJECT_TITLE = "Stance and loaded language"
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -221,8 +227,6 @@ def simulate_annotation(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Demo only: the simulated annotators sign up and label every task they are served."""
-    import secrets
-
     from annotation.simulate import DEMO_ANNOTATORS, run_simulated_annotators
 
     schema = load_schema(schema_path)
@@ -240,3 +244,58 @@ def simulate_annotation(
         clients, _project_id(admin, title), schema=schema,
         lexicon=load_lexicon(lexicon_path, labels=schema.span_names), seed=seed, progress=progress,
     )
+
+
+def _read_annotator_csv(path: Path) -> list[tuple[str, str]]:
+    """``email, name`` rows; one clear error naming the line for a bad row."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or "email" not in reader.fieldnames:
+                raise ValueError(f"{path}: expected a header with an 'email' column (and optionally 'name'), got {reader.fieldnames}")
+            people = []
+            for line, row in enumerate(reader, start=2):
+                email = (row.get("email") or "").strip()
+                if not _EMAIL.fullmatch(email):
+                    raise ValueError(f"{path}:{line}: {email!r} is not an e-mail address")
+                people.append((email.lower(), (row.get("name") or "").strip()))
+    except OSError as err:
+        raise FileNotFoundError(f"{path}: cannot read annotators file ({err.strerror})") from None
+    return people
+
+
+def add_annotators(paths: Paths, csv_path: Path) -> tuple[list[str], Path]:
+    """Create a Label Studio login for each annotator in ``csv_path`` (``email, name``).
+
+    Passwords are generated once and kept, with the login URL, in ``.studio/annotator-logins.csv``
+    (0600) for the curator to hand out; re-running reuses them.
+
+    Returns:
+        The e-mails added (or already present) and the logins file.
+    """
+    people = _read_annotator_csv(csv_path)
+    admin = studio.connect(paths.studio)
+    logins_path = paths.studio / "annotator-logins.csv"
+    logins: dict[str, str] = {}
+    if logins_path.exists():
+        with open(logins_path, newline="", encoding="utf-8") as handle:
+            logins = {row["email"]: row["password"] for row in csv.DictReader(handle)}
+    for email, name in people:
+        logins.setdefault(email, secrets.token_urlsafe(12))
+        first, _, last = name.partition(" ")
+        admin.add_annotator(email, logins[email], first_name=first, last_name=last)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "password", "login_url"])
+    for email, password in sorted(logins.items()):
+        writer.writerow([email, password, f"{admin.url}/user/login/"])
+    studio.atomic_write_bytes(logins_path, buffer.getvalue().encode("utf-8"), mode=0o600)
+    return [email for email, _ in people], logins_path
+
+
+def annotation_progress(paths: Paths, *, title: str = PROJECT_TITLE, overlap: int = 3) -> tuple[pd.DataFrame, int, int]:
+    """Per-annotator counts and median lead time, tasks short of ``overlap``, and the task count."""
+    client = studio.connect(paths.studio)
+    export = client.export_tasks(_project_id(client, title))
+    table, short = progress(export, client.users(), overlap=overlap)
+    return table, short, len(export)

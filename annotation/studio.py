@@ -458,8 +458,8 @@ class Studio:
         raw_dir = Path(raw_dir)
         operation = f"export project {project_id}"
         # The export names annotators by user id only; keep the id → e-mail map beside it.
-        users = self.request("GET", "/api/users/", "list users").json()
-        users_data = json.dumps([{"id": u["id"], "email": u["email"]} for u in users], indent=1).encode("utf-8")
+        users = [{"id": k, "email": v} for k, v in self.users().items()]
+        users_data = json.dumps(users, indent=1).encode("utf-8")
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         path = raw_dir / f"project-{project_id}-{stamp}.json"
         users_path = path.with_suffix(".users.json")
@@ -496,7 +496,17 @@ class Studio:
         _write_json(manifest_path, manifest)
         return RawExport(path, digest, n_tasks, project_id)
 
+    def export_tasks(self, project_id: int) -> list[dict[str, Any]]:
+        """The full JSON export in memory (for progress reports; ``pull_export`` for the record)."""
+        response = self.request("GET", f"/api/projects/{project_id}/export", f"export project {project_id}",
+                                params={"exportType": "JSON", "download_all_tasks": "true"})
+        return list(response.json())
+
     # --- annotators ------------------------------------------------------------------------
+
+    def users(self) -> dict[int, str]:
+        """Every user of the organisation: id → e-mail."""
+        return {int(u["id"]): str(u["email"]) for u in self.request("GET", "/api/users/", "list users").json()}
 
     def invite_url(self) -> str:
         """The organisation's signup link (admin only)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -135,8 +136,9 @@ def test_annotator_labels_a_task_in_the_browser(
     page.screenshot(path=screenshot)
     print(f"labeling view: {screenshot}")
 
+    annotations_path = f"/api/tasks/{task['id']}/annotations"
     with page.expect_response(
-        lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(f"/api/tasks/{task['id']}/annotations/")
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path.rstrip("/") == annotations_path
     ) as submitted:
         page.locator(".lsf-bottombar").get_by_role("button", name="Submit").click()
     assert submitted.value.status == 201
@@ -158,5 +160,8 @@ def test_annotator_labels_a_task_in_the_browser(
         ),
     )
     assert all(SENTENCE[start:end] == text for start, end, text in EXPECTED_SPANS)
+    # The lexicon stays a prediction; the raw result records which kept spans it pre-filled.
     exported = next(t for t in export if t["id"] == task["id"])
-    assert [p["model_version"] for p in exported["predictions"]] == ["lexicon-v1"]
+    assert exported["predictions"] and len(exported["annotations"]) == 1
+    origins = {r["value"]["text"]: r.get("origin") for r in exported["annotations"][0]["result"] if r["from_name"] == schema.span_name}
+    assert origins == {"regime": "prediction", "terrorize": "prediction", MARKED: "manual"}

@@ -13,7 +13,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     "command",
     [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
-     ["push"], ["pull"], ["build"], ["baselines"], ["demo"]],
+     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["baselines"], ["demo"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
@@ -50,3 +50,13 @@ def test_bad_input_is_skipped_and_reported_while_good_files_ingest(tmp_path: Pat
     assert result.exit_code == 1
     assert "good.jsonl:2:" in result.output and "1 article(s) ingested, 1 skipped" in result.output
     assert (tmp_path / "data" / "interim" / "articles.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("name\nAnn\n", "expected a header with an 'email' column"), ("email,name\nnot-an-address,Ann\n", "people.csv:2: 'not-an-address' is not an e-mail")],
+)
+def test_bad_annotators_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "people.csv").write_text(content)
+    result = runner.invoke(app, ["studio", "annotators", "add", str(tmp_path / "people.csv"), "--root", str(tmp_path)])
+    assert result.exit_code == 1 and message in result.output

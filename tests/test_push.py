@@ -1,0 +1,104 @@
+"""Pushing to, and reporting from, the session's real Label Studio server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotation import pipeline, studio
+from annotation.articles import load_articles
+from annotation.schema import load_schema, to_instructions, to_label_config
+from annotation.segment import split_sentences
+from annotation.tasks import make_tasks
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tasks(n_articles: int) -> list[dict]:
+    (seed,) = load_articles(REPO / "seeds")
+    tasks = []
+    for i in range(n_articles):
+        article = replace(seed, article_id=f"copy{i:04d}")
+        sentences = [replace(s, article_id=article.article_id, sentence_id=f"copy{i:04d}-{s.index:04d}") for s in split_sentences(seed)]
+        tasks.extend(make_tasks([article], sentences, schema=load_schema()))
+    return tasks
+
+
+def _project(admin: studio.Studio, title: str) -> int:
+    schema = load_schema()
+    return admin.ensure_project(title, to_label_config(schema), to_instructions(schema))[0]
+
+
+def _keys(admin: studio.Studio, project_id: int) -> list[str]:
+    return [t["data"]["task_key"] for t in admin.iter_tasks(project_id)]
+
+
+def test_killed_push_resumes_with_every_task_exactly_once(studio_root: Path, admin: studio.Studio) -> None:
+    project_id = _project(admin, "resume-test")
+    tasks = _tasks(100)  # 2,400 tasks
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        sys.path.insert(0, {str(REPO)!r})
+        from tests.test_push import _tasks
+        from annotation.studio import Studio
+        Studio(os.environ["LS_URL"], os.environ["LS_TOKEN"]).push_tasks({project_id}, _tasks(100), batch_size=100)
+        """
+    )
+    token = json.loads((studio_root / ".studio" / "credentials.json").read_text())["token"]
+    env = {**os.environ, "LS_URL": admin.url, "LS_TOKEN": token}
+    child = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 120
+    while len(_keys(admin, project_id)) < 300 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    landed = len(_keys(admin, project_id))
+    assert 0 < landed < len(tasks), "the push was not interrupted midway; make the payload larger"
+
+    report = admin.push_tasks(project_id, tasks, batch_size=500)
+    keys = _keys(admin, project_id)
+    assert (report.existing, report.created) == (landed, len(tasks) - landed)
+    assert len(keys) == len(set(keys)) == len(tasks)
+
+
+def test_changed_sentence_text_is_reported_not_overwritten(admin: studio.Studio) -> None:
+    project_id = _project(admin, "changed-text-test")
+    tasks = _tasks(1)
+    admin.push_tasks(project_id, tasks)
+    edited = [{**t, "data": {**t["data"], "text": t["data"]["text"] + " (edited)"}} for t in tasks[:1]]
+    report = admin.push_tasks(project_id, edited)
+    assert report.changed == [tasks[0]["data"]["task_key"]] and report.created == 0
+    stored = {t["data"]["task_key"]: t["data"]["text"] for t in admin.iter_tasks(project_id)}
+    assert stored[tasks[0]["data"]["task_key"]] == tasks[0]["data"]["text"]
+
+
+def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
+    title = "progress-test"
+    project_id = _project(admin, title)
+    admin.push_tasks(project_id, _tasks(1))
+    people = tmp_path / "people.csv"
+    people.write_text("email,name\nalice@synthetic.invalid,Alice Example\nbob@synthetic.invalid,Bob\n")
+    paths = pipeline.Paths(studio_root)
+    emails, logins = pipeline.add_annotators(paths, people)
+    assert emails == ["alice@synthetic.invalid", "bob@synthetic.invalid"]
+    assert oct(logins.stat().st_mode & 0o777) == "0o600"
+    password = next(line.split(",")[1] for line in logins.read_text().splitlines() if line.startswith("alice@"))
+    alice = admin.add_annotator("alice@synthetic.invalid", password)  # the handed-out login works
+    task = alice.next_task(project_id)
+    alice.submit_annotation(task["id"], [{"from_name": "stance", "to_name": "text", "type": "choices",
+                                          "value": {"choices": ["neutral"]}}], lead_time=7.5)
+    table, short, n_tasks = pipeline.annotation_progress(paths, title=title, overlap=3)
+    assert table.loc["alice@synthetic.invalid", "submitted"] == 1
+    assert table.loc["alice@synthetic.invalid", "median_lead_time_s"] == 7.5
+    assert (short, n_tasks) == (24, 24)
