@@ -4,11 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian's chromium drives the browser tests (Playwright uses it; it never downloads a browser).
-CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test studio studio-stop install clean
+.PHONY: demo test studio studio-stop install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
-$(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+# The tests need Debian's chromium (driven by Playwright, which never downloads a browser) and a
+# PostgreSQL server (the tests start a throw-away one on loopback). Installed only when missing.
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 install: $(STAMP)
 
@@ -31,7 +36,7 @@ studio: $(STAMP)
 studio-stop: $(STAMP)
 	$(BIN)/annotation studio stop
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest --doctest-modules annotation tests
 
 clean:

@@ -84,13 +84,17 @@ def studio_start_cli(
     root: Path = ROOT,
     port: int = typer.Option(None, help="Port to bind (default: a free one)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind; anything but loopback exposes the server."),
+    database: str = typer.Option(
+        None, envvar="ANNOTATION_DATABASE_URL",
+        help="postgresql://USER@HOST:PORT/DB for team campaigns (password via $PGPASSWORD); default SQLite in .studio/.",
+    ),
 ) -> None:
     """Start Label Studio in the background (or report the running one) and leave it up."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         errors.print(f"[yellow]warning:[/] binding to {host} makes Label Studio reachable from other machines")
     with console.status("starting Label Studio (30-60 s on first start)…"):
-        info = studio.start_server(pipeline.Paths(root).studio, host=host, port=port)
-    console.print(f"Label Studio is running at {info.url} (pid {info.pid}); admin login in {pipeline.Paths(root).studio / 'credentials.json'}")
+        info = studio.start_server(pipeline.Paths(root).studio, host=host, port=port, database=database)
+    console.print(f"Label Studio ({info.database}) is running at {info.url} (pid {info.pid}); admin login in {pipeline.Paths(root).studio / 'credentials.json'}")
 
 
 @studio_app.command("stop")
@@ -106,7 +110,7 @@ def studio_stop_cli(root: Path = ROOT) -> None:
 def studio_status_cli(root: Path = ROOT) -> None:
     """Say whether the server is running, and where."""
     info = studio.server_status(pipeline.Paths(root).studio)
-    console.print(f"running at {info.url} (pid {info.pid}, since {info.started_at})" if info else "not running")
+    console.print(f"running at {info.url} on {info.database} (pid {info.pid}, since {info.started_at})" if info else "not running")
     raise typer.Exit(0 if info else 3)
 
 
@@ -196,7 +200,7 @@ def demo_cli(
     was_running = studio.server_status(paths.studio) is not None
     ingest_cli(root=root, seeds=None, manifest=None)
     segment_cli(root=root)
-    studio_start_cli(root=root, port=None, host="127.0.0.1")
+    studio_start_cli(root=root, port=None, host="127.0.0.1", database=None)
     try:
         push_cli(root=root, schema=DEFAULT_SCHEMA, overlap=3)
         with _bar("simulated annotators labelling (synthetic)", None) as advance:

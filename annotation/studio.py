@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import ijson
 import requests
@@ -39,6 +40,8 @@ __all__ = [
     "connect",
     "atomic_write_bytes",
     "atomic_write_chunks",
+    "database_env",
+    "redact_url",
 ]
 
 HEALTH_TIMEOUT_S = 240.0
@@ -73,6 +76,7 @@ class ServerInfo:
     port: int
     data_dir: str
     started_at: str
+    database: str = "sqlite"
 
     @property
     def url(self) -> str:
@@ -194,8 +198,51 @@ def server_status(studio_dir: str | Path) -> ServerInfo | None:
     return None
 
 
-def _server_env(studio_dir: Path, creds: Credentials) -> dict[str, str]:
+def database_env(url: str | None) -> dict[str, str]:
+    """Label Studio's settings for a database URL; SQLite under the data dir when ``url`` is None.
+
+    The password may be in the URL or in ``$PGPASSWORD`` (keeps it out of the process list).
+
+    Raises:
+        StudioError: The URL is not ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB``.
+
+    Examples:
+        >>> database_env("postgresql://ls@127.0.0.1:5433/labels")["POSTGRE_PORT"]
+        '5433'
+    """
+    if url is None:
+        return {"DJANGO_DB": "sqlite"}
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.username or not name:
+        raise StudioError(f"start server: database {redact_url(url)!r} is not postgresql://USER[:PASSWORD]@HOST[:PORT]/DB")
+    return {
+        "DJANGO_DB": "postgresql",
+        "POSTGRE_NAME": name,
+        "POSTGRE_USER": unquote(parts.username),
+        "POSTGRE_PASSWORD": unquote(parts.password or os.environ.get("PGPASSWORD", "")),
+        "POSTGRE_HOST": parts.hostname,
+        "POSTGRE_PORT": str(parts.port or 5432),
+    }
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``.
+
+    Examples:
+        >>> redact_url("postgresql://ls:secret@127.0.0.1/db")
+        'postgresql://ls:***@127.0.0.1/db'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _server_env(studio_dir: Path, creds: Credentials, database: str | None) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(database_env(database))
     env.update(
         {
             "LABEL_STUDIO_BASE_DATA_DIR": str(studio_dir / "label-studio"),
@@ -222,14 +269,17 @@ def start_server(
     *,
     host: str = "127.0.0.1",
     port: int | None = None,
+    database: str | None = None,
     timeout: float = HEALTH_TIMEOUT_S,
 ) -> ServerInfo:
-    """Start a local Label Studio server (SQLite under ``studio_dir``), or reuse a running one.
+    """Start a local Label Studio server, or reuse a running one.
 
     Args:
         studio_dir: Directory for the server's data, credentials and log (git-ignored).
         host: Interface to bind; loopback by default.
         port: Port to bind; a free one by default.
+        database: ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB``; SQLite under ``studio_dir``
+            when None (the embedded default, right for one curator; PostgreSQL for teams).
         timeout: Seconds to wait for ``/health`` (the server takes ~30-50 s to come up).
 
     Returns:
@@ -243,6 +293,7 @@ def start_server(
     running = server_status(studio_dir)
     if running:
         return running
+    env_database = database_env(database)  # validates the URL before anything starts
     studio_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(studio_dir, 0o700)
     creds = _load_credentials(studio_dir)
@@ -257,13 +308,14 @@ def start_server(
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command,
-            env=_server_env(studio_dir, creds),
+            env=_server_env(studio_dir, creds, database),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    info = ServerInfo(process.pid, host, port, str(studio_dir), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    info = ServerInfo(process.pid, host, port, str(studio_dir), datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      redact_url(database) if database else env_database["DJANGO_DB"])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

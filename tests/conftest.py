@@ -1,1 +1,7 @@
-pytest_plugins = ["tests.fixtures.studio", "tests.fixtures.release", "tests.fixtures.votes", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.studio",
+    "tests.fixtures.postgres",
+    "tests.fixtures.release",
+    "tests.fixtures.votes",
+    "tests.fixtures.browser",
+]

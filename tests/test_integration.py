@@ -14,9 +14,20 @@ from annotation.schema import load_schema
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def root(request: pytest.FixtureRequest) -> Path:
+    """The same walk-through on the embedded SQLite server and on a PostgreSQL-backed one."""
+    return request.getfixturevalue("studio_root" if request.param == "sqlite" else "pg_studio_root")
+
+
 @pytest.fixture(scope="module")
-def pushed(studio_root: Path) -> tuple[pipeline.Paths, int, studio.PushReport, studio.PushReport]:
-    paths = pipeline.Paths(studio_root)
+def admin(root: Path) -> studio.Studio:
+    return studio.connect(root / ".studio")
+
+
+@pytest.fixture(scope="module")
+def pushed(root: Path) -> tuple[pipeline.Paths, int, studio.PushReport, studio.PushReport]:
+    paths = pipeline.Paths(root)
     pipeline.ingest(paths)
     pipeline.segment(paths)
     project_id, first, n_tasks = pipeline.push(paths)
@@ -71,5 +82,6 @@ def test_pipeline_builds_a_loadable_dataset(pushed) -> None:
     assert not any("@" in row["annotator"] for row in raw)
     articles = datasets.load_dataset(str(release), "articles")
     assert sum(len(split) for split in articles.values()) == 1
+    assert studio.server_status(paths.studio).database.startswith("sqlite" if "pg" not in paths.root.name else "postgresql:")
     card = (release / "README.md").read_text()
     assert "synthetic" in card.lower() and "configs:" in card
