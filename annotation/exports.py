@@ -5,9 +5,9 @@ Tables (pandas, one row per …):
 - ``annotations``: worker × task — the stance ``label`` and annotation metadata;
 - ``spans``: marked span — ``task, worker, start, end, text, label``.
 
-Worker ids are salted pseudonyms; e-mails never leave this module. Policies, applied explicitly:
-cancelled (skipped) annotations are dropped and counted; drafts and predictions are ignored; when
-one annotator has several annotations on a task, the most recently updated one is kept.
+Worker ids are salted pseudonyms; e-mails never leave this module. Drafts and predictions are
+ignored; the other policies (skips, duplicates, over-assignment, edits by other users) are listed
+in ``to_votes``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ __all__ = [
     "load_export",
     "to_votes",
     "progress",
+    "edited_by_other",
 ]
 
 SYNTHETIC_DOMAIN = "synthetic.invalid"
@@ -41,7 +42,8 @@ SYNTHETIC_DOMAIN = "synthetic.invalid"
 TASK_COLUMNS = [TASK, "ls_task_id", "sentence_id", "article_id", "target", "text", "headline",
                 "context_before", "context_after", "start", "end"]
 ANNOTATION_COLUMNS = [TASK, WORKER, LABEL, "ls_task_id", "ls_annotation_id", "created_at",
-                      "updated_at", "lead_time_s", "ground_truth", "synthetic"]
+                      "updated_at", "lead_time_s", "ground_truth", "synthetic", "edited_by_other"]
+INTEGRITY_COLUMNS = [TASK, WORKER, "ls_annotation_id", "issue", "action"]
 SPAN_COLUMNS = [TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id"]
 
 
@@ -51,12 +53,13 @@ class ExportError(ValueError):
 
 @dataclass
 class Votes:
-    """The long tables parsed from one export, plus what the policies dropped."""
+    """The long tables parsed from one export, what the policies dropped, and the integrity report."""
 
     tasks: pd.DataFrame
     annotations: pd.DataFrame
     spans: pd.DataFrame
     dropped: dict[str, int] = field(default_factory=dict)
+    integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTEGRITY_COLUMNS))
 
 
 def load_salt(studio_dir: str | Path) -> str:
@@ -143,6 +146,27 @@ def _parse_result(
     return stance, spans
 
 
+def _user_id(user: Any) -> Any:
+    return user.get("id") if isinstance(user, dict) else user
+
+
+def edited_by_other(annotation: dict[str, Any]) -> bool:
+    """True when an annotation was last saved by someone other than its author."""
+    editor = _user_id(annotation.get("updated_by"))
+    return editor is not None and editor != _user_id(annotation.get("completed_by"))
+
+
+def _author_versions(history: Sequence[list[dict[str, Any]]]) -> dict[int, dict[str, Any]]:
+    """Annotation id → its newest version in ``history`` (oldest export first) saved by its author."""
+    versions: dict[int, dict[str, Any]] = {}
+    for export in history:
+        for task in export:
+            for annotation in task.get("annotations") or []:
+                if "id" in annotation and not edited_by_other(annotation):
+                    versions[int(annotation["id"])] = annotation
+    return versions
+
+
 def to_votes(
     export: list[dict[str, Any]],
     users: Mapping[int, str],
@@ -150,8 +174,20 @@ def to_votes(
     schema: Schema,
     salt: str,
     source: str = "export",
+    max_annotations: int | None = None,
+    history: Sequence[list[dict[str, Any]]] = (),
 ) -> Votes:
-    """Turn a raw export into the long tables.
+    """Turn a raw export into the long tables, applying the documented policies.
+
+    Policies (each counted in ``Votes.dropped`` or listed in ``Votes.integrity``):
+    - cancelled (skipped) annotations and annotations without a stance are dropped;
+    - one annotator with several annotations on a task: the most recently updated is kept;
+    - a task with more annotators than ``max_annotations`` (Label Studio's SQLite backend can
+      over-assign under concurrent load): the earliest ``max_annotations`` by creation time are kept;
+    - an annotation last saved by someone other than its author (the open-source edition lets any
+      user edit any annotation): the author's newest version in ``history`` is used instead, or the
+      annotation is dropped when no such version was ever pulled;
+    - an annotation whose result differs from the previous pull is kept and listed.
 
     Args:
         export: Tasks as loaded by ``load_export``.
@@ -159,13 +195,17 @@ def to_votes(
         schema: The annotation scheme the labels must belong to.
         salt: Salt for the worker pseudonyms.
         source: Name of the export, used in error messages.
+        max_annotations: The project's overlap; None keeps every annotator.
+        history: Earlier raw exports of the same project, oldest first.
 
     Raises:
         ExportError: A label outside the schema, a span whose text does not match the sentence,
             an annotation by an unknown user, or a task without the project's data keys.
     """
-    task_rows, annotation_rows, span_rows = [], [], []
-    dropped = {"cancelled": 0, "superseded": 0, "without_stance": 0}
+    task_rows, annotation_rows, span_rows, integrity = [], [], [], []
+    dropped = {"cancelled": 0, "superseded": 0, "without_stance": 0, "over_assigned": 0, "edited_by_other": 0}
+    authored = _author_versions(history)
+    previous_results = {int(a["id"]): a.get("result") for t in (history[-1] if history else []) for a in t.get("annotations") or []}
     for task in export:
         where = f"{source}: task {task['id']}"
         row = _task_row(task, where)
@@ -176,11 +216,25 @@ def to_votes(
             if annotation.get("was_cancelled"):
                 dropped["cancelled"] += 1
                 continue
-            user = annotation.get("completed_by")
-            user_id = user.get("id") if isinstance(user, dict) else user
+            user_id = _user_id(annotation.get("completed_by"))
             if user_id not in users:
                 raise ExportError(f"{at}: completed by unknown user {user_id}")
             email = users[user_id]
+            annotation_id = int(annotation["id"])
+            issue = None
+            if edited_by_other(annotation):
+                issue = f"edited by user {_user_id(annotation.get('updated_by'))}, not by its author"
+                if annotation_id not in authored:
+                    dropped["edited_by_other"] += 1
+                    integrity.append({TASK: row[TASK], WORKER: pseudonymize(email, salt), "ls_annotation_id": annotation_id,
+                                      "issue": "edited_by_other", "action": "dropped: no version by its author was pulled"})
+                    continue
+                annotation = authored[annotation_id]
+                integrity.append({TASK: row[TASK], WORKER: pseudonymize(email, salt), "ls_annotation_id": annotation_id,
+                                  "issue": "edited_by_other", "action": "kept the author's last pulled version"})
+            elif annotation_id in previous_results and previous_results[annotation_id] != annotation.get("result"):
+                integrity.append({TASK: row[TASK], WORKER: pseudonymize(email, salt), "ls_annotation_id": annotation_id,
+                                  "issue": "changed_since_last_pull", "action": "kept the current version"})
             stance, spans = _parse_result(annotation.get("result") or [], row["text"], schema, at)
             if stance is None:
                 dropped["without_stance"] += 1
@@ -190,12 +244,13 @@ def to_votes(
                 WORKER: pseudonymize(email, salt),
                 LABEL: stance,
                 "ls_task_id": row["ls_task_id"],
-                "ls_annotation_id": int(annotation["id"]),
+                "ls_annotation_id": annotation_id,
                 "created_at": annotation.get("created_at"),
                 "updated_at": annotation.get("updated_at"),
                 "lead_time_s": annotation.get("lead_time"),
                 "ground_truth": bool(annotation.get("ground_truth")),
                 "synthetic": email.lower().endswith("@" + SYNTHETIC_DOMAIN),
+                "edited_by_other": issue is not None,
                 "_spans": spans,
             }
             previous = latest.get(record[WORKER])
@@ -204,7 +259,14 @@ def to_votes(
                 if (previous["updated_at"] or "", previous["ls_annotation_id"]) > (record["updated_at"] or "", record["ls_annotation_id"]):
                     continue
             latest[record[WORKER]] = record
-        for record in latest.values():
+        kept = sorted(latest.values(), key=lambda r: (r["created_at"] or "", r["ls_annotation_id"]))
+        if max_annotations is not None and len(kept) > max_annotations:
+            for record in kept[max_annotations:]:
+                integrity.append({TASK: row[TASK], WORKER: record[WORKER], "ls_annotation_id": record["ls_annotation_id"],
+                                  "issue": "over_assigned", "action": f"dropped: task already had {max_annotations} earlier annotations"})
+            dropped["over_assigned"] += len(kept) - max_annotations
+            kept = kept[:max_annotations]
+        for record in kept:
             for start, end, text, label in record.pop("_spans"):
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end,
                                   "text": text, LABEL: label, "ls_annotation_id": record["ls_annotation_id"]})
@@ -220,6 +282,7 @@ def to_votes(
         annotations=annotations.sort_values([TASK, WORKER], ignore_index=True),
         spans=spans_frame.sort_values([TASK, WORKER, "start", "end"], ignore_index=True),
         dropped=dropped,
+        integrity=pd.DataFrame(integrity, columns=INTEGRITY_COLUMNS),
     )
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.articles import Article, IngestReport, articles_table, ingest_sources
-from annotation.exports import ExportError, Votes, load_export, load_salt, progress, to_votes
+from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
 from annotation.segment import Sentence, split_sentences
@@ -39,6 +39,7 @@ __all__ = [
     "push",
     "pull",
     "latest_export",
+    "PulledExports",
     "build",
     "run_baselines",
     "simulate_annotation",
@@ -166,8 +167,26 @@ def pull(paths: Paths, *, title: str = PROJECT_TITLE) -> studio.RawExport:
     return client.pull_export(_project_id(client, title), paths.raw)
 
 
-def latest_export(raw_dir: Path) -> tuple[list[dict[str, Any]], dict[int, str], str]:
-    """The newest export in ``raw_dir`` with its users map, after checking both checksums.
+@dataclass(frozen=True)
+class PulledExports:
+    """The newest export of a project with its users map, overlap and the project's earlier exports."""
+
+    export: list[dict[str, Any]]
+    users: dict[int, str]
+    source: str
+    max_annotations: int | None
+    history: list[list[dict[str, Any]]]
+
+
+def _verified(raw_dir: Path, name: str, digest: str) -> Path:
+    path = raw_dir / name
+    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        raise ExportError(f"{path}: missing or changed since it was pulled (sha256 differs from {raw_dir / 'MANIFEST.json'})")
+    return path
+
+
+def latest_export(raw_dir: Path) -> PulledExports:
+    """The newest export in ``raw_dir`` and the same project's earlier ones, checksums verified.
 
     Raises:
         ExportError: No export yet, or a file no longer matches the sha256 in the manifest.
@@ -175,13 +194,22 @@ def latest_export(raw_dir: Path) -> tuple[list[dict[str, Any]], dict[int, str], 
     manifest_path = raw_dir / "MANIFEST.json"
     if not manifest_path.exists():
         raise ExportError(f"{raw_dir}: no exports yet; run `annotation pull` first")
-    entry = json.loads(manifest_path.read_text(encoding="utf-8"))["exports"][-1]
-    for name, digest in ((entry["file"], entry["sha256"]), (entry["users_file"], entry["users_sha256"])):
-        path = raw_dir / name
-        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise ExportError(f"{path}: missing or changed since it was pulled (sha256 differs from {manifest_path})")
-    users = {int(u["id"]): str(u["email"]) for u in json.loads((raw_dir / entry["users_file"]).read_text(encoding="utf-8"))}
-    return load_export(raw_dir / entry["file"]), users, entry["file"]
+    entries = json.loads(manifest_path.read_text(encoding="utf-8"))["exports"]
+    newest = entries[-1]
+    users_path = _verified(raw_dir, newest["users_file"], newest["users_sha256"])
+    users = {int(u["id"]): str(u["email"]) for u in json.loads(users_path.read_text(encoding="utf-8"))}
+    export = load_export(_verified(raw_dir, newest["file"], newest["sha256"]))
+    earlier = [entry for entry in entries[:-1] if entry["project_id"] == newest["project_id"]]
+    if not any(edited_by_other(a) for task in export for a in task.get("annotations") or []):
+        earlier = earlier[-1:]  # only the previous pull is needed, to list what changed since
+    history = [load_export(_verified(raw_dir, entry["file"], entry["sha256"])) for entry in earlier]
+    return PulledExports(
+        export=export,
+        users=users,
+        source=newest["file"],
+        max_annotations=newest.get("maximum_annotations"),
+        history=history,
+    )
 
 
 def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA) -> tuple[Path, Votes]:
@@ -189,9 +217,11 @@ def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA) -> tuple[Path, Vo
     from annotation.dataset import build_release  # imports `datasets`, slow; only this stage needs it
 
     schema = load_schema(schema_path)
-    export, users, source = latest_export(paths.raw)
-    votes = to_votes(export, users, schema=schema, salt=load_salt(paths.studio), source=source)
-    for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans)):
+    pulled = latest_export(paths.raw)
+    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(paths.studio), source=pulled.source,
+                     max_annotations=pulled.max_annotations, history=pulled.history)
+    for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
+                        ("integrity", votes.integrity)):
         _write_parquet(frame, paths.interim / f"{name}.parquet")
     articles = _read_parquet(paths.interim / "articles.parquet", "ingest")
     return build_release(votes, articles, paths.dist, schema=schema), votes

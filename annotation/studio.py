@@ -532,6 +532,7 @@ class Studio:
         except requests.RequestException as err:
             raise StudioError(f"{operation}: download broke off ({type(err).__name__}); nothing was written") from None
         users_digest = atomic_write_bytes(users_path, users_data, mode=0o600)
+        project = self.request("GET", f"/api/projects/{project_id}/", f"read project {project_id}").json()
         manifest_path = raw_dir / "MANIFEST.json"
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {"exports": []}
         manifest["exports"].append(
@@ -542,6 +543,7 @@ class Studio:
                 "users_sha256": users_digest,
                 "n_tasks": n_tasks,
                 "project_id": project_id,
+                "maximum_annotations": project.get("maximum_annotations"),
                 "pulled_at": stamp,
             }
         )

@@ -99,3 +99,34 @@ def test_malformed_export_file_names_the_file(tmp_path: Path) -> None:
     path.write_text('{"tasks": []}')
     with pytest.raises(ExportError, match="expected a JSON list of tasks"):
         load_export(path)
+
+
+def test_over_assigned_task_keeps_the_earliest_annotators() -> None:
+    task = _task("Text.", [_stance("favor")], created_at="2026-01-01T00:00:01Z")
+    for i, (user, label) in enumerate([(3, "against"), (4, "neutral"), (1, "unrelated")], start=2):
+        task["annotations"].append({"id": 10 + i, "completed_by": user, "result": [_stance(label)], "created_at": f"2026-01-01T00:00:0{i}Z"})
+    votes = to_votes([task], USERS, schema=load_schema(), salt="s", max_annotations=3)
+    assert sorted(votes.annotations["label"]) == ["against", "favor", "neutral"]
+    assert votes.dropped["over_assigned"] == 1
+    assert votes.integrity[["ls_annotation_id", "issue"]].values.tolist() == [[14, "over_assigned"]]
+
+
+def test_edit_by_another_user_restores_the_authors_last_pulled_version() -> None:
+    before = _task("Text.", [_stance("against")], updated_by=2)
+    after = _task("Text.", [_stance("favor")], updated_by=3)  # user 3 edited user 2's annotation
+    votes = to_votes([after], USERS, schema=load_schema(), salt="s", history=[[before]])
+    assert votes.annotations["label"].tolist() == ["against"] and votes.annotations["edited_by_other"].all()
+    assert votes.integrity["action"].tolist() == ["kept the author's last pulled version"]
+
+
+def test_edit_by_another_user_without_an_author_version_is_dropped() -> None:
+    votes = to_votes([_task("Text.", [_stance("favor")], updated_by=3)], USERS, schema=load_schema(), salt="s")
+    assert votes.annotations.empty and votes.dropped["edited_by_other"] == 1
+
+
+def test_change_since_the_last_pull_is_listed() -> None:
+    before = _task("Text.", [_stance("against")])
+    after = _task("Text.", [_stance("neutral")])
+    votes = to_votes([after], USERS, schema=load_schema(), salt="s", history=[[before]])
+    assert votes.annotations["label"].tolist() == ["neutral"]
+    assert votes.integrity["issue"].tolist() == ["changed_since_last_pull"]
