@@ -44,7 +44,8 @@ TASK_COLUMNS = [TASK, "ls_task_id", "sentence_id", "article_id", "target", "text
 ANNOTATION_COLUMNS = [TASK, WORKER, LABEL, "ls_task_id", "ls_annotation_id", "created_at",
                       "updated_at", "lead_time_s", "ground_truth", "synthetic", "edited_by_other"]
 INTEGRITY_COLUMNS = [TASK, WORKER, "ls_annotation_id", "issue", "action"]
-SPAN_COLUMNS = [TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id"]
+# `origin` is Label Studio's: "prediction" (a kept pre-annotation), "manual", or "prediction-changed".
+SPAN_COLUMNS = [TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id", "origin"]
 
 
 class ExportError(ValueError):
@@ -120,9 +121,9 @@ def _task_row(task: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _parse_result(
     result: list[dict[str, Any]], text: str, schema: Schema, where: str
-) -> tuple[str | None, list[tuple[int, int, str, str]]]:
+) -> tuple[str | None, list[tuple[int, int, str, str, str]]]:
     stance: str | None = None
-    spans: list[tuple[int, int, str, str]] = []
+    spans: list[tuple[int, int, str, str, str]] = []
     for region in result:
         name, value = region.get("from_name"), region.get("value") or {}
         if name == schema.stance_name:
@@ -140,7 +141,7 @@ def _parse_result(
             if text[start:end] != span_text:
                 # Offsets are Python code points; a mismatch means the units drifted (e.g. UTF-16).
                 raise ExportError(f"{where}: span {start}..{end} is {text[start:end]!r} in the sentence but {span_text!r} in the export")
-            spans.append((start, end, span_text, labels[0]))
+            spans.append((start, end, span_text, labels[0], str(region.get("origin") or "manual")))
         else:
             raise ExportError(f"{where}: result from unknown control {name!r}; the schema has {schema.stance_name!r} and {schema.span_name!r}")
     return stance, spans
@@ -267,9 +268,9 @@ def to_votes(
             dropped["over_assigned"] += len(kept) - max_annotations
             kept = kept[:max_annotations]
         for record in kept:
-            for start, end, text, label in record.pop("_spans"):
-                span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end,
-                                  "text": text, LABEL: label, "ls_annotation_id": record["ls_annotation_id"]})
+            for start, end, text, label, origin in record.pop("_spans"):
+                span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
+                                  LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})
             annotation_rows.append(record)
     tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
     if tasks[TASK].duplicated().any():

@@ -232,7 +232,7 @@ def to_label_config(schema: Schema) -> str:
         attrs = {"value": label.name, "hotkey": label.hotkey, "hint": label.definition}
         if label.background:
             attrs["background"] = label.background
-        ET.SubElement(labels, "Label", **attrs)
+        ET.SubElement(labels, "Label", attrs)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode")
 

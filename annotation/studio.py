@@ -157,6 +157,8 @@ def _load_credentials(studio_dir: Path) -> Credentials:
 
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers do: a port left in TIME_WAIT by a killed server is free to bind again.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

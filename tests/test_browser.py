@@ -144,8 +144,9 @@ def test_annotator_labels_a_task_in_the_browser(
     assert submitted.value.status == 201
 
     admin.pull_export(project_id, tmp_path / "raw")
-    export, users, source = pipeline.latest_export(tmp_path / "raw")
-    votes = to_votes(export, users, schema=schema, salt=SALT, source=source)
+    pulled = pipeline.latest_export(tmp_path / "raw")
+    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
+                     max_annotations=pulled.max_annotations, history=pulled.history)
     key, worker = task["data"]["task_key"], pseudonymize(EMAIL, SALT)
     assert votes.tasks.set_index(TASK).loc[key, "text"] == SENTENCE
     pd.testing.assert_frame_equal(
@@ -161,7 +162,8 @@ def test_annotator_labels_a_task_in_the_browser(
     )
     assert all(SENTENCE[start:end] == text for start, end, text in EXPECTED_SPANS)
     # The lexicon stays a prediction; the raw result records which kept spans it pre-filled.
-    exported = next(t for t in export if t["id"] == task["id"])
+    exported = next(t for t in pulled.export if t["id"] == task["id"])
     assert exported["predictions"] and len(exported["annotations"]) == 1
-    origins = {r["value"]["text"]: r.get("origin") for r in exported["annotations"][0]["result"] if r["from_name"] == schema.span_name}
+    result = exported["annotations"][0]["result"]
+    origins = {r["value"]["text"]: r.get("origin") for r in result if r["from_name"] == schema.span_name}
     assert origins == {"regime": "prediction", "terrorize": "prediction", MARKED: "manual"}

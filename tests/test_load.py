@@ -1,0 +1,31 @@
+"""A small load run with faults against its own real server: nothing lost, nothing duplicated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotation.exports import load_export, to_votes
+from annotation.schema import load_schema
+from bench.load import run_load
+
+pytestmark = pytest.mark.integration
+
+
+def test_concurrent_annotators_with_a_server_kill_and_an_interrupted_push(tmp_path: Path) -> None:
+    report = run_load(tmp_path / ".studio", tmp_path / "raw", database=None, n_annotators=4, n_articles=1,
+                      late_articles=1, pull_every=2.0)
+    print(report.row())
+    assert report.acknowledged > 0 and report.pulls > 0
+    assert (report.lost, report.duplicated_ids, report.tasks_missing, report.tasks_duplicated) == (0, 0, 0, 0)
+
+    # Whatever the server over-assigned, the parsed votes respect the overlap and one vote per annotator.
+    manifest = json.loads((tmp_path / "raw" / "MANIFEST.json").read_text())["exports"][-1]
+    users = {u["id"]: u["email"] for u in json.loads((tmp_path / "raw" / manifest["users_file"]).read_text())}
+    votes = to_votes(load_export(tmp_path / "raw" / manifest["file"]), users, schema=load_schema(), salt="s",
+                     max_annotations=manifest["maximum_annotations"])
+    per_task = votes.annotations.groupby("task")["worker"]
+    assert per_task.size().max() <= 3 and (per_task.size() == per_task.nunique()).all()
+    assert votes.dropped["over_assigned"] == report.over_assigned_tasks and votes.dropped["over_assigned"] >= 0
