@@ -46,6 +46,8 @@ __all__ = [
 
 HEALTH_TIMEOUT_S = 240.0
 REQUEST_TIMEOUT_S = 120.0
+# Label Studio assembles a whole export before sending the first byte: ~2 min for 100k tasks.
+EXPORT_TIMEOUT_S = 3600.0
 # A fetched but unsubmitted task is locked to its annotator; Label Studio's default is a day,
 # which strands tasks when an annotator closes the tab. Ten minutes keeps the queue moving.
 TASK_LOCK_TTL_S = 600
@@ -528,7 +530,7 @@ class Studio:
                 raise StudioError(f"{operation}: the server returned a body that is not a JSON list of tasks ({err})") from None
 
         response = self.request("GET", f"/api/projects/{project_id}/export", operation, stream=True,
-                                params={"exportType": "JSON", "download_all_tasks": "true"})
+                                params={"exportType": "JSON", "download_all_tasks": "true"}, timeout=EXPORT_TIMEOUT_S)
         try:
             digest = atomic_write_chunks(path, response.iter_content(chunk_size=1 << 20), check=count_tasks)
         except requests.RequestException as err:
@@ -555,7 +557,7 @@ class Studio:
     def export_tasks(self, project_id: int) -> list[dict[str, Any]]:
         """The full JSON export in memory (for progress reports; ``pull_export`` for the record)."""
         response = self.request("GET", f"/api/projects/{project_id}/export", f"export project {project_id}",
-                                params={"exportType": "JSON", "download_all_tasks": "true"})
+                                params={"exportType": "JSON", "download_all_tasks": "true"}, timeout=EXPORT_TIMEOUT_S)
         return list(response.json())
 
     # --- annotators ------------------------------------------------------------------------

@@ -163,12 +163,14 @@ def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_si
 
     def endpoint(export_type: str) -> Callable[[], Any]:
         params = {"exportType": export_type, "download_all_tasks": "true"}
-        return lambda: client.request("GET", f"/api/projects/{project_id}/export", export_type, params=params).content
+        return lambda: client.request("GET", f"/api/projects/{project_id}/export", export_type, params=params,
+                                      timeout=studio.EXPORT_TIMEOUT_S).content
 
     def snapshot() -> None:
-        export = client.request("POST", f"/api/projects/{project_id}/exports/", "snapshot", json={}).json()
+        export = client.request("POST", f"/api/projects/{project_id}/exports/", "snapshot", json={},
+                                timeout=studio.EXPORT_TIMEOUT_S).json()
         client.request("GET", f"/api/projects/{project_id}/exports/{export['id']}/download", "download",
-                       params={"exportType": "JSON"}).content
+                       params={"exportType": "JSON"}, timeout=studio.EXPORT_TIMEOUT_S).content
 
     endpoint("JSON")()  # warm-up: the first export of a project pays for caches the others reuse
     rows = [
