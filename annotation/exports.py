@@ -2,7 +2,8 @@
 
 Tables (pandas, one row per …):
 - ``tasks``: task — our ``task_key`` plus the task data (sentence, target, context) and ``ls_task_id``;
-- ``annotations``: worker × task — the stance ``label`` and annotation metadata;
+- ``annotations``: worker × task — the primary question's ``label`` (stance), one column per further
+  choice question, and annotation metadata;
 - ``spans``: marked span — ``task, worker, start, end, text, label``.
 
 Worker ids are salted pseudonyms; e-mails never leave this module. Drafts and predictions are
@@ -111,7 +112,7 @@ def load_export(path: str | Path) -> list[dict[str, Any]]:
 
 def _task_row(task: dict[str, Any], where: str) -> dict[str, Any]:
     data = task["data"]
-    missing = [k for k in ("task_key", "text", "target", "sentence_id", "article_id") if k not in data]
+    missing = [k for k in ("task_key", "text") if k not in data]
     if missing:
         raise ExportError(f"{where}: task data lacks {missing}")
     row = {key: data.get(key, "") for key in TASK_COLUMNS if key not in (TASK, "ls_task_id")}
@@ -121,16 +122,18 @@ def _task_row(task: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _parse_result(
     result: list[dict[str, Any]], text: str, schema: Schema, where: str
-) -> tuple[str | None, list[tuple[int, int, str, str, str]]]:
-    stance: str | None = None
+) -> tuple[dict[str, str], list[tuple[int, int, str, str, str]]]:
+    """The chosen label per choice question, and the spans, each checked against the schema."""
+    questions = {q.name: q for q in schema.choices}
+    chosen: dict[str, str] = {}
     spans: list[tuple[int, int, str, str, str]] = []
     for region in result:
         name, value = region.get("from_name"), region.get("value") or {}
-        if name == schema.stance_name:
+        if name in questions:
             choices = value.get("choices") or []
-            if len(choices) != 1 or choices[0] not in schema.stance_names:
-                raise ExportError(f"{where}: stance {choices} is not one of {schema.stance_names}")
-            stance = choices[0]
+            if len(choices) != 1 or choices[0] not in questions[name].names:
+                raise ExportError(f"{where}: {name} {choices} is not one of {questions[name].names}")
+            chosen[name] = choices[0]
         elif name == schema.span_name:
             labels = value.get("labels") or []
             if len(labels) != 1 or labels[0] not in schema.span_names:
@@ -143,8 +146,8 @@ def _parse_result(
                 raise ExportError(f"{where}: span {start}..{end} is {text[start:end]!r} in the sentence but {span_text!r} in the export")
             spans.append((start, end, span_text, labels[0], str(region.get("origin") or "manual")))
         else:
-            raise ExportError(f"{where}: result from unknown control {name!r}; the schema has {schema.stance_name!r} and {schema.span_name!r}")
-    return stance, spans
+            raise ExportError(f"{where}: result from unknown control {name!r}; the schema has {[*questions, schema.span_name]}")
+    return chosen, spans
 
 
 def _user_id(user: Any) -> Any:
@@ -236,14 +239,15 @@ def to_votes(
             elif annotation_id in previous_results and previous_results[annotation_id] != annotation.get("result"):
                 integrity.append({TASK: row[TASK], WORKER: pseudonymize(email, salt), "ls_annotation_id": annotation_id,
                                   "issue": "changed_since_last_pull", "action": "kept the current version"})
-            stance, spans = _parse_result(annotation.get("result") or [], row["text"], schema, at)
-            if stance is None:
+            chosen, spans = _parse_result(annotation.get("result") or [], row["text"], schema, at)
+            if schema.stance_name not in chosen:
                 dropped["without_stance"] += 1
                 continue
             record = {
                 TASK: row[TASK],
                 WORKER: pseudonymize(email, salt),
-                LABEL: stance,
+                LABEL: chosen[schema.stance_name],
+                **{q.name: chosen.get(q.name) for q in schema.choices[1:]},
                 "ls_task_id": row["ls_task_id"],
                 "ls_annotation_id": annotation_id,
                 "created_at": annotation.get("created_at"),
@@ -276,7 +280,8 @@ def to_votes(
     if tasks[TASK].duplicated().any():
         dupes = sorted(tasks.loc[tasks[TASK].duplicated(), TASK])[:5]
         raise ExportError(f"{source}: task key(s) {dupes} occur in more than one task; the push should prevent this")
-    annotations = pd.DataFrame(annotation_rows, columns=ANNOTATION_COLUMNS)
+    # The primary question's answer is `label`; any further choice question gets its own column.
+    annotations = pd.DataFrame(annotation_rows, columns=ANNOTATION_COLUMNS + [q.name for q in schema.choices[1:]])
     spans_frame = pd.DataFrame(span_rows, columns=SPAN_COLUMNS)
     return Votes(
         tasks=tasks.sort_values(TASK, ignore_index=True),

@@ -24,7 +24,9 @@ __all__ = [
     "VOTE_COLUMNS",
     "SPAN_VOTE_COLUMNS",
     "TASK_DATA_KEYS",
+    "CONTEXT_FIELDS",
     "LabelDef",
+    "Question",
     "Schema",
     "SchemaError",
     "load_schema",
@@ -44,6 +46,9 @@ WORKER = "worker"
 LABEL = "label"
 VOTE_COLUMNS = (TASK, WORKER, LABEL)
 SPAN_VOTE_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL)
+
+# Fields a task may show around the sentence; a schema's `context` picks some, in this order.
+CONTEXT_FIELDS = ("headline", "target", "context_before", "context_after")
 
 # Keys of a Label Studio task's `data`; the labeling config refers to the first five.
 TASK_DATA_KEYS = (
@@ -77,29 +82,72 @@ class LabelDef:
 
 
 @dataclass(frozen=True)
+class Question:
+    """One question of the scheme: single-choice buttons, or span labels over the text."""
+
+    name: str
+    question: str
+    labels: tuple[LabelDef, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Label names in id order."""
+        return [label.name for label in self.labels]
+
+
+@dataclass(frozen=True)
 class Schema:
-    """A stance question with single-choice labels plus a span-labelling question."""
+    """Choice questions (the first is the primary label that gets aggregated) plus span labels.
+
+    The ``stance_*`` properties name the primary choice question whatever it asks (stance in the
+    default scheme, bias in ``babe.yml``); ``span_*`` name the span question.
+    """
 
     name: str
     version: int
     title: str
-    stance_name: str
-    stance_question: str
-    stance_labels: tuple[LabelDef, ...]
-    span_name: str
-    span_question: str
-    span_labels: tuple[LabelDef, ...]
+    choices: tuple[Question, ...]
+    spans: Question
+    context: tuple[str, ...] = CONTEXT_FIELDS
     edge_cases: tuple[str, ...] = ()
 
     @property
+    def primary(self) -> Question:
+        return self.choices[0]
+
+    @property
+    def stance_name(self) -> str:
+        return self.primary.name
+
+    @property
+    def stance_question(self) -> str:
+        return self.primary.question
+
+    @property
+    def stance_labels(self) -> tuple[LabelDef, ...]:
+        return self.primary.labels
+
+    @property
     def stance_names(self) -> list[str]:
-        """Stance label names in id order."""
-        return [label.name for label in self.stance_labels]
+        """Primary label names in id order."""
+        return self.primary.names
+
+    @property
+    def span_name(self) -> str:
+        return self.spans.name
+
+    @property
+    def span_question(self) -> str:
+        return self.spans.question
+
+    @property
+    def span_labels(self) -> tuple[LabelDef, ...]:
+        return self.spans.labels
 
     @property
     def span_names(self) -> list[str]:
         """Span label names in id order."""
-        return [label.name for label in self.span_labels]
+        return self.spans.names
 
     @property
     def bio_names(self) -> list[str]:
@@ -136,6 +184,14 @@ def _labels(block: dict[str, Any], where: str) -> tuple[LabelDef, ...]:
     return tuple(labels)
 
 
+def _question(block: Any, where: str) -> Question:
+    return Question(
+        name=str(_require(block, "name", where)),
+        question=str(_require(block, "question", where)),
+        labels=_labels(block, where),
+    )
+
+
 def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     """Read and validate a schema YAML file.
 
@@ -146,11 +202,13 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
         The parsed ``Schema``.
 
     Raises:
-        SchemaError: The file is missing a field, or has duplicate labels or hotkeys.
+        SchemaError: The file is missing a field, or has duplicate names, labels or hotkeys.
 
     Examples:
         >>> load_schema().stance_names
         ['favor', 'against', 'neutral', 'unrelated']
+        >>> [q.name for q in load_schema(SCHEMA_DIR / "babe.yml").choices]
+        ['bias', 'opinion']
     """
     path = Path(path)
     try:
@@ -158,21 +216,26 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     except (OSError, yaml.YAMLError) as err:
         raise SchemaError(f"{path}: cannot read schema: {err}") from err
     where = str(path)
-    stance = _require(raw, "stance", where)
-    spans = _require(raw, "spans", where)
+    choices = _require(raw, "choices", where)
+    if not isinstance(choices, list) or not choices:
+        raise SchemaError(f"{where}: 'choices' must be a non-empty list of questions")
+    context = tuple(raw.get("context", CONTEXT_FIELDS))
+    unknown = sorted(set(context) - set(CONTEXT_FIELDS))
+    if unknown:
+        raise SchemaError(f"{where}: unknown context field(s) {unknown}; allowed: {list(CONTEXT_FIELDS)}")
     schema = Schema(
         name=str(_require(raw, "name", where)),
         version=int(_require(raw, "version", where)),
         title=str(raw.get("title", raw["name"])),
-        stance_name=str(_require(stance, "name", f"{where}:stance")),
-        stance_question=str(_require(stance, "question", f"{where}:stance")),
-        stance_labels=_labels(stance, f"{where}:stance"),
-        span_name=str(_require(spans, "name", f"{where}:spans")),
-        span_question=str(_require(spans, "question", f"{where}:spans")),
-        span_labels=_labels(spans, f"{where}:spans"),
+        choices=tuple(_question(block, f"{where}:choices[{i}]") for i, block in enumerate(choices)),
+        spans=_question(_require(raw, "spans", where), f"{where}:spans"),
+        context=context,
         edge_cases=tuple(str(c) for c in raw.get("edge_cases") or ()),
     )
-    hotkeys = [label.hotkey for label in schema.stance_labels + schema.span_labels]
+    names = [q.name for q in schema.choices] + [schema.span_name]
+    if len(set(names)) != len(names) or "text" in names or set(names) & set(CONTEXT_FIELDS):
+        raise SchemaError(f"{where}: question names {names} must be unique and differ from the task fields")
+    hotkeys = [label.hotkey for q in (*schema.choices, schema.spans) for label in q.labels]
     if len(set(hotkeys)) != len(hotkeys):
         raise SchemaError(f"{where}: duplicate hotkeys in {hotkeys}")
     return schema
@@ -201,30 +264,35 @@ def to_label_config(schema: Schema) -> str:
         " .context { color: #666; margin: 4px 0 4px 12px; }"
         " .sentence { background: #eef4fb; border-left: 4px solid #1f77b4; padding: 8px 12px; margin: 4px 0; }"
     )
-    ET.SubElement(view, "Header", value="$headline", size="4")
-    target = ET.SubElement(view, "View", className="target")
-    ET.SubElement(target, "Header", value="Target: $target", size="5")
+    if "headline" in schema.context:
+        ET.SubElement(view, "Header", value="$headline", size="4")
+    if "target" in schema.context:
+        target = ET.SubElement(view, "View", className="target")
+        ET.SubElement(target, "Header", value="Target: $target", size="5")
     # The target sits above the passage so that the context reads on into the sentence.
     passage = ET.SubElement(view, "View", className="passage")
-    before = ET.SubElement(passage, "View", className="context")
-    ET.SubElement(before, "Text", name="context_before", value="$context_before")
+    if "context_before" in schema.context:
+        before = ET.SubElement(passage, "View", className="context")
+        ET.SubElement(before, "Text", name="context_before", value="$context_before")
     sentence = ET.SubElement(passage, "View", className="sentence")
     ET.SubElement(sentence, "Text", name="text", value="$text")
-    after = ET.SubElement(passage, "View", className="context")
-    ET.SubElement(after, "Text", name="context_after", value="$context_after")
+    if "context_after" in schema.context:
+        after = ET.SubElement(passage, "View", className="context")
+        ET.SubElement(after, "Text", name="context_after", value="$context_after")
 
-    ET.SubElement(view, "Header", value=schema.stance_question, size="5")
-    choices = ET.SubElement(
-        view,
-        "Choices",
-        name=schema.stance_name,
-        toName="text",
-        choice="single-radio",
-        required="true",
-        showInline="true",
-    )
-    for label in schema.stance_labels:
-        ET.SubElement(choices, "Choice", value=label.name, hotkey=label.hotkey, hint=label.definition)
+    for question in schema.choices:
+        ET.SubElement(view, "Header", value=question.question, size="5")
+        choices = ET.SubElement(
+            view,
+            "Choices",
+            name=question.name,
+            toName="text",
+            choice="single-radio",
+            required="true",
+            showInline="true",
+        )
+        for label in question.labels:
+            ET.SubElement(choices, "Choice", value=label.name, hotkey=label.hotkey, hint=label.definition)
 
     ET.SubElement(view, "Header", value=schema.span_question, size="5")
     labels = ET.SubElement(view, "Labels", name=schema.span_name, toName="text")
@@ -270,11 +338,10 @@ def to_instructions(schema: Schema) -> str:
         True
     """
     out = [f"<h2>{html.escape(schema.title)}</h2>"]
-    out.append(f"<h3>Stance</h3><p>{html.escape(schema.stance_question)}</p><ul>")
-    out.extend(_label_html(label) for label in schema.stance_labels)
-    out.append(f"</ul><h3>Loaded language</h3><p>{html.escape(schema.span_question)}</p><ul>")
-    out.extend(_label_html(label) for label in schema.span_labels)
-    out.append("</ul>")
+    for question in (*schema.choices, schema.spans):
+        out.append(f"<h3>{html.escape(question.question)}</h3><ul>")
+        out.extend(_label_html(label) for label in question.labels)
+        out.append("</ul>")
     if schema.edge_cases:
         out.append("<h3>Edge cases</h3><ul>")
         out.extend(f"<li>{html.escape(case)}</li>" for case in schema.edge_cases)

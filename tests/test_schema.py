@@ -46,8 +46,8 @@ def _write(tmp_path: Path, mutate) -> Path:
 
 
 def test_missing_field_names_the_file_and_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, lambda raw: raw["stance"].pop("labels"))
-    with pytest.raises(SchemaError, match=r"schema.yml:stance: missing field 'labels'"):
+    path = _write(tmp_path, lambda raw: raw["choices"][0].pop("labels"))
+    with pytest.raises(SchemaError, match=r"schema.yml:choices\[0\]: missing field 'labels'"):
         load_schema(path)
 
 
@@ -62,3 +62,13 @@ def test_unreadable_yaml_is_one_clear_error(tmp_path: Path) -> None:
     path.write_text("stance: [unclosed")
     with pytest.raises(SchemaError, match="broken.yml: cannot read schema"):
         load_schema(path)
+
+
+def test_the_babe_schema_generates_two_questions_and_no_context() -> None:
+    schema = load_schema(DEFAULT_SCHEMA.parent / "babe.yml")
+    interface = LabelInterface(to_label_config(schema))
+    interface.validate()
+    assert interface.get_control("bias").labels == ["Biased", "Non-biased"]
+    assert len(interface.get_control("opinion").labels) == 3
+    assert interface.get_control("biased_words").labels == ["biased"]
+    assert "$headline" not in to_label_config(schema) and "$target" not in to_label_config(schema)
