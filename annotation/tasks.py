@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.schema import Schema, task_key
+from annotation.segment import Sentence
 
 __all__ = ["make_tasks", "lexicon_prediction"]
 
@@ -15,15 +16,6 @@ class _Article(Protocol):
     article_id: str
     title: str
     targets: tuple[str, ...]
-
-
-class _Sentence(Protocol):
-    sentence_id: str
-    article_id: str
-    index: int
-    start: int
-    end: int
-    text: str
 
 
 def lexicon_prediction(text: str, lexicon: Lexicon, schema: Schema) -> dict[str, Any] | None:
@@ -54,7 +46,7 @@ def lexicon_prediction(text: str, lexicon: Lexicon, schema: Schema) -> dict[str,
 
 def make_tasks(
     articles: Iterable[_Article],
-    sentences: Sequence[_Sentence],
+    sentences: Sequence[Sentence],
     *,
     schema: Schema,
     lexicon: Lexicon | None = None,
@@ -76,7 +68,7 @@ def make_tasks(
     Raises:
         KeyError: A sentence refers to an article that is not in ``articles``.
     """
-    by_article: dict[str, list[_Sentence]] = {}
+    by_article: dict[str, list[Sentence]] = {}
     for sentence in sentences:
         by_article.setdefault(sentence.article_id, []).append(sentence)
     known = {a.article_id: a for a in articles}
