@@ -500,12 +500,13 @@ class Studio:
     # --- pull ------------------------------------------------------------------------------
 
     def pull_export(self, project_id: int, raw_dir: str | Path) -> RawExport:
-        """Download the full JSON export of the project into ``raw_dir`` (streamed, atomic, checksummed).
+        """Download a full JSON snapshot of the project into ``raw_dir`` (streamed, atomic, checksummed).
 
-        The full ``JSON`` export is the fastest endpoint that carries everything the parser needs
-        (annotator, timestamps, lead time, ids, cancelled flags; ``JSON_MIN`` drops unannotated
-        tasks and cancelled flags). The file is never edited afterwards; ``raw_dir/MANIFEST.json``
-        lists every export with its sha256, task count and time.
+        A snapshot export (create, download, delete) carries exactly what the direct ``/export``
+        endpoint does (annotator, timestamps, lead time, ids, cancelled flags, unannotated tasks;
+        ``JSON_MIN`` drops the last two) and was measured 1.5-2x faster than it (bench/studio.py).
+        The file is never edited afterwards; ``raw_dir/MANIFEST.json`` lists every export with its
+        sha256, task count and time.
 
         Raises:
             StudioError: The server fails, or returns something that is not a JSON list of tasks
@@ -529,12 +530,20 @@ class Studio:
             except ijson.JSONError as err:
                 raise StudioError(f"{operation}: the server returned a body that is not a JSON list of tasks ({err})") from None
 
-        response = self.request("GET", f"/api/projects/{project_id}/export", operation, stream=True,
-                                params={"exportType": "JSON", "download_all_tasks": "true"}, timeout=EXPORT_TIMEOUT_S)
+        snapshot = self.request("POST", f"/api/projects/{project_id}/exports/", f"{operation}: create snapshot",
+                                json={}, timeout=EXPORT_TIMEOUT_S).json()
+        if snapshot.get("status") != "completed":
+            raise StudioError(f"{operation}: snapshot {snapshot.get('id')} ended as {snapshot.get('status')!r}")
+        snapshot_path = f"/api/projects/{project_id}/exports/{snapshot['id']}"
         try:
+            response = self.request("GET", f"{snapshot_path}/download", operation, stream=True,
+                                    params={"exportType": "JSON"}, timeout=EXPORT_TIMEOUT_S)
             digest = atomic_write_chunks(path, response.iter_content(chunk_size=1 << 20), check=count_tasks)
         except requests.RequestException as err:
             raise StudioError(f"{operation}: download broke off ({type(err).__name__}); nothing was written") from None
+        finally:
+            # The server keeps every snapshot on disk; ours lives on in raw_dir.
+            self._session.delete(f"{self.url}{snapshot_path}", timeout=REQUEST_TIMEOUT_S)
         users_digest = atomic_write_bytes(users_path, users_data, mode=0o600)
         project = self.request("GET", f"/api/projects/{project_id}/", f"read project {project_id}").json()
         manifest_path = raw_dir / "MANIFEST.json"
