@@ -11,14 +11,19 @@ votes. It fixes the ``probas_`` columns and breaks ties (the earlier label wins)
 in order of each task's first appearance in ``votes`` (in category order when ``task`` is
 categorical). Every row of ``votes`` counts as one vote: remove duplicate ``(task, worker)`` rows
 first if a worker must count once.
+
+Spans are aggregated by voting on word tokens. The span functions are vectorised too: sentences
+are tokenised once into flat arrays (``index_tokens``, which a large build passes on to every
+function taking ``texts``), and spans are located on the tokens with ``numpy.searchsorted``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from itertools import chain
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -28,17 +33,23 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, VOTE_COLUMNS, WORKER, check_columns
-from annotation.tokens import token_spans
+from annotation.tokens import TOKEN_PATTERN, token_spans
 
 __all__ = [
     "AGG_LABEL",
     "SPAN_COLUMNS",
     "TOKEN_VOTE_COLUMNS",
+    "EncodedVotes",
+    "TokenIndex",
+    "encode_votes",
     "MajorityVote",
     "DawidSkene",
+    "index_tokens",
+    "check_span_votes",
     "token_votes",
     "aggregate_spans",
     "bio_tags",
+    "bio_tag_ids",
 ]
 
 AGG_LABEL = "agg_label"
@@ -52,6 +63,7 @@ TieBreak = Literal["first", "random", "none"]
 _TIE_BREAKS: tuple[str, ...] = ("first", "random", "none")
 _EPS = 1e-10  # floor for probabilities before a log, as in crowd-kit
 _SUPPORT_TOL = 1e-12  # so that a support of exactly k/n passes threshold=k/n
+_TOKENISE_CHUNK = 8192  # sentences tokenised per regex pass
 
 IntArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]
@@ -523,13 +535,133 @@ class DawidSkene(BaseEstimator):  # type: ignore[misc]
         return self.fit(votes).probas_
 
 
-def _check_span_votes(span_votes: pd.DataFrame, texts: Mapping[Hashable, str], labels: pd.Index) -> None:
-    """Validate ``span_votes`` against the sentence texts and the span labels."""
+@dataclass(frozen=True, eq=False)
+class TokenIndex(Mapping[Hashable, str]):
+    """Sentences and their word tokens as flat arrays; also a read-only mapping task -> sentence.
+
+    Built by ``index_tokens``. The tokens of ``tasks[i]`` (sentence ``texts[i]``) are the
+    positions ``offsets[i]:offsets[i + 1]`` of ``starts``/``ends``, character offsets into the
+    sentence as ``annotation.tokens.token_spans`` gives them. Every function that takes ``texts``
+    accepts one, so a large build tokenises each sentence once instead of once per function.
+
+    Examples:
+        >>> index = index_tokens({"t1": "The regime freed them.", "t2": "Radicals 🙂"})
+        >>> index["t2"], index.offsets.tolist(), index.starts[4:].tolist()
+        ('Radicals 🙂', [0, 5, 7], [21, 0, 9])
+    """
+
+    tasks: pd.Index
+    texts: tuple[str, ...]
+    offsets: IntArray
+    starts: IntArray
+    ends: IntArray
+
+    def __getitem__(self, task: Hashable) -> str:
+        return self.texts[int(self.tasks.get_loc(task))]
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self.tasks)
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def locate(self, positions: IntArray, starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray]:
+        """The tokens that character ranges overlap, as global token positions ``first:stop``.
+
+        Range ``k`` is ``[starts[k], ends[k])`` in sentence ``texts[positions[k]]``; it overlaps
+        the tokens ``first[k]:stop[k]`` of ``self.starts``/``self.ends`` (none when ``first >= stop``,
+        for a range that covers only whitespace).
+        """
+        lengths = np.fromiter(map(len, self.texts), dtype=np.intp, count=len(self.texts))
+        bases = np.zeros(len(self.texts) + 1, dtype=np.intp)
+        np.cumsum(lengths + 1, out=bases[1:])  # sentence i at [bases[i], bases[i] + len), a gap between sentences
+        token_base = np.repeat(bases[:-1], np.diff(self.offsets))
+        first = np.searchsorted(self.ends + token_base, bases[positions] + starts, side="right")
+        stop = np.searchsorted(self.starts + token_base, bases[positions] + ends, side="left")
+        return first.astype(np.intp), stop.astype(np.intp)
+
+
+def index_tokens(texts: Mapping[Hashable, str]) -> TokenIndex:
+    """Tokenise many sentences at once, as ``annotation.tokens.token_spans`` does each.
+
+    The sentences are joined by newlines and matched with ``TOKEN_PATTERN`` in one pass; since no
+    token contains whitespace, the tokens are exactly those of each sentence on its own.
+
+    Args:
+        texts: The sentence of every task; a ``TokenIndex`` is returned as it is.
+
+    Returns:
+        The tasks in the order of ``texts`` with their tokens.
+
+    Raises:
+        TypeError: A sentence is not a ``str``.
+
+    Examples:
+        >>> index = index_tokens({"t1": "Freed 🙂!", "t2": ""})
+        >>> [index["t1"][s:e] for s, e in zip(index.starts, index.ends)], index.offsets.tolist()
+        (['Freed', '🙂', '!'], [0, 3, 3])
+    """
+    if isinstance(texts, TokenIndex):
+        return texts
+    sentences = tuple(texts.values())
+    for task, text in texts.items():
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{task!r}] must be a str, got {type(text).__name__}: {text!r}")
+    counts, starts, ends = [], [], []
+    for begin in range(0, len(sentences), _TOKENISE_CHUNK):  # chunks bound the temporary arrays
+        chunk = sentences[begin : begin + _TOKENISE_CHUNK]
+        bases = np.zeros(len(chunk) + 1, dtype=np.intp)
+        np.cumsum(np.fromiter(map(len, chunk), dtype=np.intp, count=len(chunk)) + 1, out=bases[1:])
+        spans = chain.from_iterable(match.span() for match in TOKEN_PATTERN.finditer("\n".join(chunk)))
+        flat = np.fromiter(spans, dtype=np.intp).reshape(-1, 2)
+        owner = np.searchsorted(bases, flat[:, 0], side="right") - 1
+        counts.append(np.bincount(owner, minlength=len(chunk)))
+        starts.append(flat[:, 0] - bases[owner])
+        ends.append(flat[:, 1] - bases[owner])
+    offsets = np.zeros(len(sentences) + 1, dtype=np.intp)
+    np.cumsum(np.concatenate([np.empty(0, dtype=np.intp), *counts]), out=offsets[1:])
+    return TokenIndex(
+        tasks=pd.Index(list(texts), dtype=object, name=TASK), texts=sentences, offsets=offsets,
+        starts=np.concatenate([np.empty(0, dtype=np.intp), *starts]),
+        ends=np.concatenate([np.empty(0, dtype=np.intp), *ends]),
+    )
+
+
+def check_span_votes(
+    span_votes: pd.DataFrame, texts: Mapping[Hashable, str], *, labels: Sequence[str]
+) -> tuple[TokenIndex, IntArray]:
+    """Validate span votes against the sentences and the span labels.
+
+    The shared front door of the span functions here and in ``annotation.agreement``.
+
+    Args:
+        span_votes: One row per marked span with columns ``task, worker, start, end, text,
+            label``; ``start``/``end`` are character offsets into ``texts[task]``, end exclusive.
+        texts: The sentence of every task (a mapping, or a ``TokenIndex``).
+        labels: The span label names in schema order.
+
+    Returns:
+        The sentences as a ``TokenIndex`` (``texts`` itself when it is one, else the tasks of
+        ``span_votes`` tokenised) and the position of each span's task in it.
+
+    Raises:
+        KeyError: A column is missing, or ``texts`` lacks a task.
+        TypeError: ``span_votes`` is not a DataFrame or ``start``/``end`` are not integers.
+        ValueError: A value is missing, a label is not in ``labels``, or a span's offsets are out
+            of range or do not match its ``text``.
+
+    Examples:
+        >>> span_votes = pd.DataFrame({"task": ["t1"], "worker": ["w1"], "start": [4], "end": [11],
+        ...                            "text": ["regimes"], "label": ["loaded-negative"]})
+        >>> check_span_votes(span_votes, {"t1": "The regime fell."}, labels=["loaded-negative"])
+        Traceback (most recent call last):
+        ...
+        ValueError: span_votes row 0 (task 't1'): text 'regimes' != sentence[4:11] = 'regime '; the offsets must be code points into texts[task]
+    """
+    label_index = _check_labels(labels)
     if not isinstance(span_votes, pd.DataFrame):
         raise TypeError(f"span_votes must be a pandas DataFrame, got {type(span_votes).__name__}")
     check_columns(span_votes, SPAN_VOTE_COLUMNS, "span_votes")
-    if span_votes.empty:
-        return
     missing = span_votes[list(SPAN_VOTE_COLUMNS)].isna()
     if missing.to_numpy().any():
         first = int(np.argmax(missing.any(axis=1).to_numpy()))
@@ -540,36 +672,94 @@ def _check_span_votes(span_votes: pd.DataFrame, texts: Mapping[Hashable, str], l
             f"{row!r} in column(s) {columns}; every span needs a task, worker, start, end, text and label"
         )
     for column in ("start", "end"):
-        if not pd.api.types.is_integer_dtype(span_votes[column].dtype):
+        if not span_votes.empty and not pd.api.types.is_integer_dtype(span_votes[column].dtype):
             raise TypeError(
                 f"span_votes[{column!r}] must hold integer character offsets, got dtype {span_votes[column].dtype}"
             )
-    unknown = pd.Index(span_votes[LABEL].unique()).difference(labels)
+    unknown = pd.Index(span_votes[LABEL].unique()).difference(label_index)
     if len(unknown):
         raise ValueError(
-            f"span_votes['label'] has value(s) {list(unknown[:10])} not in labels={list(labels)}; "
+            f"span_votes['label'] has value(s) {list(unknown[:10])} not in labels={list(label_index)}; "
             "add them to labels or drop those spans"
         )
-    no_text = [task for task in span_votes[TASK].unique() if task not in texts]
+    tasks = span_votes[TASK]
+    if isinstance(texts, TokenIndex):
+        index = texts
+        no_text = list(pd.unique(tasks[index.tasks.get_indexer(tasks) < 0]))
+    else:
+        no_text = [task for task in pd.unique(tasks) if task not in texts]
+        index = index_tokens({task: texts[task] for task in pd.unique(tasks) if task in texts})
     if no_text:
         raise KeyError(
             f"texts has no sentence for {len(no_text)} task(s) of span_votes, e.g. {no_text[:5]}; "
             "pass the text of every task"
         )
-    for row, task, start, end, text in zip(
-        span_votes.index, span_votes[TASK], span_votes["start"], span_votes["end"], span_votes["text"]
-    ):
-        sentence = texts[task]
-        if not 0 <= start < end <= len(sentence):
+    positions = index.tasks.get_indexer(tasks).astype(np.intp)
+    starts = span_votes["start"].to_numpy(dtype=np.int64)
+    ends = span_votes["end"].to_numpy(dtype=np.int64)
+    lengths = np.fromiter(map(len, index.texts), dtype=np.int64, count=len(index.texts))[positions]
+    outside = np.flatnonzero((starts < 0) | (starts >= ends) | (ends > lengths))
+    if outside.size:
+        i = outside[0]
+        raise ValueError(
+            f"span_votes row {span_votes.index[i]!r} (task {tasks.iloc[i]!r}): offsets [{starts[i]}, {ends[i]}) "
+            f"are not a non-empty range inside the sentence of length {lengths[i]}"
+        )
+    sentences = index.texts
+    cut = (sentences[p][a:b] for p, a, b in zip(positions.tolist(), starts.tolist(), ends.tolist()))
+    for i, (piece, text) in enumerate(zip(cut, span_votes["text"].tolist())):
+        if piece != text:
             raise ValueError(
-                f"span_votes row {row!r} (task {task!r}): offsets [{start}, {end}) are not a non-empty "
-                f"range inside the sentence of length {len(sentence)}"
+                f"span_votes row {span_votes.index[i]!r} (task {tasks.iloc[i]!r}): text {text!r} != "
+                f"sentence[{starts[i]}:{ends[i]}] = {piece!r}; the offsets must be code points into texts[task]"
             )
-        if sentence[start:end] != text:
-            raise ValueError(
-                f"span_votes row {row!r} (task {task!r}): text {text!r} != sentence[{start}:{end}] "
-                f"= {sentence[start:end]!r}; the offsets must be code points into texts[task]"
-            )
+    return index, positions
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Token votes as codes: one per annotator, token and label, sorted by task, then token."""
+
+    row: IntArray  # the row of span_votes that made the mark
+    task: IntArray  # codes of ``tasks``, in order of first appearance in span_votes
+    worker: IntArray
+    token: IntArray  # position in the TokenIndex's flat token arrays
+    local: IntArray  # position in the sentence
+    label: IntArray  # position in the labels
+    tasks: pd.Index
+    n_workers: int
+
+
+def _marks(span_votes: pd.DataFrame, index: TokenIndex, positions: IntArray, labels: pd.Index) -> _Marks:
+    """The tokens each (validated) span overlaps, deduplicated per annotator, token and label."""
+    first, stop = index.locate(positions, span_votes["start"].to_numpy(), span_votes["end"].to_numpy())
+    n_tokens = np.maximum(stop - first, 0)
+    row = np.repeat(np.arange(len(span_votes)), n_tokens)
+    token = np.repeat(first, n_tokens) + np.arange(row.size) - np.repeat(np.cumsum(n_tokens) - n_tokens, n_tokens)
+    task_codes, tasks = pd.factorize(span_votes[TASK])
+    worker_codes, workers = pd.factorize(span_votes[WORKER])
+    task, worker, label = task_codes[row], worker_codes[row], labels.get_indexer(span_votes[LABEL])[row]
+    order = np.lexsort((token, task))
+    codes = pd.DataFrame({"task": task[order], "worker": worker[order], "token": token[order], "label": label[order]})
+    keep = order[~codes.duplicated().to_numpy()]
+    return _Marks(
+        row=row[keep], task=task[keep], worker=worker[keep], token=token[keep],
+        local=token[keep] - index.offsets[positions[row[keep]]], label=label[keep],
+        tasks=pd.Index(tasks), n_workers=len(workers),
+    )
+
+
+def _token_votes(span_votes: pd.DataFrame, index: TokenIndex, positions: IntArray, labels: pd.Index) -> pd.DataFrame:
+    """``token_votes`` on validated input."""
+    marks = _marks(span_votes, index, positions, labels)
+    return pd.DataFrame({
+        TASK: span_votes[TASK].take(marks.row).to_numpy(),
+        WORKER: span_votes[WORKER].take(marks.row).to_numpy(),
+        "token": marks.local.astype(np.int64),
+        "start": index.starts[marks.token].astype(np.int64),
+        "end": index.ends[marks.token].astype(np.int64),
+        LABEL: span_votes[LABEL].take(marks.row).to_numpy(),
+    })
 
 
 def token_votes(
@@ -584,7 +774,7 @@ def token_votes(
     Args:
         span_votes: One row per marked span with columns ``task, worker, start, end, text,
             label``; ``start``/``end`` are character offsets into ``texts[task]``, end exclusive.
-        texts: The sentence text of every task.
+        texts: The sentence text of every task (a mapping, or a ``TokenIndex``).
         labels: The span label names in schema order.
 
     Returns:
@@ -620,29 +810,9 @@ def token_votes(
         6   t2     w2      1      9   18  loaded-negative
         7   t2     w3      1      9   18  loaded-negative
     """
-    _check_span_votes(span_votes, texts, _check_labels(labels))
-    positions = [np.empty(0, dtype=np.intp)]
-    tokens = [np.empty(0, dtype=np.intp)]
-    bounds = [np.empty((0, 2), dtype=np.intp)]
-    for task, rows in span_votes.groupby(TASK, sort=False).indices.items():
-        spans = np.array(token_spans(texts[task]), dtype=np.intp).reshape(-1, 2)
-        first = np.searchsorted(spans[:, 1], span_votes["start"].to_numpy()[rows], side="right")
-        stop = np.searchsorted(spans[:, 0], span_votes["end"].to_numpy()[rows], side="left")
-        n_tokens = np.maximum(stop - first, 0)
-        offsets = np.arange(n_tokens.sum()) - np.repeat(np.cumsum(n_tokens) - n_tokens, n_tokens)
-        token = np.repeat(first, n_tokens) + offsets
-        positions.append(np.repeat(rows, n_tokens))
-        tokens.append(token)
-        bounds.append(spans[token])
-    position = np.concatenate(positions)
-    token_bounds = np.concatenate(bounds)
-    out = span_votes.iloc[position][[TASK, WORKER, LABEL]].reset_index(drop=True)
-    out.insert(2, "token", np.concatenate(tokens).astype(np.int64))
-    out.insert(3, "start", token_bounds[:, 0].astype(np.int64))
-    out.insert(4, "end", token_bounds[:, 1].astype(np.int64))
-    order = np.lexsort((out["token"].to_numpy(), pd.factorize(out[TASK])[0]))
-    out = out.iloc[order].drop_duplicates([TASK, WORKER, "token", LABEL])
-    return out.reset_index(drop=True)
+    label_index = _check_labels(labels)
+    index, positions = check_span_votes(span_votes, texts, labels=label_index)
+    return _token_votes(span_votes, index, positions, label_index)
 
 
 def aggregate_spans(
@@ -670,7 +840,8 @@ def aggregate_spans(
     Args:
         span_votes: One row per marked span with columns ``task, worker, start, end, text,
             label`` (character offsets into ``texts[task]``).
-        texts: The sentence text of every task in ``span_votes``.
+        texts: The sentence text of every task in ``span_votes`` (a mapping, or a
+            ``TokenIndex`` to reuse tokens computed once).
         n_annotators: The number of annotators who submitted each task in ``span_votes``.
         labels: The span label names in schema order.
         threshold: The least share of a task's annotators who must give a token its label.
@@ -711,58 +882,147 @@ def aggregate_spans(
             f"threshold={threshold!r} must be a number in (0, 1]: the least share of a task's "
             "annotators who must mark a token"
         )
-    tokens = token_votes(span_votes, texts, labels=labels)
-    markers = span_votes.groupby(TASK, sort=False)[WORKER].nunique()
-    no_count = [task for task in markers.index if task not in n_annotators]
+    label_index = _check_labels(labels)
+    index, positions = check_span_votes(span_votes, texts, labels=label_index)
+    marks = _marks(span_votes, index, positions, label_index)
+    submitted = _submitted(span_votes, n_annotators)
+    empty = pd.DataFrame({
+        TASK: span_votes[TASK].iloc[:0].to_numpy(), "start": np.empty(0, np.int64), "end": np.empty(0, np.int64),
+        "text": span_votes["text"].iloc[:0].to_numpy(), LABEL: span_votes[LABEL].iloc[:0].to_numpy(),
+        "support": np.empty(0), "n_annotators": np.empty(0, np.int64),
+    })
+    if marks.row.size == 0:
+        return empty
+
+    # Votes per (task, token, label): sort the marks and cut them into runs of equal keys.
+    order = np.lexsort((marks.label, marks.token, marks.task))
+    key_token, key_label = marks.token[order], marks.label[order]
+    new_key = np.ones(len(order), dtype=bool)
+    new_key[1:] = (key_token[1:] != key_token[:-1]) | (key_label[1:] != key_label[:-1])
+    group = np.cumsum(new_key) - 1
+    votes = np.bincount(group)
+    g_task, g_token, g_label = marks.task[order][new_key], key_token[new_key], key_label[new_key]
+    support = votes / submitted.to_numpy(dtype=float)[g_task]  # both indexed by the task codes
+
+    # The winner of each token: most votes, then the earlier label.
+    by_token = np.lexsort((g_label, -votes, g_token, g_task))
+    first_of_token = np.r_[True, g_token[by_token][1:] != g_token[by_token][:-1]]
+    winners = by_token[first_of_token]
+    kept = winners[support[winners] >= threshold - _SUPPORT_TOL]
+    if kept.size == 0:
+        return empty
+
+    starts_run = np.ones(kept.size, dtype=bool)
+    starts_run[1:] = (
+        (g_task[kept][1:] != g_task[kept][:-1]) | (g_token[kept][1:] != g_token[kept][:-1] + 1)
+        | (g_label[kept][1:] != g_label[kept][:-1])
+    )
+    run = np.cumsum(starts_run) - 1
+    run_first, run_last = kept[starts_run], kept[np.r_[starts_run[1:], True]]
+    length = np.bincount(run)
+    run_of_group = np.full(len(votes), -1)
+    run_of_group[kept] = run
+    mark_run = run_of_group[group]
+    in_run = mark_run >= 0
+    pairs = np.unique(mark_run[in_run] * marks.n_workers + marks.worker[order][in_run])
+    starts, ends = index.starts[g_token[run_first]], index.ends[g_token[run_last]]
+    where = index.tasks.get_indexer(marks.tasks)[g_task[run_first]]
+    sentences = index.texts
+    return pd.DataFrame({
+        TASK: marks.tasks.take(g_task[run_first]).to_numpy(),
+        "start": starts.astype(np.int64),
+        "end": ends.astype(np.int64),
+        "text": [sentences[p][a:b] for p, a, b in zip(where.tolist(), starts.tolist(), ends.tolist())],
+        LABEL: label_index.take(g_label[run_first]).to_numpy(),
+        "support": np.bincount(run, weights=support[kept]) / length,
+        "n_annotators": np.bincount(pairs // marks.n_workers, minlength=len(length)).astype(np.int64),
+    })
+
+
+def _submitted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> pd.Series:
+    """``n_annotators`` of the tasks in ``span_votes`` (index: task), checked against the annotators who marked spans."""
+    task, tasks = pd.factorize(span_votes[TASK])
+    worker, workers = pd.factorize(span_votes[WORKER])
+    markers = np.bincount(np.unique(task * max(len(workers), 1) + worker) // max(len(workers), 1), minlength=len(tasks))
+    no_count = [t for t in tasks if t not in n_annotators]
     if no_count:
         raise KeyError(
             f"n_annotators has no count for {len(no_count)} task(s) of span_votes, e.g. "
             f"{no_count[:5]}; pass the number of annotators who submitted every task"
         )
-    submitted = pd.Series([n_annotators[task] for task in markers.index], index=markers.index)
-    short = markers[submitted < markers]
-    if len(short):
-        task = short.index[0]
+    submitted = pd.Series([n_annotators[t] for t in tasks], index=pd.Index(tasks), dtype=np.int64)
+    short = np.flatnonzero(submitted.to_numpy() < markers)
+    if short.size:
+        bad = tasks[short[0]]
         raise ValueError(
-            f"n_annotators[{task!r}] = {n_annotators[task]!r}, but {short.iloc[0]} annotators marked "
-            f"spans in that task ({len(short)} such task(s)); count every annotator who submitted it"
+            f"n_annotators[{bad!r}] = {n_annotators[bad]!r}, but {markers[short[0]]} annotators marked "
+            f"spans in that task ({short.size} such task(s)); count every annotator who submitted it"
         )
+    return submitted
 
-    votes = (
-        tokens.groupby([TASK, "token", LABEL], sort=False)
-        .agg(votes=(WORKER, "size"), start=("start", "first"), end=("end", "first"))
-        .reset_index()
-    )
-    votes["support"] = votes["votes"].to_numpy() / votes[TASK].map(submitted).to_numpy(dtype=float)
-    order = np.lexsort((
-        pd.Index(labels).get_indexer(votes[LABEL]),
-        -votes["votes"].to_numpy(),
-        votes["token"].to_numpy(),
-        pd.factorize(votes[TASK])[0],
-    ))
-    winners = votes.iloc[order].drop_duplicates([TASK, "token"])
-    kept = winners[winners["support"].to_numpy() >= threshold - _SUPPORT_TOL]
-    if kept.empty:
-        empty = span_votes.iloc[:0][[TASK, "start", "end", "text", LABEL]].astype({"start": "int64", "end": "int64"})
-        return empty.assign(support=np.empty(0), n_annotators=np.empty(0, dtype=np.int64)).reset_index(drop=True)
 
-    task_code = pd.factorize(kept[TASK])[0]
-    token = kept["token"].to_numpy()
-    label = kept[LABEL].to_numpy()
-    starts_run = np.ones(len(kept), dtype=bool)
-    starts_run[1:] = (task_code[1:] != task_code[:-1]) | (token[1:] != token[:-1] + 1) | (label[1:] != label[:-1])
-    kept = kept.assign(run=np.cumsum(starts_run) - 1)
-    spans = kept.groupby("run").agg(
-        task=(TASK, "first"),
-        start=("start", "min"),
-        end=("end", "max"),
-        label=(LABEL, "first"),
-        support=("support", "mean"),
-    )
-    members = tokens.merge(kept[[TASK, "token", LABEL, "run"]], on=[TASK, "token", LABEL])
-    spans["n_annotators"] = members.groupby("run")[WORKER].nunique().astype(np.int64)
-    spans["text"] = [texts[task][start:end] for task, start, end in zip(spans[TASK], spans["start"], spans["end"])]
-    return spans[list(SPAN_COLUMNS)].reset_index(drop=True)
+def bio_tag_ids(spans: pd.DataFrame, texts: Mapping[Hashable, str], *, labels: Sequence[str]) -> IntArray:
+    """BIO tag ids of every token of many sentences at once; ``bio_tags`` for a whole table.
+
+    A token belongs to a span when the two overlap; the first token of each span is ``B-``, the
+    others ``I-``. Ids follow ``Schema.bio_names``: 0 is ``O``, ``1 + 2 * k`` is
+    ``B-<labels[k]>`` and ``2 + 2 * k`` is ``I-<labels[k]>``.
+
+    Args:
+        spans: One row per span with columns ``task, start, end, label`` (e.g. from
+            ``aggregate_spans``); character offsets into ``texts[task]``.
+        texts: The sentences; every token of every sentence gets a tag.
+        labels: The span label names in schema order.
+
+    Returns:
+        One id per token of ``index_tokens(texts)``, in its order (sentence by sentence).
+
+    Raises:
+        KeyError: A column is missing, or ``texts`` lacks a task of ``spans``.
+        ValueError: A label is not in ``labels``, a span's offsets are not a non-empty range inside
+            its sentence, or two spans of a sentence share a token.
+
+    Examples:
+        >>> spans = pd.DataFrame({"task": ["t2", "t1"], "start": [0, 4], "end": [18, 10],
+        ...                       "label": ["loaded-negative", "loaded-positive"]})
+        >>> texts = {"t1": "The regime fell.", "t2": "Radicals terrorize towns."}
+        >>> bio_tag_ids(spans, texts, labels=["loaded-negative", "loaded-positive"]).tolist()
+        [0, 3, 0, 0, 1, 2, 0, 0]
+    """
+    check_columns(spans, (TASK, "start", "end", LABEL), "spans")
+    label_index = _check_labels(labels)
+    index = index_tokens(texts)
+    positions = index.tasks.get_indexer(spans[TASK])
+    if (positions < 0).any():
+        unknown = list(pd.unique(spans[TASK][positions < 0]))
+        raise KeyError(f"texts has no sentence for {len(unknown)} task(s) of spans, e.g. {unknown[:5]}")
+    label_code = label_index.get_indexer(spans[LABEL])
+    if (label_code < 0).any():
+        raise ValueError(f"spans['label'] has value(s) {list(pd.unique(spans[LABEL][label_code < 0]))[:10]} not in labels={list(labels)}")
+    starts, ends = spans["start"].to_numpy(dtype=np.int64), spans["end"].to_numpy(dtype=np.int64)
+    lengths = np.fromiter(map(len, index.texts), dtype=np.int64, count=len(index.texts))[positions]
+    outside = np.flatnonzero((starts < 0) | (starts >= ends) | (ends > lengths))
+    if outside.size:
+        i = outside[0]
+        raise ValueError(
+            f"spans row {spans.index[i]!r} (task {spans[TASK].iloc[i]!r}) has offsets [{starts[i]}, {ends[i]}), "
+            f"not a non-empty range inside a text of length {lengths[i]}"
+        )
+    first, stop = index.locate(positions, starts, ends)
+    n_tokens = np.maximum(stop - first, 0)
+    token = np.repeat(first, n_tokens) + np.arange(n_tokens.sum()) - np.repeat(np.cumsum(n_tokens) - n_tokens, n_tokens)
+    owners = np.bincount(token, minlength=len(index.starts))
+    if (owners > 1).any():
+        shared = int(np.argmax(owners > 1))
+        task = index.tasks[np.searchsorted(index.offsets, shared, side="right") - 1]
+        raise ValueError(
+            f"two spans of task {task!r} share token {shared - index.offsets[index.tasks.get_loc(task)]} "
+            f"({index[task][index.starts[shared]:index.ends[shared]]!r}); spans must not overlap"
+        )
+    tags = np.zeros(len(index.starts), dtype=np.intp)
+    tags[token] = 2 + 2 * np.repeat(label_code, n_tokens)
+    tags[first[n_tokens > 0]] -= 1
+    return tags
 
 
 def bio_tags(

@@ -1,7 +1,7 @@
-"""Inter-annotator agreement: Krippendorff's alpha over votes and over token spans.
+"""Inter-annotator agreement: Krippendorff's alpha over votes and over token spans, pairwise span F1.
 
-All functions compute nominal alpha from the coincidence matrix. With :math:`n_{uc}` the number
-of values :math:`c` in unit (task) :math:`u`, :math:`m_u = \\sum_c n_{uc}`, only units with
+Alpha is nominal and computed from the coincidence matrix. With :math:`n_{uc}` the number of
+values :math:`c` in unit (task or token) :math:`u`, :math:`m_u = \\sum_c n_{uc}`, only units with
 :math:`m_u \\ge 2` are pairable, and
 
 .. math::
@@ -12,34 +12,56 @@ of values :math:`c` in unit (task) :math:`u`, :math:`m_u = \\sum_c n_{uc}`, only
 
 Alpha is undefined, and returned as ``nan``, when fewer than two pairable values exist or
 all pairable values are the same category (the denominator is 0). Reference: K. Krippendorff
-(2011), *Computing Krippendorff's Alpha-Reliability*, https://repository.upenn.edu/asc_papers/43;
-bootstrap as in A. F. Hayes and K. Krippendorff (2007), *Answering the Call for a Standard
-Reliability Measure for Coding Data*, https://doi.org/10.1080/19312450709336664.
+(2011), *Computing Krippendorff's Alpha-Reliability*, https://repository.upenn.edu/asc_papers/43.
+
+Pairwise span F1 (``span_f1``) compares the character spans of every pair of annotators of a task,
+matched exactly or by overlap.
+
+Every statistic here is a ratio of sums over tasks, so one bootstrap serves them all: a replicate
+draws as many tasks as there are pairable ones (or, in ``agreement_report``, whole clusters of
+tasks such as articles), with replacement, and recomputes each ratio from the drawn sums (a task's
+tokens and spans travel with it). The interval is the percentile interval of the replicates, as in
+A. F. Hayes and K. Krippendorff (2007), *Answering the Call for a Standard Reliability Measure for
+Coding Data*, https://doi.org/10.1080/19312450709336664, except that units are resampled instead
+of pairs of values.
 
 A worker gives at most one value per task: duplicate ``(task, worker)`` rows raise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from annotation.aggregate import _encode_votes, token_votes
+from annotation.aggregate import EncodedVotes, TokenIndex, check_span_votes, encode_votes, index_tokens
 from annotation.schema import LABEL, TASK, WORKER
-from annotation.tokens import token_spans
 
-__all__ = ["krippendorff_alpha", "alpha_per_label", "bootstrap_alpha", "token_alpha"]
+__all__ = [
+    "REPORT_COLUMNS",
+    "krippendorff_alpha",
+    "alpha_per_label",
+    "bootstrap_alpha",
+    "token_alpha",
+    "span_f1",
+    "agreement_report",
+]
 
+REPORT_COLUMNS = ("measure", "by", "level", "value", "low", "high", "tasks", "unit")
+"""Columns of ``agreement_report``."""
+
+Match = Literal["exact", "partial"]
 CountArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+Statistic = Callable[[FloatArray], FloatArray]
 
 
-def _pairable_counts(votes: pd.DataFrame, labels: Sequence[Hashable] | None) -> tuple[CountArray, pd.Index]:
-    """Values per unit and label (units with at least two values only), and the labels."""
-    encoded = _encode_votes(votes, labels)
+def _encoded_votes(votes: pd.DataFrame, labels: Sequence[Hashable] | None) -> EncodedVotes:
+    """``aggregate.encode_votes``, plus the check that a worker gives one value per task."""
+    encoded = encode_votes(votes, labels)
     duplicated = votes.duplicated([TASK, WORKER])
     if duplicated.any():
         first = votes.loc[duplicated, [TASK, WORKER]].iloc[0].tolist()
@@ -47,19 +69,46 @@ def _pairable_counts(votes: pd.DataFrame, labels: Sequence[Hashable] | None) -> 
             f"votes has {int(duplicated.sum())} duplicate (task, worker) row(s), e.g. {first}; "
             "a worker gives one value per task: keep one vote per pair"
         )
-    counts = encoded.counts()
-    return counts[counts.sum(axis=1) >= 2], encoded.labels
+    return encoded
 
 
-def _alpha(counts: CountArray) -> float:
-    """Nominal alpha of a units x categories count matrix of pairable units."""
+def _unit_sums(counts: CountArray) -> FloatArray:
+    """Per unit: pairable values ``m``, observed agreement, then ``n_c`` per category (0 if unpairable)."""
     m = counts.sum(axis=1)
-    n = float(m.sum())
-    observed = float((counts * (counts - 1)).sum(axis=1) @ (1.0 / (m - 1)))
-    expected = n * n - float((counts.sum(axis=0).astype(np.float64) ** 2).sum())
-    if n < 2 or expected == 0:
-        return float("nan")
-    return 1.0 - (n - 1) * (n - observed) / expected
+    pairable = m >= 2
+    sums = np.empty((len(counts), 2 + counts.shape[1]))
+    sums[:, 0] = np.where(pairable, m, 0)
+    sums[:, 1] = np.where(pairable, (counts * (counts - 1)).sum(axis=1) / np.maximum(m - 1, 1), 0.0)
+    sums[:, 2:] = counts * pairable[:, None]
+    return sums
+
+
+def _alpha_from_sums(sums: FloatArray) -> FloatArray:
+    """Alpha of each row of summed ``_unit_sums`` columns."""
+    n, observed = sums[:, 0], sums[:, 1]
+    expected = n * n - (sums[:, 2:] ** 2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected > 0, 1.0 - (n - 1) * (n - observed) / expected, np.nan)
+
+
+def _per_label_sums(counts: CountArray) -> FloatArray:
+    """Per unit and label, the observed agreement of the one-vs-rest binary variable."""
+    m = counts.sum(axis=1).astype(np.float64)
+    inside = counts.astype(np.float64)
+    outside = m[:, None] - inside
+    out = np.zeros(counts.shape)
+    pairable = m >= 2
+    out[pairable] = (
+        inside[pairable] * (inside[pairable] - 1) + outside[pairable] * (outside[pairable] - 1)
+    ) / (m[pairable] - 1)[:, None]
+    return out
+
+
+def _per_label_alpha(n: FloatArray, observed: FloatArray, inside: FloatArray) -> FloatArray:
+    """One-vs-rest alpha from summed ``m`` (shape ``(r,)``), observed and ``n_c`` (``(r, k)``)."""
+    expected = 2.0 * inside * (n[:, None] - inside)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected > 0, 1.0 - (n[:, None] - 1) * (n[:, None] - observed) / expected, np.nan)
 
 
 def krippendorff_alpha(votes: pd.DataFrame, *, labels: Sequence[Hashable] | None = None) -> float:
@@ -88,8 +137,8 @@ def krippendorff_alpha(votes: pd.DataFrame, *, labels: Sequence[Hashable] | None
         >>> round(krippendorff_alpha(votes), 4)
         0.375
     """
-    counts, _ = _pairable_counts(votes, labels)
-    return _alpha(counts)
+    counts = _encoded_votes(votes, labels).counts()
+    return float(_alpha_from_sums(_unit_sums(counts).sum(axis=0, keepdims=True))[0])
 
 
 def alpha_per_label(votes: pd.DataFrame, labels: Sequence[Hashable] | None = None) -> pd.Series:
@@ -120,16 +169,42 @@ def alpha_per_label(votes: pd.DataFrame, labels: Sequence[Hashable] | None = Non
         neutral      NaN
         Name: alpha, dtype: float64
     """
-    counts, label_index = _pairable_counts(votes, labels)
-    m = counts.sum(axis=1).astype(np.float64)
-    n = m.sum()
-    inside = counts.astype(np.float64)
-    outside = m[:, None] - inside
-    observed = ((inside * (inside - 1) + outside * (outside - 1)) / (m - 1)[:, None]).sum(axis=0)
-    expected = 2.0 * inside.sum(axis=0) * outside.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = np.where(expected > 0, 1.0 - (n - 1) * (n - observed) / expected, np.nan)
-    return pd.Series(alpha, index=label_index, name="alpha")
+    encoded = _encoded_votes(votes, labels)
+    counts, label_index = encoded.counts(), encoded.labels
+    sums = _unit_sums(counts).sum(axis=0, keepdims=True)
+    observed = _per_label_sums(counts).sum(axis=0, keepdims=True)
+    return pd.Series(_per_label_alpha(sums[:, 0], observed, sums[:, 2:])[0], index=label_index, name="alpha")
+
+
+def _check_bootstrap(n_boot: int, confidence: float) -> None:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot={n_boot!r} must be an integer >= 1")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence!r} must be a number in (0, 1), e.g. 0.95")
+
+
+def _bootstrap(
+    sums: FloatArray, statistic: Statistic, n_boot: int, confidence: float, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Percentile intervals of ``statistic`` (rows of column sums -> rows of values), resampling rows."""
+    n_units = len(sums)
+    width = statistic(np.zeros((1, sums.shape[1]))).shape[1]
+    if n_units == 0:
+        return np.full(width, np.nan), np.full(width, np.nan)
+    chunk = max(1, 2**22 // n_units)  # bounds the weight matrix at 4M entries
+    replicates = []
+    for begin in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - begin)
+        draws = rng.integers(0, n_units, size=(size, n_units)) + n_units * np.arange(size)[:, None]
+        weights = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units).astype(np.float64)
+        replicates.append(statistic(weights @ sums))
+    sample = np.concatenate(replicates)
+    tail = (1.0 - confidence) / 2
+    low, high = np.full(width, np.nan), np.full(width, np.nan)
+    defined = ~np.isnan(sample).all(axis=0)
+    if defined.any():
+        low[defined], high[defined] = np.nanquantile(sample[:, defined], [tail, 1.0 - tail], axis=0)
+    return low, high
 
 
 def bootstrap_alpha(
@@ -170,33 +245,67 @@ def bootstrap_alpha(
         >>> bool(low <= krippendorff_alpha(votes) <= high)
         True
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot={n_boot!r} must be an integer >= 1")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence!r} must be a number in (0, 1), e.g. 0.95")
-    counts, _ = _pairable_counts(votes, labels)
-    n_units = len(counts)
-    if n_units == 0:
-        return float("nan"), float("nan")
-    m = counts.sum(axis=1).astype(np.float64)
-    same = (counts * (counts - 1)).sum(axis=1) / (m - 1)
-    rng = np.random.default_rng(random_state)
-    chunk = max(1, 2**22 // n_units)
-    alphas = []
-    for begin in range(0, n_boot, chunk):
-        size = min(chunk, n_boot - begin)
-        draws = rng.integers(0, n_units, size=(size, n_units)) + n_units * np.arange(size)[:, None]
-        weights = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units).astype(np.float64)
-        n = weights @ m
-        expected = n * n - ((weights @ counts) ** 2).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            alphas.append(np.where(expected > 0, 1.0 - (n - 1) * (n - weights @ same) / expected, np.nan))
-    sample = np.concatenate(alphas)
-    if np.isnan(sample).all():
-        return float("nan"), float("nan")
-    tail = (1.0 - confidence) / 2
-    low, high = np.nanquantile(sample, [tail, 1.0 - tail])
-    return float(low), float(high)
+    _check_bootstrap(n_boot, confidence)
+    counts = _encoded_votes(votes, labels).counts()
+    sums = _unit_sums(counts)
+    sums = sums[sums[:, 0] > 0]
+    low, high = _bootstrap(sums, lambda s: _alpha_from_sums(s)[:, None], n_boot, confidence, np.random.default_rng(random_state))
+    return float(low[0]), float(high[0])
+
+
+def _annotators_of(tasks: pd.Index, n_annotators: Mapping[Hashable, int]) -> CountArray:
+    return np.array([n_annotators[task] for task in tasks], dtype=np.int64)
+
+
+def _token_sums(
+    span_votes: pd.DataFrame, index: TokenIndex, positions: npt.NDArray[np.intp], tasks: pd.Index,
+    submitted: CountArray, labels: Sequence[str],
+) -> FloatArray:
+    """``_unit_sums`` columns of the token units of each task, summed per task.
+
+    The categories are ``labels`` plus "none". ``span_votes`` must be validated against ``index``
+    (``positions`` from ``check_span_votes``) and its tasks must be in ``tasks``. Only marked tokens
+    are visited: an unmarked token of a task with ``k`` annotators is ``k`` times "none".
+    """
+    n_labels = len(labels)
+    unit_position = index.tasks.get_indexer(tasks)
+    n_tokens = np.diff(index.offsets)[unit_position]
+    row_of_position = np.full(len(index), -1)
+    row_of_position[unit_position] = np.arange(len(tasks))
+    first, stop = index.locate(positions, span_votes["start"].to_numpy(), span_votes["end"].to_numpy())
+    n_marked = np.maximum(stop - first, 0)
+    span = np.repeat(np.arange(len(span_votes)), n_marked)
+    token = np.repeat(first, n_marked) + np.arange(span.size) - np.repeat(np.cumsum(n_marked) - n_marked, n_marked)
+    marks = pd.DataFrame({
+        "token": token,
+        "worker": pd.factorize(span_votes[WORKER])[0][span],
+        "label": pd.Index(labels).get_indexer(span_votes[LABEL])[span],
+    }).sort_values(["token", "worker", "label"], kind="stable")
+    marks = marks[~marks.duplicated(["token", "worker"]).to_numpy()]  # one value per annotator: the earliest label
+    marked, unit = np.unique(marks["token"].to_numpy(), return_inverse=True)
+    label_counts = np.bincount(unit * n_labels + marks["label"].to_numpy(), minlength=len(marked) * n_labels)
+    label_counts = label_counts.reshape(len(marked), n_labels)
+    task = row_of_position[np.searchsorted(index.offsets, marked, side="right") - 1]
+    k = submitted[task]
+    none = k - label_counts.sum(axis=1)
+    if (none < 0).any():
+        bad = tasks[task[np.argmax(none < 0)]]
+        raise ValueError(
+            f"n_annotators[{bad!r}] = {int(submitted[tasks.get_loc(bad)])} is smaller than the number of "
+            "annotators who marked a token of that task; count every annotator who submitted it"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = ((label_counts * (label_counts - 1)).sum(axis=1) + none * (none - 1)) / np.maximum(k - 1, 1)
+    pairable = submitted >= 2
+    n_tasks = len(tasks)
+    sums = np.zeros((n_tasks, 3 + n_labels))
+    sums[:, 0] = n_tokens * submitted
+    marked_per_task = np.bincount(task, minlength=n_tasks)
+    sums[:, 1] = (n_tokens - marked_per_task) * submitted + np.bincount(task, weights=observed, minlength=n_tasks)
+    for c in range(n_labels):
+        sums[:, 2 + c] = np.bincount(task, weights=label_counts[:, c], minlength=n_tasks)
+    sums[:, 2 + n_labels] = n_tokens * submitted - sums[:, 2 : 2 + n_labels].sum(axis=1)
+    return sums * pairable[:, None]
 
 
 def token_alpha(
@@ -217,7 +326,8 @@ def token_alpha(
     Args:
         span_votes: One row per marked span with columns ``task, worker, start, end, text,
             label``.
-        texts: The sentence text of every task in ``n_annotators``.
+        texts: The sentence text of every task in ``n_annotators`` (a mapping, or an
+            ``aggregate.TokenIndex``).
         n_annotators: The number of annotators who submitted each task, including tasks where
             nobody marked a span; these are the units.
         labels: The span label names in schema order.
@@ -245,34 +355,302 @@ def token_alpha(
         ...                   labels=["loaded-negative", "loaded-positive"]), 4)
         0.381
     """
-    tokens = token_votes(span_votes, texts, labels=labels)
     no_text = [task for task in n_annotators if task not in texts]
     if no_text:
         raise KeyError(f"texts has no sentence for {len(no_text)} task(s) of n_annotators, e.g. {no_text[:5]}")
-    no_count = [task for task in tokens[TASK].unique() if task not in n_annotators]
+    _check_counted(span_votes, n_annotators)
+    index = index_tokens(texts if isinstance(texts, TokenIndex) else {task: texts[task] for task in n_annotators})
+    _, positions = check_span_votes(span_votes, index, labels=labels)
+    tasks = pd.Index(list(n_annotators), dtype=object, name=TASK)
+    sums = _token_sums(span_votes, index, positions, tasks, _annotators_of(tasks, n_annotators), labels)
+    return float(_alpha_from_sums(sums.sum(axis=0, keepdims=True))[0])
+
+
+def _check_counted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> None:
+    no_count = [task for task in pd.unique(span_votes[TASK]) if task not in n_annotators]
     if no_count:
         raise KeyError(
             f"n_annotators has no count for {len(no_count)} task(s) of span_votes, e.g. {no_count[:5]}; "
             "pass the number of annotators who submitted every task"
         )
-    rank = pd.Index(labels).get_indexer(tokens[LABEL])
-    tokens = tokens.iloc[np.argsort(rank, kind="stable")].drop_duplicates([TASK, WORKER, "token"])
 
-    tasks = pd.Index(list(n_annotators))
-    n_tokens = np.array([len(token_spans(texts[task])) for task in tasks], dtype=np.int64)
-    submitted = np.array([n_annotators[task] for task in tasks], dtype=np.int64)
-    offset = np.concatenate([[0], np.cumsum(n_tokens)[:-1]])
-    n_labels = len(labels)
-    counts = np.zeros((int(n_tokens.sum()), n_labels + 1), dtype=np.int64)
-    counts[:, n_labels] = np.repeat(submitted, n_tokens)  # "none" until marked
-    unit = offset[tasks.get_indexer(tokens[TASK])] + tokens["token"].to_numpy()
-    label_code = pd.Index(labels).get_indexer(tokens[LABEL])
-    np.add.at(counts, (unit, label_code), 1)
-    np.subtract.at(counts[:, n_labels], unit, 1)
-    if (counts[:, n_labels] < 0).any():
-        task = tasks[np.searchsorted(offset, np.flatnonzero(counts[:, n_labels] < 0)[0], side="right") - 1]
+
+def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], tasks: pd.Index, submitted: CountArray) -> FloatArray:
+    """Per task of ``tasks`` (``task`` is each span's position there; ``submitted`` its annotators):
+    spans matched exactly, spans matched partially (each summed over ordered pairs of annotators)
+    and ``(annotators - 1) * spans``."""
+    codes = pd.DataFrame({
+        "task": task,
+        "worker": pd.factorize(span_votes[WORKER])[0],
+        "label": pd.factorize(span_votes[LABEL])[0],
+        "start": span_votes["start"].to_numpy(np.int64),
+        "end": span_votes["end"].to_numpy(np.int64),
+    })
+    codes = codes[~codes.duplicated().to_numpy()]
+    task, worker, label = (codes[c].to_numpy() for c in ("task", "worker", "label"))
+    start, end = codes["start"].to_numpy(), codes["end"].to_numpy()
+    n_tasks = len(submitted)
+    n_markers = np.bincount(codes.loc[~codes.duplicated(["task", "worker"]).to_numpy(), "task"], minlength=n_tasks)
+    if (n_markers > submitted).any():
+        short = int(np.argmax(n_markers > submitted))
         raise ValueError(
-            f"n_annotators[{task!r}] = {n_annotators[task]!r} is smaller than the number of annotators "
-            "who marked a token of that task; count every annotator who submitted it"
+            f"n_annotators[{tasks[short]!r}] = {int(submitted[short])}, but {n_markers[short]} annotators marked "
+            "spans there; count every annotator who submitted it"
         )
-    return _alpha(counts[counts.sum(axis=1) >= 2])
+    # Every pair of spans on the same task with the same label (a few per task).
+    order = np.lexsort((label, task))
+    same_group = np.r_[False, (task[order][1:] == task[order][:-1]) & (label[order][1:] == label[order][:-1])]
+    group_start = np.flatnonzero(~same_group)
+    size = np.diff(np.r_[group_start, order.size])
+    group_of = np.repeat(np.arange(group_start.size), size)
+    n_pairs = size[group_of]
+    left = np.repeat(np.arange(order.size), n_pairs)
+    offset = np.arange(left.size) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    a, b = order[left], order[np.repeat(group_start[group_of], n_pairs) + offset]
+    other = worker[a] != worker[b]
+    a, b = a[other], b[other]
+    n_workers = max(int(worker.max(initial=0)) + 1, 1)
+    sums = np.zeros((n_tasks, 3))
+    for column, matched in enumerate(((start[a] == start[b]) & (end[a] == end[b]), (start[a] < end[b]) & (start[b] < end[a]))):
+        # a span matches annotator b when it matches any of b's spans: count each (span, annotator) once
+        hits = np.unique(a[matched] * n_workers + worker[b[matched]]) // n_workers
+        sums[:, column] = np.bincount(task[hits], minlength=n_tasks)
+    sums[:, 2] = np.bincount(task, minlength=n_tasks) * np.maximum(submitted - 1, 0)
+    return sums
+
+
+def _f1_from_sums(sums: FloatArray, column: int) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sums[:, 2] > 0, sums[:, column] / sums[:, 2], np.nan)
+
+
+def span_f1(
+    span_votes: pd.DataFrame,
+    texts: Mapping[Hashable, str],
+    n_annotators: Mapping[Hashable, int],
+    *,
+    labels: Sequence[str],
+    match: Match = "exact",
+) -> float:
+    """Pairwise F1 between annotators' spans, micro-averaged over tasks and pairs of annotators.
+
+    For two annotators :math:`a, b` of a task with span sets :math:`A, B`, a span of :math:`A`
+    is matched when :math:`B` has a span with the same label and, for ``match="exact"``, the same
+    offsets, or, for ``"partial"``, at least one character in common. Precision of :math:`a`
+    against :math:`b` is the matched share of :math:`A`; summed over both orders of every pair,
+    precision equals recall, and F1 is
+
+    .. math::
+
+        F_1 = \\frac{\\sum_{(a, b)} |\\{s \\in A : s \\text{ matched in } B\\}|}{\\sum_{(a, b)} |A|}
+
+    over ordered pairs of distinct annotators of the same task. Annotators who submitted a task
+    without marking a span count (their pairs add the other's spans to the denominator); pairs
+    where neither marked anything add nothing. Reference: G. Hripcsak and A. S. Rothschild
+    (2005), *Agreement, the F-measure, and reliability in information retrieval*, JAMIA 12(3),
+    https://doi.org/10.1197/jamia.M1733.
+
+    Args:
+        span_votes: One row per marked span with columns ``task, worker, start, end, text, label``;
+            repeated rows count once.
+        texts: The sentence of every task of ``span_votes``, to check the offsets.
+        n_annotators: The number of annotators who submitted each task of ``span_votes``.
+        labels: The span label names.
+        match: ``"exact"`` or ``"partial"`` (overlap).
+
+    Returns:
+        F1 in [0, 1]; ``nan`` when no task has a span and a second annotator.
+
+    Raises:
+        KeyError: A column is missing, or ``texts`` or ``n_annotators`` lacks a task.
+        ValueError: As for ``aggregate.check_span_votes``; ``n_annotators[task]`` is smaller than
+            the number of annotators who marked spans there; ``match`` is not ``"exact"`` or
+            ``"partial"``.
+
+    Examples:
+        >>> texts = {"t1": "The regime freed them.", "t2": "Radicals terrorize towns."}
+        >>> span_votes = pd.DataFrame({
+        ...     "task": ["t1", "t1", "t2", "t2", "t2"],
+        ...     "worker": ["w1", "w2", "w1", "w2", "w3"],
+        ...     "start": [4, 4, 0, 0, 9],
+        ...     "end": [10, 10, 8, 18, 18],
+        ...     "text": ["regime", "regime", "Radicals", "Radicals terrorize", "terrorize"],
+        ...     "label": ["loaded-negative"] * 5,
+        ... })
+        >>> labels = ["loaded-negative", "loaded-positive"]
+        >>> span_f1(span_votes, texts, {"t1": 2, "t2": 3}, labels=labels)  # t1: 2 of 2; t2: 0 of 6
+        0.25
+        >>> span_f1(span_votes, texts, {"t1": 2, "t2": 3}, labels=labels, match="partial")  # t2: 4 of 6
+        0.75
+    """
+    if match not in ("exact", "partial"):
+        raise ValueError(f"match={match!r} is not one of 'exact', 'partial'")
+    check_span_votes(span_votes, texts, labels=labels)
+    _check_counted(span_votes, n_annotators)
+    task, tasks = pd.factorize(span_votes[TASK])
+    sums = _match_sums(span_votes, task, pd.Index(tasks), _annotators_of(pd.Index(tasks), n_annotators))
+    return float(_f1_from_sums(sums.sum(axis=0, keepdims=True), 0 if match == "exact" else 1)[0])
+
+
+def _per_task(series: pd.Series | None, tasks: pd.Index, name: str) -> npt.NDArray[Any] | None:
+    """The value of ``series`` for every task, in ``tasks`` order."""
+    if series is None:
+        return None
+    if not isinstance(series, pd.Series):
+        raise TypeError(f"{name} must be a pandas Series indexed by task, got {type(series).__name__}")
+    values = series.reindex(tasks)
+    if values.isna().any():
+        missing = list(tasks[values.isna().to_numpy()][:5])
+        raise KeyError(f"{name} has no value for {int(values.isna().sum())} task(s) of votes, e.g. {missing}")
+    array: npt.NDArray[Any] = values.to_numpy()
+    return array
+
+
+def agreement_report(
+    votes: pd.DataFrame,
+    span_votes: pd.DataFrame,
+    texts: Mapping[Hashable, str],
+    *,
+    labels: Sequence[Hashable],
+    span_labels: Sequence[str],
+    groups: pd.Series | None = None,
+    clusters: pd.Series | None = None,
+    min_clusters: int = 30,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int | np.random.Generator | None = 0,
+) -> pd.DataFrame:
+    """Every agreement figure of a release, each with a bootstrap interval.
+
+    The annotators of a task are those with a stance vote on it, and the tasks with two or more
+    of them are pairable. Rows (column ``measure``, then ``by``/``level``):
+
+    - ``stance_alpha``: ``krippendorff_alpha`` of the stance votes, ``all``; then one-vs-rest per
+      label (``by="label"``, as ``alpha_per_label``); then per group (``by=groups.name``, or
+      ``"group"``), each group resampled on its own.
+    - ``token_alpha``: ``token_alpha`` of the spans.
+    - ``span_f1_exact``, ``span_f1_partial``: ``span_f1`` of the spans.
+
+    The ``all`` figures share their resamples. A resample draws pairable tasks with replacement,
+    or, with ``clusters``, whole clusters (e.g. articles, whose sentences are not independent)
+    when the scope has at least ``min_clusters`` of them; fewer clusters give too few distinct
+    resamples, so tasks are drawn then. Column ``unit`` says which.
+
+    Args:
+        votes: Stance votes, columns ``task, worker, label``.
+        span_votes: Span votes, columns ``task, worker, start, end, text, label``; every span's
+            annotator must have a stance vote on its task.
+        texts: The sentence of every task of ``votes`` (a mapping or an ``aggregate.TokenIndex``).
+        labels: The stance labels in schema order.
+        span_labels: The span labels in schema order.
+        groups: The group (e.g. split) of every task of ``votes``, indexed by task.
+        clusters: The cluster (e.g. article) of every task of ``votes``, indexed by task.
+        min_clusters: The fewest clusters in a scope for resampling clusters.
+        n_boot: Bootstrap replicates.
+        confidence: Coverage of the intervals.
+        random_state: Seed or ``numpy.random.Generator``. With the same seed and tasks resampled,
+            the ``all`` stance interval equals ``bootstrap_alpha``'s.
+
+    Returns:
+        One row per figure with columns ``measure, by, level, value, low, high, tasks`` (the
+        pairable tasks in the scope) and ``unit`` (``"task"``, or ``clusters.name`` or
+        ``"cluster"``); ``nan`` where undefined.
+
+    Raises:
+        KeyError: A column is missing, ``texts`` lacks a task, or ``groups``/``clusters`` lack a task.
+        TypeError: ``groups`` or ``clusters`` is not a Series.
+        ValueError: As for ``krippendorff_alpha`` and ``aggregate.check_span_votes``; a span by an
+            annotator without a stance vote on its task; ``min_clusters`` is not an integer >= 2.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+        ...                       "worker": ["w1", "w2", "w3"] * 2,
+        ...                       "label": ["favor", "favor", "favor", "against", "against", "favor"]})
+        >>> span_votes = pd.DataFrame({"task": ["t1", "t1"], "worker": ["w1", "w2"], "start": [4, 4],
+        ...                            "end": [10, 10], "text": ["regime"] * 2, "label": ["loaded-negative"] * 2})
+        >>> texts = {"t1": "The regime freed them.", "t2": "Radicals terrorize towns."}
+        >>> report = agreement_report(votes, span_votes, texts, labels=["favor", "against"],
+        ...                           span_labels=["loaded-negative"], n_boot=100)
+        >>> report[["measure", "by", "level", "value", "tasks", "unit"]].round(3)
+                   measure     by    level  value  tasks  unit
+        0     stance_alpha    all      all  0.375      2  task
+        1     stance_alpha  label    favor  0.375      2  task
+        2     stance_alpha  label  against  0.375      2  task
+        3      token_alpha    all      all  0.480      2  task
+        4    span_f1_exact    all      all  0.500      2  task
+        5  span_f1_partial    all      all  0.500      2  task
+    """
+    _check_bootstrap(n_boot, confidence)
+    if isinstance(min_clusters, bool) or not isinstance(min_clusters, (int, np.integer)) or min_clusters < 2:
+        raise ValueError(f"min_clusters={min_clusters!r} must be an integer >= 2")
+    encoded = _encoded_votes(votes, labels)
+    counts = encoded.counts()
+    tasks = pd.Index(encoded.tasks, dtype=object, name=TASK)
+    group_of = _per_task(groups, tasks, "groups")
+    cluster_of = _per_task(clusters, tasks, "clusters")
+    submitted = counts.sum(axis=1)
+    index = index_tokens(texts if isinstance(texts, TokenIndex) else {task: texts[task] for task in tasks if task in texts})
+    no_text = tasks[index.tasks.get_indexer(tasks) < 0]
+    if len(no_text):
+        raise KeyError(f"texts has no sentence for {len(no_text)} task(s) of votes, e.g. {list(no_text[:5])}")
+    _, positions = check_span_votes(span_votes, index, labels=span_labels)
+    span_task = tasks.get_indexer(span_votes[TASK])
+    workers = pd.Index(pd.unique(votes[WORKER]), dtype=object)
+    voted = np.unique(encoded.task_codes * len(workers) + workers.get_indexer(votes[WORKER]))
+    span_worker = workers.get_indexer(span_votes[WORKER])
+    unvoted = (span_task < 0) | (span_worker < 0) | ~np.isin(span_task * len(workers) + span_worker, voted)
+    if unvoted.any():
+        first = span_votes.loc[unvoted, [TASK, WORKER]].iloc[0].tolist()
+        raise ValueError(
+            f"span_votes has {int(unvoted.sum())} span(s) by annotators without a stance vote on the task, "
+            f"e.g. {first}; the annotators of a task are those who gave a stance: drop those spans"
+        )
+    n_labels = len(encoded.labels)
+    stance = _unit_sums(counts)
+    columns = np.hstack([
+        stance, _per_label_sums(counts),
+        _token_sums(span_votes, index, positions, tasks, submitted, span_labels),
+        _match_sums(span_votes, span_task, tasks, submitted),
+    ])
+
+    def statistic(sums: FloatArray) -> FloatArray:
+        spans = sums[:, 2 + 2 * n_labels :]  # token sums, then the three span-match sums
+        return np.column_stack([
+            _alpha_from_sums(sums[:, : 2 + n_labels]),
+            _per_label_alpha(sums[:, 0], sums[:, 2 + n_labels : 2 + 2 * n_labels], sums[:, 2 : 2 + n_labels]),
+            _alpha_from_sums(spans[:, :-3]),
+            _f1_from_sums(spans[:, -3:], 0),
+            _f1_from_sums(spans[:, -3:], 1),
+        ])
+
+    def stance_alpha(sums: FloatArray) -> FloatArray:
+        return _alpha_from_sums(sums[:, : 2 + n_labels])[:, None]
+
+    cluster_name = "cluster" if clusters is None or clusters.name is None else str(clusters.name)
+    rng = np.random.default_rng(random_state)
+
+    def estimate(scope: npt.NDArray[np.bool_], measure: Statistic) -> tuple[FloatArray, FloatArray, FloatArray, str]:
+        rows = columns[scope]
+        value = measure(rows.sum(axis=0, keepdims=True))[0]
+        unit = "task"
+        if cluster_of is not None:
+            code, uniques = pd.factorize(cluster_of[scope])
+            if len(uniques) >= min_clusters:
+                rows = np.stack([np.bincount(code, weights=column, minlength=len(uniques)) for column in rows.T], axis=1)
+                unit = cluster_name
+        low, high = _bootstrap(rows, measure, n_boot, confidence, rng)
+        return value, low, high, unit
+
+    pairable = submitted >= 2
+    value, low, high, unit = estimate(pairable, statistic)
+    n_units = int(pairable.sum())
+    keys = [("stance_alpha", "all", "all")] + [("stance_alpha", "label", label) for label in encoded.labels]
+    keys += [("token_alpha", "all", "all"), ("span_f1_exact", "all", "all"), ("span_f1_partial", "all", "all")]
+    rows = [(*key, value[i], low[i], high[i], n_units, unit) for i, key in enumerate(keys)]
+    if group_of is not None:
+        by = "group" if groups is None or groups.name is None else str(groups.name)
+        for level in pd.unique(group_of[pairable]):
+            scope = pairable & (group_of == level)
+            value, low, high, unit = estimate(scope, stance_alpha)
+            rows.append(("stance_alpha", by, level, value[0], low[0], high[0], int(scope.sum()), unit))
+    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))

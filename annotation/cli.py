@@ -138,6 +138,23 @@ def progress_cli(root: Path = ROOT, overlap: int = typer.Option(3, min=1, help="
     console.print(f"{short} of {n_tasks} task(s) have fewer than {overlap} annotation(s)")
 
 
+@studio_app.command("migrate")
+@_user_errors
+def migrate_cli(
+    to_root: Path = typer.Option(..., "--to-root", help="Project root of the new server (its .studio/ is created)."),
+    database: str = typer.Option(None, envvar="ANNOTATION_DATABASE_URL", help="postgresql://USER@HOST:PORT/DB of the new server."),
+    root: Path = ROOT,
+) -> None:
+    """Copy the campaign (tasks, annotations, annotator accounts) to a new server and verify it."""
+    report, info = pipeline.migrate(pipeline.Paths(root), to_root, database=database)
+    console.print(f"copied {report.tasks} task(s) and {report.annotations} annotation(s) by {report.annotators} annotator(s) "
+                  f"to {info.url} ({info.database}); {report.new_logins} new login(s) in {to_root / '.studio' / pipeline.LOGINS_FILE}")
+    if not report.equal:
+        errors.print(f"[bold red]error:[/] the copy differs from the source: {escape(report.difference)}")
+        sys.exit(1)
+    console.print("verified: the parsed annotations and spans on both servers are equal; the new server is left running")
+
+
 @app.command("push")
 @_user_errors
 def push_cli(
@@ -163,10 +180,33 @@ def pull_cli(root: Path = ROOT) -> None:
 
 @app.command("build")
 @_user_errors
-def build_cli(root: Path = ROOT, schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML.")) -> None:
+def build_cli(
+    root: Path = ROOT,
+    schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML."),
+    freeze_splits: bool = typer.Option(
+        False, "--freeze-splits", help="Give new articles their hash-based split and append them to seeds/splits.yaml (then commit it)."
+    ),
+) -> None:
     """Parse the newest export, aggregate, and write the Hugging Face release to dist/."""
-    release, votes = pipeline.build(pipeline.Paths(root), schema_path=schema)
+    release, votes = pipeline.build(pipeline.Paths(root), schema_path=schema, freeze_splits=freeze_splits)
     console.print(f"built {release} from {len(votes.annotations)} annotation(s) on {len(votes.tasks)} task(s); dropped {votes.dropped}")
+    if len(votes.integrity):
+        errors.print(f"[yellow]integrity:[/] {len(votes.integrity)} annotation(s) flagged; see {pipeline.Paths(root).interim / 'integrity.parquet'}")
+
+
+@app.command("stats")
+@_user_errors
+def stats_cli(
+    root: Path = ROOT,
+    release: Path = typer.Option(None, help="Release directory (default: newest in dist/)."),
+    datasheet: Path = typer.Option(None, help="DATASHEET.md whose generated block to rewrite (default: the repository's)."),
+) -> None:
+    """Rewrite DATASHEET.md's generated statistics block from a release's stats.json."""
+    from annotation import dataset
+
+    paths = pipeline.Paths(root)
+    changed = dataset.update_datasheet(datasheet or dataset.DEFAULT_DATASHEET, release or _newest_release(paths))
+    console.print("updated the statistics in DATASHEET.md" if changed else "DATASHEET.md statistics already up to date")
 
 
 @app.command("baselines")
@@ -207,7 +247,7 @@ def demo_cli(
             counts = pipeline.simulate_annotation(paths, seed=seed, progress=advance)
         console.print(f"simulated annotators submitted {counts} annotation(s) (marked synthetic)")
         pull_cli(root=root)
-        build_cli(root=root, schema=DEFAULT_SCHEMA)
+        build_cli(root=root, schema=DEFAULT_SCHEMA, freeze_splits=False)
         baselines_cli(root=root, release=None)
         info = studio.server_status(paths.studio)
         if info:

@@ -3,56 +3,210 @@
 Layout of ``dist/<name>-<version>/``::
 
     README.md                      dataset card (YAML: configs, features, licence, ...)
+    DATASHEET.md                   the repository's DATASHEET.md, statistics block filled in
     sentences/{train,validation,test}.parquet     (only the non-empty splits)
     annotations/{train,validation,test}.parquet
     articles/{train,validation,test}.parquet
     stats.json                     generated statistics (counts, label distribution, agreement)
     SHA256SUMS                     checksum of every other file
 
-Splits are assigned per article from a hash of its id, so the sentences of one article never
-straddle splits. A split may be empty (the one-article demo puts everything in one split); the
-card says so. The release is written to a temp directory and renamed into place.
+**Version.** The version is the newest entry of ``CHANGELOG.md`` (Keep a Changelog headings,
+``## [1.2.0] - 2026-12-01``, newest first). It is typed nowhere else, so every release has a
+changelog entry and a release cannot be built without one; the entry's notes go into the card.
+To release, add an entry, then build.
+
+**Splits** are per article, so the sentences of one article never straddle splits, and frozen in a
+committed manifest (``seeds/splits.yaml``, ``article_id: split``). An article keeps its split
+forever: adding articles never moves an existing one. A new article's split comes from the sha256
+of its id (80/10/10, ``assign_split``), but only once it is frozen into the manifest:
+``freeze_splits`` appends new articles and never changes an entry, and ``build_release`` refuses
+articles that are not in the manifest it is given (``pipeline.build`` writes the manifest only
+when asked to, with ``annotation build --freeze-splits``). A split may be empty (the one-article
+demo puts everything in one split); ``datasets`` cannot load an empty parquet file, so the card
+lists only the non-empty splits and names the empty ones.
+
+**Statistics** (counts, label distributions, agreement with bootstrap intervals, annotators, the
+synthetic flag) are computed by the build, written to ``stats.json`` and rendered into the card
+and into the block between ``<!-- stats:begin -->`` and ``<!-- stats:end -->`` of the release's
+DATASHEET.md; ``update_datasheet`` writes the same block into the repository's DATASHEET.md.
+Agreement intervals come from 1000 bootstrap resamples (``agreement.agreement_report``): of whole
+articles when a scope has at least ``MIN_ARTICLES`` of them (sentences of one article are not
+independent), else of sentence × target rows.
+
+**Determinism.** The same votes, articles, manifest, changelog and datasheet give byte-identical
+files with the same library versions (recorded in the card): rows in a fixed order (article,
+sentence, target, annotator), each parquet file written from one contiguous Arrow table with a
+fixed row-group size, JSON keys in a fixed order, a seeded bootstrap. The release is written to a
+temp directory and renamed into place.
+
+**Speed.** The tables are built as Arrow arrays from flat numpy arrays, not row by row, and
+every sentence is tokenised once (``aggregate.index_tokens``) for span aggregation, BIO tags,
+token alpha and the ``tokens`` column; ``bench/build.py`` builds 100k rows.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import datasets
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
-from annotation.aggregate import MajorityVote, aggregate_spans, bio_tags
-from annotation.agreement import bootstrap_alpha, krippendorff_alpha
+from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, bio_tag_ids, encode_votes, index_tokens
+from annotation.agreement import agreement_report
 from annotation.exports import Votes
-from annotation.schema import LABEL, TASK, WORKER, Schema
+from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns
+from annotation.studio import atomic_write_bytes
 
 __all__ = [
     "DATASET_NAME",
-    "DATASET_VERSION",
     "SPLITS",
+    "MIN_ARTICLES",
+    "DEFAULT_CHANGELOG",
+    "DEFAULT_DATASHEET",
+    "STATS_BEGIN",
+    "STATS_END",
+    "ChangelogEntry",
+    "read_changelog",
     "assign_split",
+    "read_split_manifest",
+    "freeze_splits",
+    "write_split_manifest",
     "aggregate_votes",
     "features_for",
     "build_release",
+    "update_datasheet",
     "load_release",
 ]
 
 DATASET_NAME = "loaded-stance-news"
-DATASET_VERSION = "0.1.0"
 SPLITS = ("train", "validation", "test")
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPAN_THRESHOLD = 0.5
+ROW_GROUP_SIZE = 10_000
+"""Rows per parquet row group (a sentence row is 1-2 kB): fixed, so that the bytes do not depend on chunking."""
+N_BOOT = 1000
+_CUT_CHUNK = 8192  # sentences whose tokens are cut at once
+MIN_ARTICLES = 30
+"""Agreement intervals resample whole articles when a scope has this many, else sentence rows."""
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CHANGELOG = REPO_DIR / "CHANGELOG.md"
+DEFAULT_DATASHEET = REPO_DIR / "DATASHEET.md"
+STATS_BEGIN = "<!-- stats:begin -->"
+STATS_END = "<!-- stats:end -->"
+
+IntArray = npt.NDArray[np.intp]
+
+# --- changelog ------------------------------------------------------------------------------------
+
+_SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?"
+)
+_HEADING = re.compile(r"^## (.*?)\s*$", re.MULTILINE)
+_ENTRY = re.compile(r"\[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?")
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """One released version: ``## [<version>] - <date>`` and the notes under it."""
+
+    version: str
+    date: str
+    notes: str
+
+
+def _precedence(version: re.Match[str]) -> tuple[Any, ...]:
+    """Semantic-version precedence: a pre-release sorts before its release; build metadata is ignored."""
+    core = tuple(int(part) for part in version.group(1, 2, 3))
+    pre = version.group(4)
+    if pre is None:
+        return (*core, 1, ())
+    return (*core, 0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")))
+
+
+def read_changelog(path: str | Path) -> list[ChangelogEntry]:
+    """The released versions listed in a changelog, newest first.
+
+    Every second-level heading is a version, ``## [X.Y.Z] - YYYY-MM-DD`` (a semantic version and
+    an ISO date), except ``## [Unreleased]``, which is skipped: notes there are not a release yet.
+
+    Args:
+        path: The changelog (``CHANGELOG.md``).
+
+    Returns:
+        The entries in file order, which must be newest first.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: A heading is not a version entry, a version is not semantic or is listed twice,
+            a date is not ISO, an entry has no notes, the entries are not newest first, or there is
+            no entry.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "CHANGELOG.md"
+        ...     _ = path.write_text("# Changelog\\n## [Unreleased]\\n## [0.2.0] - 2026-12-01\\n- More articles.\\n"
+        ...                         "## [0.1.0] - 2026-11-27\\n- First release.\\n")
+        ...     [(e.version, e.date, e.notes) for e in read_changelog(path)]
+        [('0.2.0', '2026-12-01', '- More articles.'), ('0.1.0', '2026-11-27', '- First release.')]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; the release version comes from its newest entry")
+    text = path.read_text(encoding="utf-8")
+    headings = list(_HEADING.finditer(text))
+    entries: list[ChangelogEntry] = []
+    precedence: list[tuple[Any, ...]] = []
+    expected = "'## [X.Y.Z] - YYYY-MM-DD' (semantic version, ISO date)"
+    for i, heading in enumerate(headings):
+        title = heading.group(1)
+        match = _ENTRY.fullmatch(title)
+        if match and match["version"].lower() == "unreleased" and match["date"] is None:
+            continue
+        version = None if match is None else _SEMVER.fullmatch(match["version"])
+        if match is None or match["date"] is None or version is None:
+            raise ValueError(f"{path}: heading '## {title}' is not a release entry; write {expected}")
+        try:
+            datetime.date.fromisoformat(match["date"])
+        except ValueError:
+            raise ValueError(f"{path}: '## {title}' has date {match['date']!r}; write {expected}") from None
+        end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
+        notes = text[heading.end() : end].strip()
+        if not notes:
+            raise ValueError(f"{path}: version {match['version']} has no notes; say what changed in it")
+        entries.append(ChangelogEntry(match["version"], match["date"], notes))
+        precedence.append(_precedence(version))
+    if not entries:
+        raise ValueError(f"{path} has no release entry; add one for this release, e.g. '## [0.1.0] - 2026-11-27' with notes")
+    for (newer, older), (high, low) in zip(zip(entries, entries[1:]), zip(precedence, precedence[1:])):
+        if high <= low:
+            raise ValueError(
+                f"{path}: version {newer.version} is listed above {older.version}; list each version once, newest first"
+            )
+    return entries
+
+
+# --- splits ---------------------------------------------------------------------------------------
 
 
 def assign_split(article_id: str) -> str:
-    """Deterministic split of an article from the sha256 of its id (80/10/10).
+    """The hash-based split of a new article, from the sha256 of its id (80/10/10).
 
     Examples:
         >>> assign_split("9ea230396c6002b4") in SPLITS
@@ -61,6 +215,106 @@ def assign_split(article_id: str) -> str:
     value = int(hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8], 16) / 0x100000000
     cumulative = np.cumsum(SPLIT_FRACTIONS)
     return SPLITS[int(np.searchsorted(cumulative, value, side="right"))]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """A YAML loader that rejects a key given twice (a frozen split must not be overridden silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+_MANIFEST_HEADER = """\
+# Frozen split of every article: article_id: train | validation | test.
+# Committed with the seeds and read by `annotation build`. An article keeps its split forever, so
+# adding articles never moves an existing one. New articles get their split from the sha256 of
+# their id (80/10/10) and are appended here by `annotation build --freeze-splits`; commit the result.
+"""
+
+
+def read_split_manifest(path: str | Path) -> dict[str, str]:
+    """The frozen splits, ``article_id -> split``, in file order; empty when the file does not exist.
+
+    Raises:
+        ValueError: The file is not a YAML mapping of string ids to one of ``SPLITS``, or gives an
+            id twice.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML ({err})") from None
+    loaded = {} if loaded is None else loaded
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path}: expected a mapping article_id: split, got {type(loaded).__name__}")
+    for article_id, split in loaded.items():
+        if not isinstance(article_id, str):
+            raise ValueError(f"{path}: article id {article_id!r} is not a string; quote it")
+        if split not in SPLITS:
+            raise ValueError(f"{path}: article {article_id!r} has split {split!r}, not one of {', '.join(SPLITS)}")
+    return dict(loaded)
+
+
+def freeze_splits(manifest: Mapping[str, str], article_ids: Iterable[str]) -> dict[str, str]:
+    """The manifest with every new article appended with its hash-based split.
+
+    Existing entries are kept as they are, in their order, whatever ``assign_split`` would say;
+    new ids follow in sorted order. Ids in the manifest but not in ``article_ids`` stay too (an
+    article that comes back gets its old split).
+
+    Examples:
+        >>> frozen = freeze_splits({"a1": "test"}, ["b2", "a1"])
+        >>> frozen["a1"], frozen["b2"] == assign_split("b2"), list(frozen)
+        ('test', True, ['a1', 'b2'])
+    """
+    frozen = dict(manifest)
+    for article_id in sorted(set(article_ids) - set(frozen)):
+        frozen[article_id] = assign_split(article_id)
+    return frozen
+
+
+def write_split_manifest(path: str | Path, manifest: Mapping[str, str]) -> None:
+    """Write the manifest atomically (temp file, then rename), entries in the given order."""
+    body = yaml.safe_dump(dict(manifest), sort_keys=False, allow_unicode=True, default_flow_style=False) if manifest else ""
+    atomic_write_bytes(Path(path), (_MANIFEST_HEADER + body).encode("utf-8"))
+
+
+def _article_splits(articles: pd.DataFrame, tasks: pd.DataFrame, splits: Mapping[str, str] | None) -> pd.Series:
+    """The split of every article, indexed by ``article_id``."""
+    duplicated = articles["article_id"].duplicated()
+    if duplicated.any():
+        raise ValueError(f"articles lists article(s) {sorted(articles.loc[duplicated, 'article_id'])[:5]} more than once")
+    ids = articles["article_id"].astype(str)
+    unknown = sorted(set(pd.unique(tasks["article_id"])) - set(ids))
+    if unknown:
+        raise ValueError(
+            f"votes.tasks has sentences of {len(unknown)} article(s) missing from the articles table, e.g. "
+            f"{unknown[:5]}; ingest the seeds that contain them (`annotation ingest`)"
+        )
+    if splits is None:
+        return pd.Series([assign_split(i) for i in ids], index=ids.to_numpy(), dtype=object)
+    missing = [i for i in ids if i not in splits]
+    if missing:
+        raise ValueError(
+            f"splits has no entry for {len(missing)} article(s), e.g. {missing[:5]}; freeze them first "
+            "(freeze_splits, or `annotation build --freeze-splits`) so that they keep their split"
+        )
+    wrong = {i: splits[i] for i in ids if splits[i] not in SPLITS}
+    if wrong:
+        raise ValueError(f"splits gives {wrong} outside {', '.join(SPLITS)}")
+    return pd.Series([splits[i] for i in ids], index=ids.to_numpy(), dtype=object)
+
+
+# --- aggregation ----------------------------------------------------------------------------------
 
 
 def features_for(schema: Schema) -> dict[str, datasets.Features]:
@@ -101,130 +355,506 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
     }
 
 
-def _sentence_index(sentence_id: str) -> int:
-    return int(sentence_id.rsplit("-", 1)[1])
+_TASK_COLUMNS = (TASK, "sentence_id", "article_id", "target", "text", "headline", "context_before", "context_after")
+_ANNOTATION_COLUMNS = (TASK, WORKER, LABEL, "ls_annotation_id", "lead_time_s", "created_at", "synthetic")
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Integer keys of validated long tables."""
+
+    annotation_task: IntArray  # the row of votes.tasks of each annotation
+    span_annotation: IntArray  # the row of votes.annotations of each span
+
+
+def _check_votes(votes: Votes) -> _Keys:
+    """Reject long tables that ``exports.to_votes`` would never produce, naming what is wrong."""
+    check_columns(votes.tasks, _TASK_COLUMNS, "votes.tasks")
+    check_columns(votes.annotations, _ANNOTATION_COLUMNS, "votes.annotations")
+    check_columns(votes.spans, (*SPAN_VOTE_COLUMNS, "ls_annotation_id"), "votes.spans")
+    tasks, annotations, spans = votes.tasks, votes.annotations, votes.spans
+    if annotations.empty:
+        raise ValueError(
+            "no annotations to aggregate: the export has no submitted annotation with a stance "
+            f"({len(tasks)} task(s); dropped by the export policies: {votes.dropped or 'nothing'})"
+        )
+    if tasks[TASK].duplicated().any():
+        raise ValueError(f"votes.tasks lists task(s) {sorted(tasks.loc[tasks[TASK].duplicated(), TASK])[:5]} twice")
+    no_label = annotations[LABEL].isna()
+    if no_label.any():
+        first = annotations.loc[no_label, [TASK, WORKER]].iloc[0].tolist()
+        raise ValueError(
+            f"votes.annotations has {int(no_label.sum())} annotation(s) without a stance label (NaN), e.g. "
+            f"task {first[0]!r} by {first[1]!r}; exports.to_votes drops those and counts them in "
+            "dropped['without_stance']: drop them, or rebuild the tables with to_votes"
+        )
+    missing = annotations[[TASK, WORKER, "ls_annotation_id"]].isna().any(axis=1)
+    if missing.any():
+        raise ValueError(
+            f"votes.annotations has {int(missing.sum())} row(s) without a task, worker or ls_annotation_id, "
+            f"first at index {annotations.index[missing.to_numpy()][0]!r}"
+        )
+    annotation_task = pd.Index(tasks[TASK]).get_indexer(annotations[TASK])
+    if (annotation_task < 0).any():
+        unknown = list(pd.unique(annotations[TASK][annotation_task < 0]))
+        raise ValueError(
+            f"votes.annotations has {int((annotation_task < 0).sum())} vote(s) on {len(unknown)} task(s) missing "
+            f"from votes.tasks, e.g. {unknown[:5]}; the tables must come from one export: rebuild them with exports.to_votes"
+        )
+    worker = pd.factorize(pd.concat([annotations[WORKER], spans[WORKER]], ignore_index=True))[0]
+    annotation_worker, span_worker = worker[: len(annotations)], worker[len(annotations) :]
+    twice = pd.DataFrame({"task": annotation_task, "worker": annotation_worker}).duplicated().to_numpy()
+    if twice.any():
+        first = annotations.loc[twice, [TASK, WORKER]].iloc[0].tolist()
+        raise ValueError(
+            f"votes.annotations has {int(twice.sum())} repeated (task, worker) pair(s), e.g. {first}; "
+            "exports.to_votes keeps each annotator's latest annotation of a task: keep one"
+        )
+    if annotations["ls_annotation_id"].duplicated().any():
+        ids = annotations.loc[annotations["ls_annotation_id"].duplicated(), "ls_annotation_id"].tolist()
+        raise ValueError(f"votes.annotations repeats ls_annotation_id {ids[:5]}; each annotation has its own id")
+    span_annotation = pd.Index(annotations["ls_annotation_id"]).get_indexer(spans["ls_annotation_id"])
+    owner = np.where(span_annotation >= 0, span_annotation, 0)
+    orphan = (
+        (span_annotation < 0)
+        | (annotation_task[owner] != pd.Index(tasks[TASK]).get_indexer(spans[TASK]))
+        | (annotation_worker[owner] != span_worker)
+    )
+    if orphan.any():
+        first = spans.loc[orphan, [TASK, WORKER]].iloc[0].tolist()
+        raise ValueError(
+            f"votes.spans has {int(orphan.sum())} span(s) that belong to no stance annotation (none with the "
+            f"same ls_annotation_id, task and worker), e.g. task {first[0]!r} by {first[1]!r}. A task's "
+            "annotators are those who gave a stance, and exports.to_votes drops the spans of annotations "
+            "without one: drop these spans, or rebuild the tables with to_votes"
+        )
+    return _Keys(annotation_task=annotation_task.astype(np.intp), span_annotation=span_annotation.astype(np.intp))
+
+
+def _text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous ``string`` array (pandas gives ``large_string``)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return array.cast(pa.string())
+
+
+def _lists(counts: IntArray, values: pa.Array) -> pa.Array:
+    """A list array whose row ``i`` holds the next ``counts[i]`` items of ``values``."""
+    offsets = np.zeros(len(counts) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _token_strings(text: pa.StringArray, tokens: TokenIndex) -> pa.Array:
+    """Every token of ``tokens`` as one Arrow string array, cut from the UTF-8 bytes of ``text``.
+
+    ``text`` holds the sentences of ``tokens`` in its order. Numpy gathers the bytes, a block of
+    sentences at a time, instead of creating millions of Python strings.
+    """
+    pieces = [pa.array([], type=pa.string())]
+    for begin in range(0, len(text), _CUT_CHUNK):
+        stop = min(begin + _CUT_CHUNK, len(text))
+        first, last = tokens.offsets[begin], tokens.offsets[stop]
+        pieces.append(_cut(
+            text.slice(begin, stop - begin), tokens.texts[begin:stop], tokens.offsets[begin : stop + 1] - first,
+            tokens.starts[first:last], tokens.ends[first:last],
+        ))
+    return pa.concat_arrays(pieces)
+
+
+def _cut(text: pa.StringArray, sentences: Sequence[str], offsets: IntArray, starts: IntArray, ends: IntArray) -> pa.Array:
+    """``sentences[i][starts[j]:ends[j]]`` for the tokens ``j`` in ``offsets[i]:offsets[i + 1]``.
+
+    Code point offsets become byte offsets by adding the extra UTF-8 bytes of the non-ASCII
+    characters before them, counted in the non-ASCII sentences only.
+    """
+    byte_offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1].astype(np.int64)
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    row = np.repeat(np.arange(len(text)), np.diff(offsets))
+    first, last = byte_offsets[row] + starts, byte_offsets[row] + ends
+    wide = np.flatnonzero(~pc.string_is_ascii(text).to_numpy(zero_copy_only=False))  # type: ignore[attr-defined]
+    if wide.size:
+        non_ascii = [sentences[i] for i in wide.tolist()]
+        points = np.frombuffer("".join(non_ascii).encode("utf-32-le"), dtype=np.uint32)
+        extra = np.zeros(points.size + 1, dtype=np.int64)
+        np.cumsum((points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000), out=extra[1:])
+        lengths = np.fromiter(map(len, non_ascii), dtype=np.int64, count=len(non_ascii))
+        base = np.full(len(text), -1, dtype=np.int64)
+        base[wide] = np.cumsum(lengths) - lengths
+        hit = base[row] >= 0
+        start = base[row[hit]]
+        first[hit] += extra[start + starts[hit]] - extra[start]
+        last[hit] += extra[start + ends[hit]] - extra[start]
+    length = last - first
+    out = np.zeros(length.size + 1, dtype=np.int32)
+    np.cumsum(length, out=out[1:])
+    picked = np.repeat(first - out[:-1], length) + np.arange(out[-1])
+    return pa.StringArray.from_buffers(length.size, pa.py_buffer(out), pa.py_buffer(data[picked]))
+
+
+@dataclass(frozen=True)
+class _Aggregated:
+    """The ``sentences`` config as Arrow columns (labels as ClassLabel ids) in release row order."""
+
+    columns: dict[str, pa.Array]
+    rows: IntArray  # the row of votes.tasks of each sentence row
+    tokens: TokenIndex  # the sentence rows' texts, tokenised
+    spans: pd.DataFrame  # the consensus spans (aggregate.SPAN_COLUMNS)
+
+
+def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float, split_rank: pd.Series | None) -> _Aggregated:
+    """Aggregate; rows sorted by split (``split_rank``: article_id -> rank), article, sentence, target."""
+    tasks = votes.tasks
+    stance_votes = pd.DataFrame({
+        TASK: pd.Categorical.from_codes(keys.annotation_task, categories=pd.Index(tasks[TASK])),
+        WORKER: votes.annotations[WORKER].array,
+        LABEL: votes.annotations[LABEL].array,
+    })
+    model = MajorityVote(tie_break="first", labels=schema.stance_names).fit(stance_votes)
+    encoded = encode_votes(stance_votes, schema.stance_names)  # tasks in votes.tasks order, as model.labels_
+    used = np.flatnonzero(np.bincount(keys.annotation_task, minlength=len(tasks)))
+    info = pa.Table.from_pandas(tasks[list(_TASK_COLUMNS)].iloc[used], preserve_index=False)
+    index = pd.to_numeric(tasks["sentence_id"].iloc[used].str.rsplit("-", n=1).str[1], errors="coerce").to_numpy()
+    if np.isnan(index).any():
+        bad = tasks["sentence_id"].iloc[used[np.isnan(index)]].tolist()
+        raise ValueError(f"sentence_id(s) {bad[:5]} do not end in '-<index>' (as '<article_id>-0003')")
+    article = tasks["article_id"].iloc[used].reset_index(drop=True)
+    order = pd.DataFrame({
+        "split": 0 if split_rank is None else article.map(split_rank),
+        "article_id": article, "index": index, "target": tasks["target"].iloc[used].reset_index(drop=True),
+    }).sort_values(["split", "article_id", "index", "target"]).index.to_numpy()
+    info = info.take(pa.array(order))
+    task_keys = info[TASK].to_pylist()
+    tokens = index_tokens(dict(zip(task_keys, info["text"].to_pylist())))
+
+    counts = encoded.counts()[order]
+    n_annotators = counts.sum(axis=1)
+    code = pd.Index(schema.stance_names).get_indexer(model.labels_.to_numpy()[order])
+    synthetic = np.bincount(encoded.task_codes, weights=votes.annotations["synthetic"].to_numpy(dtype=float), minlength=len(used))
+    spans = aggregate_spans(
+        votes.spans[list(SPAN_VOTE_COLUMNS)], tokens, dict(zip(task_keys, n_annotators.tolist())),
+        labels=schema.span_names, threshold=span_threshold,
+    )
+    row_of_span = tokens.tasks.get_indexer(spans[TASK])
+    span_order = np.lexsort((spans["start"].to_numpy(), row_of_span))
+    spans, row_of_span = spans.iloc[span_order].reset_index(drop=True), row_of_span[span_order]
+    span_structs = pa.StructArray.from_arrays(
+        [
+            pa.array(spans["start"].to_numpy(np.int32)), pa.array(spans["end"].to_numpy(np.int32)),
+            pa.array(spans["text"].to_numpy(), type=pa.string()),
+            pa.array(pd.Index(schema.span_names).get_indexer(spans[LABEL]).astype(np.int64)),
+            pa.array(spans["support"].to_numpy(np.float32)), pa.array(spans["n_annotators"].to_numpy(np.int32)),
+        ],
+        names=["start", "end", "text", "label", "support", "n_annotators"],
+    )
+    n_tokens = np.diff(tokens.offsets)
+    columns = {
+        "task_key": _text(info[TASK]),
+        "sentence_id": _text(info["sentence_id"]),
+        "article_id": _text(info["article_id"]),
+        "index": pa.array(index[order].astype(np.int32)),
+        **{name: _text(info[name]) for name in ("target", "text", "headline", "context_before", "context_after")},
+        "stance": pa.array(code.astype(np.int64)),
+        "stance_confidence": pa.array((counts[np.arange(len(code)), code] / n_annotators).astype(np.float32)),
+        "stance_votes": _lists(np.full(len(code), counts.shape[1]), pa.array(counts.ravel().astype(np.int32))),
+        "n_annotators": pa.array(n_annotators.astype(np.int32)),
+        "tie": pa.array(encoded.tasks.isin(model.ties_)[order]),
+        "spans": _lists(np.bincount(row_of_span, minlength=len(code)), span_structs),
+        "tokens": _lists(n_tokens, _token_strings(_text(info["text"]), tokens)),
+        "bio_tags": _lists(n_tokens, pa.array(bio_tag_ids(spans, tokens, labels=schema.span_names).astype(np.int64))),
+        "synthetic": pa.array(synthetic[order] > 0),
+    }
+    return _Aggregated(columns=columns, rows=used[order], tokens=tokens, spans=spans)
+
+
+def _label_names(array: pa.Array, feature: Any) -> pa.Array:
+    """``array`` with every ClassLabel id of ``feature`` replaced by its name."""
+    if isinstance(feature, datasets.ClassLabel):
+        return pa.array(feature.names).take(array)
+    if isinstance(feature, datasets.List):
+        return pa.ListArray.from_arrays(array.offsets, _label_names(array.values, feature.feature))
+    if isinstance(feature, dict):
+        return pa.StructArray.from_arrays([_label_names(array.field(name), sub) for name, sub in feature.items()], names=list(feature))
+    return array
 
 
 def aggregate_votes(votes: Votes, schema: Schema, *, span_threshold: float = SPAN_THRESHOLD) -> pd.DataFrame:
     """One row per annotated task: majority stance (ties broken by schema order), spans, BIO tags.
 
-    Tasks without any annotation are left out; ``tie`` marks tasks whose stance was a tie.
+    Tasks without any annotation are left out; ``tie`` marks tasks whose stance was a tie. The
+    annotators of a task are those who gave it a stance: ``n_annotators`` counts them, and span
+    support is a share of them.
+
+    Args:
+        votes: Long tables from ``exports.to_votes``.
+        schema: The annotation scheme (label names in id order).
+        span_threshold: Minimum token support for aggregated spans.
+
+    Returns:
+        The ``sentences`` config's columns (labels as names, nested columns Arrow-backed), rows
+        sorted by article, sentence index and target.
+
+    Raises:
+        KeyError: A table lacks a column.
+        ValueError: No annotation (an empty export); an annotation without a stance label, on a task
+            missing from ``votes.tasks``, or repeated; a span that belongs to no stance annotation;
+            a label outside the schema.
     """
-    annotations = votes.annotations
-    if annotations.empty:
-        raise ValueError("no annotations to aggregate: the export has no submitted annotation with a stance")
-    model = MajorityVote(tie_break="first", labels=schema.stance_names).fit(annotations[[TASK, WORKER, LABEL]])
-    counts = (
-        annotations.groupby([TASK, LABEL]).size().unstack(fill_value=0)
-        .reindex(columns=schema.stance_names, fill_value=0)
+    columns = _aggregate(votes, _check_votes(votes), schema, span_threshold, None).columns
+    features = features_for(schema)["sentences"]
+    return pa.table({name: _label_names(columns[name], feature) for name, feature in features.items()}).to_pandas(
+        types_mapper=pd.ArrowDtype
     )
-    n_annotators = annotations.groupby(TASK)[WORKER].nunique()
-    tasks = votes.tasks.set_index(TASK).loc[model.labels_.index]
-    texts = tasks["text"].to_dict()
-    spans = aggregate_spans(
-        votes.spans[[TASK, WORKER, "start", "end", "text", LABEL]],
-        texts,
-        n_annotators.to_dict(),
-        labels=schema.span_names,
-        threshold=span_threshold,
-    )
-    spans_by_task: dict[str, list[dict[str, Any]]] = {}
-    for row in spans.itertuples(index=False):
-        spans_by_task.setdefault(row.task, []).append(
-            {"start": int(row.start), "end": int(row.end), "text": row.text, "label": row.label,
-             "support": float(row.support), "n_annotators": int(row.n_annotators)}
-        )
-    synthetic = annotations.groupby(TASK)["synthetic"].any()
-    ties = set(getattr(model, "ties_", []))
-    rows = []
-    for task, label in model.labels_.items():
-        info = tasks.loc[task]
-        task_spans = spans_by_task.get(task, [])
-        tokens, tags = bio_tags(info["text"], [(s["start"], s["end"], s["label"]) for s in task_spans], schema.span_names)
-        rows.append(
-            {
-                "task_key": task, "sentence_id": info["sentence_id"], "article_id": info["article_id"],
-                "index": _sentence_index(info["sentence_id"]), "target": info["target"], "text": info["text"],
-                "headline": info["headline"], "context_before": info["context_before"],
-                "context_after": info["context_after"], "stance": label,
-                "stance_confidence": float(model.probas_.loc[task, label]),
-                "stance_votes": [int(c) for c in counts.loc[task]], "n_annotators": int(n_annotators[task]),
-                "tie": task in ties, "spans": task_spans, "tokens": tokens, "bio_tags": tags,
-                "synthetic": bool(synthetic[task]),
-            }
-        )
-    return pd.DataFrame(rows).sort_values(["article_id", "index", "target"], ignore_index=True)
 
 
-def _annotation_rows(votes: Votes) -> pd.DataFrame:
-    tasks = votes.tasks.set_index(TASK)
-    spans = {
-        key: [{"start": int(r.start), "end": int(r.end), "text": r.text, "label": r.label} for r in group.itertuples(index=False)]
-        for key, group in votes.spans.groupby("ls_annotation_id")
+def _annotations(votes: Votes, keys: _Keys, schema: Schema, sentence_rows: IntArray) -> dict[str, pa.Array]:
+    """The ``annotations`` config as Arrow columns (labels as ClassLabel ids), in the order of the
+    sentence rows, then by annotator."""
+    annotations, spans = votes.annotations, votes.spans
+    rank = np.full(len(votes.tasks), -1)
+    rank[sentence_rows] = np.arange(len(sentence_rows))
+    order = np.lexsort((pd.factorize(annotations[WORKER], sort=True)[0], rank[keys.annotation_task]))
+    info = pa.Table.from_pandas(votes.tasks[[TASK, "sentence_id", "article_id", "target"]], preserve_index=False)
+    info = info.take(pa.array(keys.annotation_task[order]))
+    position = np.empty(len(order), dtype=np.intp)
+    position[order] = np.arange(len(order))
+    span_row = position[keys.span_annotation]
+    span_order = np.lexsort((spans["end"].to_numpy(), spans["start"].to_numpy(), span_row))
+    picked = spans.iloc[span_order]
+    span_structs = pa.StructArray.from_arrays(
+        [
+            pa.array(picked["start"].to_numpy(np.int32)), pa.array(picked["end"].to_numpy(np.int32)),
+            _text(pa.array(picked["text"], from_pandas=True)),
+            pa.array(pd.Index(schema.span_names).get_indexer(picked[LABEL]).astype(np.int64)),
+        ],
+        names=["start", "end", "text", "label"],
+    )
+    lead_time = pd.to_numeric(annotations["lead_time_s"], errors="coerce").to_numpy(dtype=np.float32)[order]
+    return {
+        "task_key": _text(info[TASK]),
+        **{name: _text(info[name]) for name in ("sentence_id", "article_id", "target")},
+        "annotator": _text(pa.array(annotations[WORKER], from_pandas=True)).take(pa.array(order)),
+        "stance": pa.array(pd.Index(schema.stance_names).get_indexer(annotations[LABEL])[order].astype(np.int64)),
+        "spans": _lists(np.bincount(span_row, minlength=len(order)), span_structs),
+        "lead_time_s": pa.array(lead_time, from_pandas=True),
+        "created_at": _text(pa.array(annotations["created_at"], from_pandas=True)).take(pa.array(order)),
+        "annotation_id": pa.array(annotations["ls_annotation_id"].to_numpy(np.int64)[order]),
+        "synthetic": pa.array(annotations["synthetic"].to_numpy(bool)[order]),
     }
-    frame = pd.DataFrame(
-        {
-            "task_key": votes.annotations[TASK],
-            "sentence_id": votes.annotations[TASK].map(tasks["sentence_id"]),
-            "article_id": votes.annotations[TASK].map(tasks["article_id"]),
-            "target": votes.annotations[TASK].map(tasks["target"]),
-            "annotator": votes.annotations[WORKER],
-            "stance": votes.annotations[LABEL],
-            "spans": [spans.get(i, []) for i in votes.annotations["ls_annotation_id"]],
-            "lead_time_s": votes.annotations["lead_time_s"].astype("float64"),
-            "created_at": votes.annotations["created_at"].astype("string"),
-            "annotation_id": votes.annotations["ls_annotation_id"].astype("int64"),
-            "synthetic": votes.annotations["synthetic"].astype(bool),
-        }
-    )
-    return frame.sort_values(["article_id", "sentence_id", "target", "annotator"], ignore_index=True)
 
 
-def _label_counts(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, int]:
-    counts = frame["stance"].value_counts() if len(frame) else pd.Series(dtype=int)
-    return {name: int(counts.get(name, 0)) for name in names}
+def _articles(articles: pd.DataFrame, tasks: pd.DataFrame, split_rank: pd.Series) -> dict[str, pa.Array]:
+    """The ``articles`` config as Arrow columns, sorted by split, then article id."""
+    n_sentences = tasks.groupby("article_id")["sentence_id"].nunique()
+    frame = articles.assign(_split=articles["article_id"].map(split_rank)).sort_values(["_split", "article_id"])
+    columns = {
+        name: pa.array(frame[name].astype(object).where(frame[name].notna(), "").to_numpy(), type=pa.string())
+        for name in ("article_id", "title", "published", "updated", "source", "url", "outlet", "text")
+    }
+    columns["targets"] = pa.array([list(targets) for targets in frame["targets"]], type=pa.list_(pa.string()))
+    columns["n_sentences"] = pa.array(frame["article_id"].map(n_sentences).fillna(0).to_numpy(np.int32))
+    return columns
 
 
-def _stats(sentences: pd.DataFrame, annotations: pd.DataFrame, articles: pd.DataFrame, votes: Votes, schema: Schema) -> dict[str, Any]:
-    stance_votes = votes.annotations[[TASK, WORKER, LABEL]]
-    alpha = krippendorff_alpha(stance_votes, labels=schema.stance_names)
-    low, high = bootstrap_alpha(stance_votes, labels=schema.stance_names, n_boot=1000, random_state=0)
+def _split_bounds(article_ids: pa.Array, split_of: pd.Series) -> IntArray:
+    """Row boundaries of the splits in a table sorted by split: split ``i`` is rows ``[b[i], b[i + 1])``."""
+    rank = pd.Series(article_ids.to_pandas(types_mapper=pd.ArrowDtype)).map(split_of).map(SPLITS.index).to_numpy()
+    return np.searchsorted(rank, np.arange(len(SPLITS) + 1)).astype(np.intp)
+
+
+def _write_config(columns: Mapping[str, pa.Array], bounds: IntArray, features: datasets.Features, directory: Path) -> list[str]:
+    """Write one parquet file per non-empty split (``datasets`` cannot load an empty file)."""
+    directory.mkdir(parents=True)
+    # One chunk per column and a fixed row-group size: the bytes do not depend on how Arrow chunked.
+    table = pa.Table.from_arrays([columns[name] for name in features], schema=features.arrow_schema).combine_chunks()
+    written = []
+    for i, split in enumerate(SPLITS):
+        if bounds[i + 1] > bounds[i]:
+            part = table.slice(bounds[i], bounds[i + 1] - bounds[i])
+            pq.write_table(part, directory / f"{split}.parquet", row_group_size=ROW_GROUP_SIZE)  # type: ignore[no-untyped-call]
+            written.append(split)
+    return written
+
+
+# --- statistics, card and datasheet ---------------------------------------------------------------
+
+
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
+
+
+def _stats(
+    release: ChangelogEntry,
+    schema: Schema,
+    sentences: pd.DataFrame,
+    annotations: pd.DataFrame,
+    articles: pd.Series,
+    spans: pd.DataFrame,
+    report: pd.DataFrame,
+    votes: Votes,
+) -> dict[str, Any]:
+    """Everything the card and the datasheet say in numbers; the frames and ``articles`` give the split per row."""
     per_split = {
         split: {
-            "articles": int((articles["split"] == split).sum()),
+            "articles": int((articles == split).sum()),
             "sentences": int(sentences.loc[sentences["split"] == split, "sentence_id"].nunique()),
             "tasks": int((sentences["split"] == split).sum()),
             "annotations": int((annotations["split"] == split).sum()),
+            "annotators": int(annotations.loc[annotations["split"] == split, WORKER].nunique()),
         }
         for split in SPLITS
     }
-    span_counts = pd.Series([s["label"] for spans in sentences["spans"] for s in spans], dtype="object").value_counts()
+    stance = sentences["stance"].value_counts()
+    span_labels = spans[LABEL].value_counts()
+    rank = {("all", "all"): 0, **{("label", name): 1 + i for i, name in enumerate(schema.stance_names)},
+            **{("split", split): 10 + i for i, split in enumerate(SPLITS)}}
+    measures = {"stance_alpha": 0, "token_alpha": 1, "span_f1_exact": 2, "span_f1_partial": 3}
+    report = report.assign(
+        _order=[(measures[m], rank[(b, lv)]) for m, b, lv in zip(report["measure"], report["by"], report["level"])]
+    ).sort_values("_order", kind="stable")
+    figures = [
+        {"measure": r.measure, "by": r.by, "level": r.level, "value": _number(r.value),
+         "low": _number(r.low), "high": _number(r.high), "tasks": int(r.tasks), "resampled": r.unit}
+        for r in report.itertuples(index=False)
+    ]
+    n_annotators = sentences["n_annotators"]
     return {
         "name": DATASET_NAME,
-        "version": DATASET_VERSION,
+        "version": release.version,
+        "release_date": release.date,
         "schema": {"name": schema.name, "version": schema.version},
         "articles": len(articles),
         "sentences": int(sentences["sentence_id"].nunique()),
         "tasks": len(sentences),
         "annotations": len(annotations),
-        "annotators": int(annotations["annotator"].nunique()),
-        "synthetic": bool(annotations["synthetic"].all()) if len(annotations) else False,
+        "annotators": int(annotations[WORKER].nunique()),
+        "annotators_per_task": {"min": int(n_annotators.min()), "mean": round(float(n_annotators.mean()), 4), "max": int(n_annotators.max())},
+        "synthetic": bool(annotations["synthetic"].all()),
         "synthetic_annotations": int(annotations["synthetic"].sum()),
-        "dropped": votes.dropped,
+        "dropped": {key: int(value) for key, value in votes.dropped.items()},
         "splits": per_split,
         "empty_splits": [split for split, counts in per_split.items() if counts["tasks"] == 0],
-        "stance_distribution": _label_counts(sentences, schema.stance_names),
+        "stance_distribution": {name: int(stance.get(name, 0)) for name in schema.stance_names},
         "stance_ties": int(sentences["tie"].sum()),
-        "span_distribution": {name: int(span_counts.get(name, 0)) for name in schema.span_names},
-        "agreement": {
-            "stance_krippendorff_alpha_nominal": None if np.isnan(alpha) else round(float(alpha), 4),
-            "stance_alpha_95ci_bootstrap": [None if np.isnan(v) else round(float(v), 4) for v in (low, high)],
+        "span_distribution": {name: int(span_labels.get(name, 0)) for name in schema.span_names},
+        "agreement": {"n_boot": N_BOOT, "confidence": 0.95, "min_articles": MIN_ARTICLES, "figures": figures},
+        "library_versions": {
+            "datasets": datasets.__version__, "pyarrow": pa.__version__, "pandas": pd.__version__, "numpy": np.__version__,
         },
-        "library_versions": {"datasets": datasets.__version__, "pandas": pd.__version__},
     }
 
 
-def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written: dict[str, list[str]], schema: Schema) -> str:
+_MEASURES = {
+    "stance_alpha": "Krippendorff's α, stance",
+    "token_alpha": "Krippendorff's α, span label per token",
+    "span_f1_exact": "pairwise span F1, exact match",
+    "span_f1_partial": "pairwise span F1, overlap",
+}
+
+
+def _fmt(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+def _scope(figure: dict[str, Any]) -> str:
+    return "all" if figure["by"] == "all" else f"{figure['by']} `{figure['level']}`"
+
+
+def _interval(figure: dict[str, Any]) -> str:
+    return "–" if figure["low"] is None else f"[{figure['low']:.3f}, {figure['high']:.3f}]"
+
+
+def _stats_markdown(stats: dict[str, Any]) -> str:
+    """The generated statistics section, shared by the card and DATASHEET.md."""
+    total = {key: sum(c[key] for c in stats["splits"].values()) for key in ("articles", "sentences", "tasks", "annotations")}
+    split_rows = "\n".join(
+        f"| {split} | {c['articles']} | {c['sentences']} | {c['tasks']} | {c['annotations']} | {c['annotators']} |"
+        for split, c in stats["splits"].items()
+    )
+    tasks = max(stats["tasks"], 1)
+    stance = ", ".join(f"`{k}` {v} ({100 * v / tasks:.1f}%)" for k, v in stats["stance_distribution"].items())
+    spans = ", ".join(f"`{k}` {v}" for k, v in stats["span_distribution"].items())
+    if stats["synthetic"]:
+        synthetic = f"**Synthetic: yes.** All {stats['annotations']} annotations come from simulated annotators."
+    else:
+        synthetic = f"**Synthetic: {stats['synthetic_annotations']} of {stats['annotations']} annotations** (column `synthetic`)."
+    agreement = stats["agreement"]
+    figures = "\n".join(
+        f"| {_MEASURES[f['measure']]} | {_scope(f)} | {_fmt(f['value'])} | {_interval(f)} | {f['tasks']} | {f['resampled']}s |"
+        for f in agreement["figures"]
+    )
+    per_task = stats["annotators_per_task"]
+    dropped = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in stats["dropped"].items()) or "none"
+    return f"""## Statistics
+
+_Generated by `annotation build` for {stats['name']} {stats['version']} ({stats['release_date']}); do not edit by hand._
+
+{synthetic}
+
+| split | articles | sentences | sentence × target rows | annotations | annotators |
+|---|---:|---:|---:|---:|---:|
+{split_rows}
+| **all** | {total['articles']} | {total['sentences']} | {total['tasks']} | {total['annotations']} | {stats['annotators']} |
+
+Annotators per row: {per_task['min']} to {per_task['max']} (mean {per_task['mean']:.2f}). Dropped by the export
+policies: {dropped}.
+
+Aggregated stance: {stance}; ties broken by label order: {stats['stance_ties']}.
+Aggregated loaded-language spans: {spans}.
+
+Agreement over the rows with two or more annotators, with {agreement['confidence']:.0%} percentile bootstrap intervals
+({agreement['n_boot']} resamples; per split, within the split). A resample draws whole articles when the scope has
+at least {agreement['min_articles']} (sentences of one article are not independent), else rows. Per-label α is one
+label against the rest; the token α counts "none" for unmarked tokens; span F1 is micro-averaged over
+pairs of annotators.
+
+| measure | scope | value | {agreement['confidence']:.0%} interval | rows | resampled |
+|---|---|---:|---|---:|---|
+{figures}
+"""
+
+
+def _fill_stats(template: str, block: str, where: str) -> str:
+    """``template`` with the text between the stats markers replaced by ``block``."""
+    if template.count(STATS_BEGIN) != 1 or template.count(STATS_END) != 1 or template.index(STATS_BEGIN) > template.index(STATS_END):
+        raise ValueError(
+            f"{where} must contain the line {STATS_BEGIN} once, followed by {STATS_END} once; put the two "
+            "marker lines where the generated statistics go"
+        )
+    head, rest = template.split(STATS_BEGIN)
+    tail = rest.split(STATS_END)[1]
+    return f"{head}{STATS_BEGIN}\n{block.strip()}\n{STATS_END}{tail}"
+
+
+def update_datasheet(datasheet: str | Path, release: str | Path) -> bool:
+    """Rewrite the generated statistics block of a DATASHEET.md from a release's ``stats.json``.
+
+    Only the text between ``<!-- stats:begin -->`` and ``<!-- stats:end -->`` changes; the file is
+    replaced atomically, and not touched when the block is already up to date.
+
+    Args:
+        datasheet: The datasheet to update (the repository's ``DATASHEET.md``).
+        release: A built release directory (``dist/<name>-<version>``).
+
+    Returns:
+        Whether the file changed.
+
+    Raises:
+        FileNotFoundError: The datasheet or the release's ``stats.json`` does not exist.
+        ValueError: The markers are missing, repeated or out of order.
+    """
+    datasheet, stats_path = Path(datasheet), Path(release) / "stats.json"
+    for path in (datasheet, stats_path):
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist" + ("; run `annotation build` first" if path == stats_path else ""))
+    text = datasheet.read_text(encoding="utf-8")
+    updated = _fill_stats(text, _stats_markdown(json.loads(stats_path.read_text(encoding="utf-8"))), str(datasheet))
+    if updated == text:
+        return False
+    atomic_write_bytes(datasheet, updated.encode("utf-8"))
+    return True
+
+
+def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written: dict[str, list[str]], schema: Schema, release: ChangelogEntry) -> str:
     configs = [
         {
             "config_name": name,
@@ -254,8 +884,6 @@ def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written
         "configs": configs,
         "dataset_info": dataset_info,
     }
-    agreement = stats["agreement"]
-    alpha, ci = agreement["stance_krippendorff_alpha_nominal"], agreement["stance_alpha_95ci_bootstrap"]
     synthetic_note = (
         "**All annotations in this build are synthetic**: they were made by simulated annotators "
         "(`annotation.simulate`, a documented noise model around a keyword/lexicon reference label) to "
@@ -264,22 +892,21 @@ def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written
         if stats["synthetic"]
         else f"{stats['synthetic_annotations']} of {stats['annotations']} annotations are synthetic (column `synthetic`).\n"
     )
-    split_lines = "\n".join(
-        f"| {split} | {c['articles']} | {c['sentences']} | {c['tasks']} | {c['annotations']} |" for split, c in stats["splits"].items()
-    )
     empty = (
         f"Empty splits in this build: {', '.join(stats['empty_splits'])} (splits are assigned per article, "
         "and there are too few articles to fill every split).\n" if stats["empty_splits"] else ""
     )
-    stance_lines = "\n".join(f"| {k} | {v} |" for k, v in stats["stance_distribution"].items())
     labels = ", ".join(f"`{n}`" for n in schema.stance_names)
     span_labels = ", ".join(f"`{n}`" for n in schema.span_names)
+    versions = ", ".join(f"{name} {version}" for name, version in stats["library_versions"].items())
+    version = release.version
     body = f"""
-# {header['pretty_name']} ({DATASET_NAME} {DATASET_VERSION})
+# {header['pretty_name']} ({DATASET_NAME} {version})
 
 ## Summary
 News sentences annotated for their **stance** toward a named target ({labels}) and for
 **loaded language** spans ({span_labels}). Built by `annotation build` from raw Label Studio exports.
+Version {version}, released {release.date}.
 
 {synthetic_note}
 ## Configs and splits
@@ -287,11 +914,9 @@ News sentences annotated for their **stance** toward a named target ({labels}) a
 - `annotations`: one row per annotator × sentence × target, raw labels; annotator ids are salted pseudonyms.
 - `articles`: article metadata and full text.
 
-| split | articles | sentences | sentence × target rows | annotations |
-|---|---|---|---|---|
-{split_lines}
-
-{empty}Splits are assigned per article (sha256 of `article_id`, 80/10/10), so no article straddles splits.
+{empty}Splits are assigned per article, so no article straddles splits, and frozen: the split of every
+article is recorded in a manifest when the article is first built, and never changes when articles
+are added (new articles get a split from the sha256 of `article_id`, 80/10/10).
 
 ## Data Fields (`sentences`)
 - `task_key`: `sentence_id|target`, the unit that was annotated.
@@ -310,15 +935,10 @@ Annotators label in Label Studio, one task per sentence × target, with the head
 neighbouring sentences as context; lexicon matches are shown as editable pre-annotations
 (predictions, never counted as votes). Stance is aggregated by majority vote with ties broken
 by label order ({labels}); spans by token-level vote (a token is kept when at least
-{int(SPAN_THRESHOLD * 100)}% of the task's annotators marked it with the winning label).
+{int(SPAN_THRESHOLD * 100)}% of the task's annotators marked it with the winning label). A task's
+annotators are those who gave it a stance. Agreement figures are in the Statistics section.
 
-| stance | rows |
-|---|---|
-{stance_lines}
-
-Ties: {stats['stance_ties']}. Krippendorff's α (nominal, stance): {alpha}
-(95% bootstrap interval over tasks: {ci[0]} to {ci[1]}).
-
+{_stats_markdown(stats)}
 ## Who are the annotators
 {stats['annotators']} annotators contributed {stats['annotations']} annotations.
 {"They are simulated (see Summary)." if stats['synthetic'] else "See DATASHEET.md for recruitment and pay."}
@@ -334,35 +954,27 @@ per article. The lexicon pre-annotations may anchor annotators toward the listed
 ## Limitations
 {"Synthetic labels only; the numbers show that the pipeline works, not what the articles say. " if stats['synthetic'] else ""}Sentence segmentation is rule-based; offsets are Python code points into `text`.
 
+## Changes in {version}
+{release.notes}
+
 ## Versions
-Built with datasets {stats['library_versions']['datasets']} and pandas {stats['library_versions']['pandas']}.
-Statistics in `stats.json`; checksums in `SHA256SUMS`.
+Built with {versions}; the parquet bytes depend on the pyarrow version.
+Statistics in `stats.json`, the datasheet in `DATASHEET.md`, checksums in `SHA256SUMS`.
 
 ## Citation
 ```bibtex
-@misc{{{DATASET_NAME.replace('-', '_')}_{DATASET_VERSION.replace('.', '_')},
+@misc{{{DATASET_NAME.replace('-', '_')}_{re.sub(r'[^0-9A-Za-z]', '_', version)},
   title = {{{header['pretty_name']}}},
-  year = {{2026}},
-  note = {{Version {DATASET_VERSION}}}
+  year = {{{release.date[:4]}}},
+  note = {{Version {version}}}
 }}
 ```
 """
-    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n" + body.lstrip("\n")
+    front: str = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
+    return "---\n" + front + "---\n" + body.lstrip("\n")
 
 
-def _write_config(frame: pd.DataFrame, features: datasets.Features, directory: Path) -> list[str]:
-    """Write one parquet file per non-empty split (``datasets`` cannot load an empty file)."""
-    directory.mkdir(parents=True)
-    written = []
-    for split in SPLITS:
-        part = frame.loc[frame["split"] == split, list(features)].reset_index(drop=True)
-        if part.empty:
-            continue
-        # Rows with fixed order and one row group per file keep the bytes stable between builds.
-        dataset = datasets.Dataset.from_pandas(part, features=features, preserve_index=False)
-        dataset.to_parquet(str(directory / f"{split}.parquet"), batch_size=len(part))
-        written.append(split)
-    return written
+# --- the release ----------------------------------------------------------------------------------
 
 
 def build_release(
@@ -371,6 +983,9 @@ def build_release(
     out_root: str | Path,
     *,
     schema: Schema,
+    splits: Mapping[str, str] | None = None,
+    changelog: str | Path = DEFAULT_CHANGELOG,
+    datasheet: str | Path = DEFAULT_DATASHEET,
     span_threshold: float = SPAN_THRESHOLD,
 ) -> Path:
     """Aggregate ``votes`` and write the release to ``out_root/<name>-<version>/``.
@@ -380,38 +995,76 @@ def build_release(
         articles: The ingested articles table (``articles.articles_table``).
         out_root: Parent directory of the release (``dist/``).
         schema: The annotation scheme (label names and ids).
+        splits: The frozen split of every article (``read_split_manifest``, after
+            ``freeze_splits``); ``None`` gives every article its hash-based split (``assign_split``).
+        changelog: The changelog; its newest entry is the version.
+        datasheet: The DATASHEET.md template; the release gets a copy with the statistics block filled.
         span_threshold: Minimum token support for aggregated spans.
 
     Returns:
         The release directory.
+
+    Raises:
+        FileNotFoundError: ``changelog`` or ``datasheet`` does not exist.
+        KeyError: A table lacks a column.
+        ValueError: As for ``aggregate_votes``; the changelog has no valid entry; the datasheet has
+            no statistics markers; an article is missing from ``splits``, or a task's article from
+            ``articles``. Nothing is written then.
     """
-    sentences = aggregate_votes(votes, schema, span_threshold=span_threshold)
-    annotations = _annotation_rows(votes)
-    articles = articles.copy()
-    articles["split"] = articles["article_id"].map(assign_split)
-    n_sentences = votes.tasks.groupby("article_id")["sentence_id"].nunique()
-    articles["n_sentences"] = articles["article_id"].map(n_sentences).fillna(0).astype("int32")
-    for column in ("published", "updated", "url", "outlet"):
-        articles[column] = articles[column].astype("object").where(articles[column].notna(), "")
-    sentences["split"] = sentences["article_id"].map(assign_split)
-    annotations["split"] = annotations["article_id"].map(assign_split)
+    release = read_changelog(changelog)[0]
+    datasheet = Path(datasheet)
+    if not datasheet.exists():
+        raise FileNotFoundError(f"{datasheet} does not exist; the release's DATASHEET.md is rendered from it")
+    template = datasheet.read_text(encoding="utf-8")
+    _fill_stats(template, "", str(datasheet))
+    keys = _check_votes(votes)
+    check_columns(articles, ("article_id", "title", "published", "updated", "source", "url", "outlet", "text", "targets"), "articles")
+    split_of = _article_splits(articles, votes.tasks, splits)
+    split_rank = split_of.map(SPLITS.index)
+    aggregated = _aggregate(votes, keys, schema, span_threshold, split_rank)
+    tables = {
+        "sentences": aggregated.columns,
+        "annotations": _annotations(votes, keys, schema, aggregated.rows),
+        "articles": _articles(articles, votes.tasks, split_rank),
+    }
+    bounds = {name: _split_bounds(columns["article_id"], split_of) for name, columns in tables.items()}
+    row_split = {name: np.repeat(np.array(SPLITS, dtype=object), np.diff(b)) for name, b in bounds.items()}
+    keys_of_rows = aggregated.tokens.tasks
+    article_of_row = tables["sentences"]["article_id"].to_numpy(zero_copy_only=False)
+    report = agreement_report(
+        votes.annotations[[TASK, WORKER, LABEL]], votes.spans[list(SPAN_VOTE_COLUMNS)], aggregated.tokens,
+        labels=schema.stance_names, span_labels=schema.span_names,
+        groups=pd.Series(row_split["sentences"], index=keys_of_rows, name="split"),
+        clusters=pd.Series(article_of_row, index=keys_of_rows, name="article"), min_clusters=MIN_ARTICLES,
+        n_boot=N_BOOT, random_state=0,
+    )
+    sentences = pd.DataFrame({
+        "sentence_id": tables["sentences"]["sentence_id"].to_pandas(types_mapper=pd.ArrowDtype),
+        "stance": np.asarray(schema.stance_names)[tables["sentences"]["stance"].to_numpy()],
+        "tie": tables["sentences"]["tie"].to_numpy(zero_copy_only=False),
+        "n_annotators": tables["sentences"]["n_annotators"].to_numpy(),
+        "split": row_split["sentences"],
+    })
+    annotations = pd.DataFrame({
+        WORKER: tables["annotations"]["annotator"].to_pandas(types_mapper=pd.ArrowDtype),
+        "synthetic": tables["annotations"]["synthetic"].to_numpy(zero_copy_only=False),
+        "split": row_split["annotations"],
+    })
+    stats = _stats(release, schema, sentences, annotations, pd.Series(row_split["articles"]), aggregated.spans, report, votes)
     features = features_for(schema)
-    stats = _stats(sentences, annotations, articles, votes, schema)
 
     out_root = Path(out_root)
-    final = out_root / f"{DATASET_NAME}-{DATASET_VERSION}"
+    final = out_root / f"{DATASET_NAME}-{release.version}"
     tmp = out_root / f".{final.name}.tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    datasets.disable_progress_bars()
     try:
-        written = {
-            name: _write_config(frame, features[name], tmp / name)
-            for name, frame in (("sentences", sentences), ("annotations", annotations), ("articles", articles))
-        }
-        (tmp / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(_card(stats, features, written, schema), encoding="utf-8")
+        written = {name: _write_config(columns, bounds[name], features[name], tmp / name) for name, columns in tables.items()}
+        # Keys in the order built (splits, labels in schema order), which the rendering follows.
+        (tmp / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "README.md").write_text(_card(stats, features, written, schema, release), encoding="utf-8")
+        (tmp / "DATASHEET.md").write_text(_fill_stats(template, _stats_markdown(stats), str(datasheet)), encoding="utf-8")
         sums = [
             f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(tmp).as_posix()}"
             for path in sorted(tmp.rglob("*")) if path.is_file()

@@ -27,6 +27,7 @@ from annotation import studio
 from annotation.articles import Article, IngestReport, articles_table, ingest_sources
 from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, to_votes
 from annotation.lexicon import load_lexicon
+from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
 from annotation.segment import Sentence, split_sentences
 from annotation.tasks import make_tasks
@@ -45,9 +46,11 @@ __all__ = [
     "simulate_annotation",
     "add_annotators",
     "annotation_progress",
+    "migrate",
 ]
 
 PROJECT_TITLE = "Stance and loaded language"
+LOGINS_FILE = "annotator-logins.csv"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -212,19 +215,38 @@ def latest_export(raw_dir: Path) -> PulledExports:
     )
 
 
-def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA) -> tuple[Path, Votes]:
-    """Newest raw export → long tables in ``data/interim/`` → release in ``dist/``."""
-    from annotation.dataset import build_release  # imports `datasets`, slow; only this stage needs it
+def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA, freeze_splits: bool = False) -> tuple[Path, Votes]:
+    """Newest raw export → long tables in ``data/interim/`` → release in ``dist/``.
+
+    Article splits come from the committed manifest ``seeds/splits.yaml`` (article_id: split). An
+    ingested article missing from it stops the build before anything is written, unless
+    ``freeze_splits``: then each new article gets its hash-based split and, once the release is
+    built, is appended to the manifest (atomic rewrite; existing entries never change). The
+    release version is the newest entry of CHANGELOG.md (see ``dataset.build_release``).
+    """
+    from annotation import dataset  # imports `datasets`, slow; only this stage needs it
 
     schema = load_schema(schema_path)
     pulled = latest_export(paths.raw)
     votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(paths.studio), source=pulled.source,
                      max_annotations=pulled.max_annotations, history=pulled.history)
+    articles = _read_parquet(paths.interim / "articles.parquet", "ingest")
+    manifest_path = paths.seeds / "splits.yaml"
+    manifest = dataset.read_split_manifest(manifest_path)
+    splits = dataset.freeze_splits(manifest, articles["article_id"])
+    new = [article_id for article_id in splits if article_id not in manifest]
+    if new and not freeze_splits:
+        raise ValueError(
+            f"{manifest_path} has no split for {len(new)} article(s), e.g. {new[:5]}; run `annotation build "
+            "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
+        )
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, paths.interim / f"{name}.parquet")
-    articles = _read_parquet(paths.interim / "articles.parquet", "ingest")
-    return build_release(votes, articles, paths.dist, schema=schema), votes
+    release = dataset.build_release(votes, articles, paths.dist, schema=schema, splits=splits)
+    if new:
+        dataset.write_split_manifest(manifest_path, splits)
+    return release, votes
 
 
 def run_baselines(paths: Paths, release: Path, *, schema_path: Path = DEFAULT_SCHEMA, lexicon_path: Path = DEFAULT_LEXICON) -> dict[str, Any]:
@@ -305,22 +327,32 @@ def add_annotators(paths: Paths, csv_path: Path) -> tuple[list[str], Path]:
     """
     people = _read_annotator_csv(csv_path)
     admin = studio.connect(paths.studio)
-    logins_path = paths.studio / "annotator-logins.csv"
-    logins: dict[str, str] = {}
-    if logins_path.exists():
-        with open(logins_path, newline="", encoding="utf-8") as handle:
-            logins = {row["email"]: row["password"] for row in csv.DictReader(handle)}
+    logins_path = paths.studio / LOGINS_FILE
+    logins = read_logins(logins_path)
     for email, name in people:
         logins.setdefault(email, secrets.token_urlsafe(12))
         first, _, last = name.partition(" ")
         admin.add_annotator(email, logins[email], first_name=first, last_name=last)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "password", "login_url"])
-    for email, password in sorted(logins.items()):
-        writer.writerow([email, password, f"{admin.url}/user/login/"])
-    studio.atomic_write_bytes(logins_path, buffer.getvalue().encode("utf-8"), mode=0o600)
+    write_logins(logins_path, logins, admin.url)
     return [email for email, _ in people], logins_path
+
+
+def migrate(paths: Paths, target_root: Path, *, database: str | None, title: str = PROJECT_TITLE,
+            schema_path: Path = DEFAULT_SCHEMA, overlap: int = 3) -> tuple[MigrationReport, studio.ServerInfo]:
+    """Copy the campaign to a new server in ``target_root/.studio`` (e.g. on PostgreSQL), verified equal.
+
+    The target server is started (and left running); annotator logins for it go to its
+    ``annotator-logins.csv``, reusing the passwords the curator already handed out.
+    """
+    target_paths = Paths(target_root)
+    info = studio.start_server(target_paths.studio, database=database)
+    target = studio.connect(target_paths.studio)
+    report, logins = migrate_project(
+        studio.connect(paths.studio), target, title, schema=load_schema(schema_path),
+        logins=read_logins(paths.studio / LOGINS_FILE), overlap=overlap,
+    )
+    write_logins(target_paths.studio / LOGINS_FILE, logins, target.url)
+    return report, info
 
 
 def annotation_progress(paths: Paths, *, title: str = PROJECT_TITLE, overlap: int = 3) -> tuple[pd.DataFrame, int, int]:

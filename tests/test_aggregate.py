@@ -16,9 +16,14 @@ from annotation.aggregate import (
     DawidSkene,
     MajorityVote,
     aggregate_spans,
+    bio_tag_ids,
     bio_tags,
+    check_span_votes,
+    encode_votes,
+    index_tokens,
     token_votes,
 )
+from annotation.tokens import token_spans
 
 Aggregator = type[MajorityVote] | type[DawidSkene]
 SPAN_LABELS = ["loaded-negative", "loaded-positive"]
@@ -496,3 +501,75 @@ def test_bio_tags_errors() -> None:
         bio_tags(text, [(0, 3, "loaded")], SPAN_LABELS)
     with pytest.raises(ValueError, match=r"span 0 has offsets \[3, 100\)"):
         bio_tags(text, [(3, 100, NEG)], SPAN_LABELS)
+
+
+# --- shared helpers: encode_votes, index_tokens, check_span_votes, bio_tag_ids ------------------
+
+
+def test_encode_votes_is_the_shared_validator(toy_votes: pd.DataFrame, toy_labels: list[str]) -> None:
+    encoded = encode_votes(toy_votes, toy_labels)
+    assert encoded.tasks.tolist() == ["t1", "t2", "t3", "t4", "t5"]
+    assert encoded.counts()[3].tolist() == [2, 2, 1, 0]
+    with pytest.raises(ValueError, match=r"votes\['label'\] has value\(s\) \['favor'\] not in labels"):
+        encode_votes(toy_votes, ["against", "neutral", "unrelated"])
+    with pytest.raises(KeyError, match="ballots is missing column"):
+        encode_votes(toy_votes.drop(columns="worker"), name="ballots")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_index_tokens_equals_token_spans_per_sentence(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pieces = ["U.N.-sponsored", "al-Shamali’s", "fate", ",", "🙂", "don't", "4.5", "\n", "  ", "--", "Idlib", "é", "."]
+    texts = {f"t{i}": "".join(rng.choice(pieces, size=int(rng.integers(0, 12)))) for i in range(40)}
+    texts["empty"] = ""
+    index = index_tokens(texts)
+    assert list(index) == list(texts) and index["t3"] == texts["t3"]
+    for i, (task, text) in enumerate(texts.items()):
+        spans = list(zip(index.starts[index.offsets[i] : index.offsets[i + 1]], index.ends[index.offsets[i] : index.offsets[i + 1]]))
+        assert spans == token_spans(text), task
+    assert index_tokens(index) is index
+    with pytest.raises(TypeError, match=r"texts\['x'\] must be a str, got float"):
+        index_tokens({"x": math.nan})
+
+
+def test_a_token_index_gives_the_same_spans_as_a_mapping() -> None:
+    votes = span_votes(
+        ("s3", "w1", *find("s3", "Radicals"), NEG),
+        ("s2", "w1", *find("s2", "freed"), POS),
+        ("s3", "w2", *find("s3", "Radicals fled"), NEG),
+        ("s2", "w2", *find("s2", "freed"), POS),
+    )
+    index = index_tokens({"s1": TEXTS["s1"], "s2": TEXTS["s2"], "s3": TEXTS["s3"]})  # another order, one more task
+    by_mapping = aggregate_spans(votes, TEXTS, {"s2": 2, "s3": 2}, labels=SPAN_LABELS)
+    assert_frame_equal(aggregate_spans(votes, index, {"s2": 2, "s3": 2}, labels=SPAN_LABELS), by_mapping)
+    assert by_mapping["task"].tolist() == ["s3", "s2"]  # first appearance in span_votes, whatever the index order
+    assert_frame_equal(token_votes(votes, index, labels=SPAN_LABELS), token_votes(votes, TEXTS, labels=SPAN_LABELS))
+    _, positions = check_span_votes(votes, index, labels=SPAN_LABELS)
+    assert positions.tolist() == [2, 1, 2, 1]
+
+
+def test_bio_tag_ids_match_bio_tags() -> None:
+    spans = pd.DataFrame(
+        [("s1", *find("s1", "regime"), NEG), ("s1", *find("s1", "and its"), POS), ("s3", *find("s3", "Radicals fled"), NEG)],
+        columns=["task", "start", "end", "label"],
+    )
+    index = index_tokens(TEXTS)
+    ids = bio_tag_ids(spans, index, labels=SPAN_LABELS)
+    names = ["O", f"B-{NEG}", f"I-{NEG}", f"B-{POS}", f"I-{POS}"]
+    for i, (task, text) in enumerate(TEXTS.items()):
+        mine = spans[spans["task"] == task][["start", "end", "label"]].itertuples(index=False)
+        _, tags = bio_tags(text, mine, SPAN_LABELS)
+        assert [names[t] for t in ids[index.offsets[i] : index.offsets[i + 1]]] == tags
+
+
+def test_bio_tag_ids_errors() -> None:
+    overlapping = pd.DataFrame([("s2", *find("s2", "were freed"), NEG), ("s2", *find("s2", "freed"), POS)],
+                               columns=["task", "start", "end", "label"])
+    with pytest.raises(ValueError, match=r"two spans of task 's2' share token 3 \('freed'\)"):
+        bio_tag_ids(overlapping, TEXTS, labels=SPAN_LABELS)
+    with pytest.raises(KeyError, match=r"texts has no sentence for 1 task\(s\) of spans"):
+        bio_tag_ids(overlapping.assign(task="s9"), TEXTS, labels=SPAN_LABELS)
+    with pytest.raises(ValueError, match=r"not in labels"):
+        bio_tag_ids(overlapping.assign(label="loaded"), TEXTS, labels=SPAN_LABELS)
+    with pytest.raises(ValueError, match=r"offsets \[18, 99\)"):
+        bio_tag_ids(overlapping.iloc[1:].assign(end=99), TEXTS, labels=SPAN_LABELS)
