@@ -199,7 +199,41 @@ def _probas_frame(probas: FloatArray, encoded: EncodedVotes) -> pd.DataFrame:
     return pd.DataFrame(probas, index=encoded.tasks, columns=encoded.labels)
 
 
-class MajorityVote(BaseEstimator):  # type: ignore[misc]
+class _Aggregator(BaseEstimator):  # type: ignore[misc]
+    """What MajorityVote and DawidSkene share: crowd-kit's ``fit_predict`` and ``fit_predict_proba``."""
+
+    def fit(self, votes: pd.DataFrame) -> _Aggregator:
+        raise NotImplementedError
+
+    def fit_predict(self, votes: pd.DataFrame) -> pd.Series:
+        """Fit on ``votes`` and return ``labels_`` (index ``task``, name ``agg_label``).
+
+        Examples:
+            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+            ...                       "worker": ["w1", "w2", "w3"] * 2,
+            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
+            >>> MajorityVote().fit_predict(votes).to_dict()
+            {'t1': 'favor', 't2': 'against'}
+        """
+        return self.fit(votes).labels_  # type: ignore[attr-defined,no-any-return]
+
+    def fit_predict_proba(self, votes: pd.DataFrame) -> pd.DataFrame:
+        """Fit on ``votes`` and return ``probas_`` (index ``task``, one column per label).
+
+        Examples:
+            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+            ...                       "worker": ["w1", "w2", "w3"] * 2,
+            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
+            >>> MajorityVote(labels=["favor", "against"]).fit_predict_proba(votes).round(2)  # doctest: +NORMALIZE_WHITESPACE
+            label  favor  against
+            task
+            t1      0.67     0.33
+            t2      0.33     0.67
+        """
+        return self.fit(votes).probas_  # type: ignore[attr-defined,no-any-return]
+
+
+class MajorityVote(_Aggregator):
     r"""Majority vote: each task takes the label that most of its votes chose.
 
     With :math:`n_{tk}` the number of votes for label :math:`k` on task :math:`t`,
@@ -318,35 +352,9 @@ class MajorityVote(BaseEstimator):  # type: ignore[misc]
         self.ties_ = encoded.tasks[tied]
         return self
 
-    def fit_predict(self, votes: pd.DataFrame) -> pd.Series:
-        """Fit on ``votes`` and return ``labels_`` (index ``task``, name ``agg_label``).
-
-        Examples:
-            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-            ...                       "worker": ["w1", "w2", "w3"] * 2,
-            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
-            >>> MajorityVote().fit_predict(votes).to_dict()
-            {'t1': 'favor', 't2': 'against'}
-        """
-        return self.fit(votes).labels_
-
-    def fit_predict_proba(self, votes: pd.DataFrame) -> pd.DataFrame:
-        """Fit on ``votes`` and return ``probas_`` (index ``task``, one column per label).
-
-        Examples:
-            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-            ...                       "worker": ["w1", "w2", "w3"] * 2,
-            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
-            >>> MajorityVote(labels=["favor", "against"]).fit_predict_proba(votes).round(2)  # doctest: +NORMALIZE_WHITESPACE
-            label  favor  against
-            task
-            t1      0.67     0.33
-            t2      0.33     0.67
-        """
-        return self.fit(votes).probas_
 
 
-class DawidSkene(BaseEstimator):  # type: ignore[misc]
+class DawidSkene(_Aggregator):
     r"""Dawid–Skene: a confusion matrix per worker, fitted with EM.
 
     Each task has a latent true label :math:`z_t` with prior :math:`\pi_c = P(z_t = c)`, and
@@ -507,32 +515,6 @@ class DawidSkene(BaseEstimator):  # type: ignore[misc]
         self.n_iter_ = len(history)
         return self
 
-    def fit_predict(self, votes: pd.DataFrame) -> pd.Series:
-        """Fit on ``votes`` and return ``labels_`` (index ``task``, name ``agg_label``).
-
-        Examples:
-            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-            ...                       "worker": ["w1", "w2", "w3"] * 2,
-            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
-            >>> DawidSkene().fit_predict(votes).to_dict()
-            {'t1': 'favor', 't2': 'against'}
-        """
-        return self.fit(votes).labels_
-
-    def fit_predict_proba(self, votes: pd.DataFrame) -> pd.DataFrame:
-        """Fit on ``votes`` and return ``probas_`` (index ``task``, one column per label).
-
-        Examples:
-            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-            ...                       "worker": ["w1", "w2", "w3"] * 2,
-            ...                       "label": ["favor", "favor", "against", "against", "against", "favor"]})
-            >>> DawidSkene(labels=["favor", "against"]).fit_predict_proba(votes).round(2)  # doctest: +NORMALIZE_WHITESPACE
-            label  favor  against
-            task
-            t1       1.0      0.0
-            t2       0.0      1.0
-        """
-        return self.fit(votes).probas_
 
 
 @dataclass(frozen=True, eq=False)
