@@ -194,6 +194,18 @@ def build_cli(
         errors.print(f"[yellow]integrity:[/] {len(votes.integrity)} annotation(s) flagged; see {pipeline.Paths(root).interim / 'integrity.parquet'}")
 
 
+@app.command("review")
+@_user_errors
+def review_cli(
+    root: Path = ROOT,
+    below: float = typer.Option(0.5, min=0.0, max=1.0, help="Review tasks whose top label has less than this share of the votes (ties always)."),
+) -> None:
+    """Send the least-agreed tasks of the last build to a review project for adjudication."""
+    project_id, report, n_selected = pipeline.review(pipeline.Paths(root), below=below)
+    console.print(f"{n_selected} task(s) need adjudication; review project {project_id}: {report.created} added, {report.existing} already there")
+    console.print("adjudicated labels are pulled by `annotation pull` and used by the next `annotation build`")
+
+
 @app.command("stats")
 @_user_errors
 def stats_cli(

@@ -331,6 +331,7 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
                 "stance": stance, "stance_confidence": datasets.Value("float32"),
                 "stance_votes": datasets.List(datasets.Value("int32")),
                 "n_annotators": datasets.Value("int32"), "tie": datasets.Value("bool"),
+                "adjudicated": datasets.Value("bool"),
                 "spans": datasets.List({**span, "support": datasets.Value("float32"), "n_annotators": datasets.Value("int32")}),
                 "tokens": datasets.List(string),
                 "bio_tags": datasets.List(datasets.ClassLabel(names=schema.bio_names)),
@@ -501,8 +502,12 @@ class _Aggregated:
     spans: pd.DataFrame  # the consensus spans (aggregate.SPAN_COLUMNS)
 
 
-def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float, split_rank: pd.Series | None) -> _Aggregated:
-    """Aggregate; rows sorted by split (``split_rank``: article_id -> rank), article, sentence, target."""
+def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float, split_rank: pd.Series | None,
+               adjudications: Mapping[str, str] | None = None) -> _Aggregated:
+    """Aggregate; rows sorted by split (``split_rank``: article_id -> rank), article, sentence, target.
+
+    An adjudicated label (task key -> stance, from the review queue) replaces the majority vote.
+    """
     tasks = votes.tasks
     stance_votes = pd.DataFrame({
         TASK: pd.Categorical.from_codes(keys.annotation_task, categories=pd.Index(tasks[TASK])),
@@ -528,7 +533,16 @@ def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float,
 
     counts = encoded.counts()[order]
     n_annotators = counts.sum(axis=1)
-    code = pd.Index(schema.stance_names).get_indexer(model.labels_.to_numpy()[order])
+    decided = pd.Series(adjudications or {}, dtype=object)
+    unknown = sorted(set(decided.index) - set(task_keys))
+    if unknown:
+        raise ValueError(f"adjudications for task(s) {unknown[:5]} that have no annotations in this export")
+    adjudicated = pd.Index(task_keys).isin(decided.index)
+    majority = pd.Series(model.labels_.to_numpy()[order], index=task_keys)
+    final = majority.where(~adjudicated, decided.reindex(task_keys).to_numpy())
+    code = pd.Index(schema.stance_names).get_indexer(final.to_numpy())
+    if (code < 0).any():
+        raise ValueError(f"adjudicated label(s) {sorted(set(final[code < 0]))} are not in {schema.stance_names}")
     synthetic = np.bincount(encoded.task_codes, weights=votes.annotations["synthetic"].to_numpy(dtype=float), minlength=len(used))
     spans = aggregate_spans(
         votes.spans[list(SPAN_VOTE_COLUMNS)], tokens, dict(zip(task_keys, n_annotators.tolist())),
@@ -558,6 +572,7 @@ def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float,
         "stance_votes": _lists(np.full(len(code), counts.shape[1]), pa.array(counts.ravel().astype(np.int32))),
         "n_annotators": pa.array(n_annotators.astype(np.int32)),
         "tie": pa.array(encoded.tasks.isin(model.ties_)[order]),
+        "adjudicated": pa.array(adjudicated),
         "spans": _lists(np.bincount(row_of_span, minlength=len(code)), span_structs),
         "tokens": _lists(n_tokens, _token_strings(_text(info["text"]), tokens)),
         "bio_tags": _lists(n_tokens, pa.array(bio_tag_ids(spans, tokens, labels=schema.span_names).astype(np.int64))),
@@ -924,7 +939,8 @@ are added (new articles get a split from the sha256 of `article_id`, 80/10/10).
 - `target`: the entity the stance is judged toward.
 - `text`, `headline`, `context_before`, `context_after`: the sentence and the context annotators saw.
 - `stance`: aggregated label (ClassLabel {labels}); `stance_confidence`: share of annotators who chose it;
-  `stance_votes`: votes per label in ClassLabel order; `n_annotators`; `tie`: the top labels tied.
+  `stance_votes`: votes per label in ClassLabel order; `n_annotators`; `tie`: the top labels tied;
+  `adjudicated`: `stance` was decided by a reviewer in the disagreement queue (`annotation review`).
 - `spans`: aggregated loaded-language spans with character offsets into `text`, `label`, `support`
   (mean share of annotators marking the span's tokens) and `n_annotators` who marked it.
 - `tokens`, `bio_tags`: word tokens and BIO tags derived from `spans`.
@@ -984,6 +1000,7 @@ def build_release(
     *,
     schema: Schema,
     splits: Mapping[str, str] | None = None,
+    adjudications: Mapping[str, str] | None = None,
     changelog: str | Path = DEFAULT_CHANGELOG,
     datasheet: str | Path = DEFAULT_DATASHEET,
     span_threshold: float = SPAN_THRESHOLD,
@@ -997,6 +1014,8 @@ def build_release(
         schema: The annotation scheme (label names and ids).
         splits: The frozen split of every article (``read_split_manifest``, after
             ``freeze_splits``); ``None`` gives every article its hash-based split (``assign_split``).
+        adjudications: Task key -> stance decided in the review queue; replaces the majority vote
+            and sets ``adjudicated``.
         changelog: The changelog; its newest entry is the version.
         datasheet: The DATASHEET.md template; the release gets a copy with the statistics block filled.
         span_threshold: Minimum token support for aggregated spans.
@@ -1021,7 +1040,7 @@ def build_release(
     check_columns(articles, ("article_id", "title", "published", "updated", "source", "url", "outlet", "text", "targets"), "articles")
     split_of = _article_splits(articles, votes.tasks, splits)
     split_rank = split_of.map(SPLITS.index)
-    aggregated = _aggregate(votes, keys, schema, span_threshold, split_rank)
+    aggregated = _aggregate(votes, keys, schema, span_threshold, split_rank, adjudications)
     tables = {
         "sentences": aggregated.columns,
         "annotations": _annotations(votes, keys, schema, aggregated.rows),
@@ -1080,6 +1099,11 @@ def build_release(
 
 
 def load_release(path: str | Path, config: str = "sentences") -> datasets.DatasetDict:
-    """Load a built release config with ``datasets.load_dataset`` (all non-empty splits)."""
+    """Load a built release config with ``datasets.load_dataset`` (all non-empty splits).
+
+    ``datasets`` (5.2) keys its cache of a local directory so that a release rebuilt in place can
+    come back stale (measured: an adjudicated rebuild loaded as the old one), so this always re-reads
+    the parquet files; releases are small.
+    """
     datasets.disable_progress_bars()
-    return datasets.load_dataset(str(path), config)
+    return datasets.load_dataset(str(path), config, download_mode=datasets.DownloadMode.FORCE_REDOWNLOAD)

@@ -28,7 +28,7 @@ from annotation.articles import Article, IngestReport, articles_table, ingest_so
 from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
-from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
+from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.segment import Sentence, split_sentences
 from annotation.tasks import make_tasks
 
@@ -47,6 +47,7 @@ __all__ = [
     "add_annotators",
     "annotation_progress",
     "migrate",
+    "review",
 ]
 
 PROJECT_TITLE = "Stance and loaded language"
@@ -164,10 +165,44 @@ def _project_id(client: studio.Studio, title: str) -> int:
     raise studio.StudioError(f"find project: no project titled {title!r}; run `annotation push` first")
 
 
+def _review_title(title: str) -> str:
+    return f"{title} (review)"
+
+
 def pull(paths: Paths, *, title: str = PROJECT_TITLE) -> studio.RawExport:
-    """Label Studio → ``data/raw/project-<id>-<time>.json`` (+ users map, manifest with sha256)."""
+    """Label Studio → ``data/raw/project-<id>-<time>.json`` (+ users map, manifest with sha256).
+
+    The review project, if there is one, is pulled too, into ``data/raw/review/``.
+    """
     client = studio.connect(paths.studio)
+    review_id = client.find_project(_review_title(title))
+    if review_id is not None:
+        client.pull_export(review_id, paths.raw / "review")
     return client.pull_export(_project_id(client, title), paths.raw)
+
+
+def review(paths: Paths, *, title: str = PROJECT_TITLE, below: float = 0.5, schema_path: Path = DEFAULT_SCHEMA) -> tuple[int, studio.PushReport, int]:
+    """Send the tasks of the last build whose stance tied or had no label with ``below`` of the
+    votes to a review project, showing every annotator's label; returns (project id, push report, n selected).
+    """
+    from annotation.review import review_tasks, select_for_review
+
+    schema = load_schema(schema_path)
+    votes = _read_parquet(paths.interim / "stance_votes.parquet", "build")
+    selected = select_for_review(votes, labels=schema.stance_names, below=below)
+    tasks = review_tasks(_read_parquet(paths.interim / "tasks.parquet", "build"), votes, selected)
+    client = studio.connect(paths.studio)
+    project_id, _ = client.ensure_project(_review_title(title), to_review_config(schema), to_instructions(schema), overlap=1)
+    return project_id, client.push_tasks(project_id, tasks), len(selected)
+
+
+def _adjudications(paths: Paths, schema: Schema) -> dict[str, str]:
+    from annotation.review import adjudications
+
+    if not (paths.raw / "review" / "MANIFEST.json").exists():
+        return {}
+    pulled = latest_export(paths.raw / "review")
+    return adjudications(pulled.export, schema, source=pulled.source)
 
 
 @dataclass(frozen=True)
@@ -243,7 +278,8 @@ def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA, freeze_splits: bo
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, paths.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, paths.dist, schema=schema, splits=splits)
+    release = dataset.build_release(votes, articles, paths.dist, schema=schema, splits=splits,
+                                    adjudications=_adjudications(paths, schema))
     if new:
         dataset.write_split_manifest(manifest_path, splits)
     return release, votes

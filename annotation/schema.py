@@ -31,6 +31,7 @@ __all__ = [
     "SchemaError",
     "load_schema",
     "to_label_config",
+    "to_review_config",
     "to_instructions",
     "check_columns",
     "task_key",
@@ -301,6 +302,31 @@ def to_label_config(schema: Schema) -> str:
         if label.background:
             attrs["background"] = label.background
         ET.SubElement(labels, "Label", attrs)
+    ET.indent(view)
+    return ET.tostring(view, encoding="unicode")
+
+
+def to_review_config(schema: Schema) -> str:
+    """The adjudication view: the task as annotators saw it, every annotator's label, one choice.
+
+    Examples:
+        >>> from label_studio_sdk.label_interface import LabelInterface
+        >>> LabelInterface(to_review_config(load_schema())).get_control("stance").labels
+        ['favor', 'against', 'neutral', 'unrelated']
+    """
+    view = ET.Element("View")
+    if "headline" in schema.context:
+        ET.SubElement(view, "Header", value="$headline", size="4")
+    if "target" in schema.context:
+        ET.SubElement(view, "Header", value="Target: $target", size="5")
+    ET.SubElement(view, "Text", name="text", value="$text")
+    ET.SubElement(view, "Header", value="Annotators' labels (pseudonymous)", size="5")
+    ET.SubElement(view, "Text", name="votes", value="$votes")
+    ET.SubElement(view, "Header", value=f"Adjudicated label: {schema.stance_question}", size="5")
+    choices = ET.SubElement(view, "Choices", name=schema.stance_name, toName="text", choice="single-radio",
+                            required="true", showInline="true")
+    for label in schema.stance_labels:
+        ET.SubElement(choices, "Choice", value=label.name, hotkey=label.hotkey, hint=label.definition)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode")
 

@@ -184,6 +184,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _decode(response: requests.Response, operation: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise StudioError(f"{operation}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
+
+
 def _healthy(url: str) -> bool:
     try:
         return requests.get(f"{url}/health", timeout=5).status_code == 200
@@ -404,6 +411,10 @@ class Studio:
             raise StudioError(f"{operation}: HTTP {response.status_code} from {path}: {response.text[:300]}")
         return response
 
+    def request_json(self, method: str, path: str, operation: str, **kwargs: Any) -> Any:
+        """``request`` and decode its JSON body; a body that is not JSON becomes a ``StudioError``."""
+        return _decode(self.request(method, path, operation, **kwargs), operation)
+
     # --- project ---------------------------------------------------------------------------
 
     def ensure_project(
@@ -437,14 +448,14 @@ class Studio:
         if project_id is not None:
             self.request("PATCH", f"/api/projects/{project_id}/", f"update project {project_id}", json=settings)
             return project_id, False
-        created = self.request("POST", "/api/projects/", "create project", json={"title": title, **settings}).json()
+        created = self.request_json("POST", "/api/projects/", "create project", json={"title": title, **settings})
         return int(created["id"]), True
 
     def find_project(self, title: str) -> int | None:
         """The id of the project titled ``title``, or None."""
         page = 1
         while True:
-            body = self.request("GET", "/api/projects/", "list projects", params={"page": page, "page_size": 100}).json()
+            body = self.request_json("GET", "/api/projects/", "list projects", params={"page": page, "page_size": 100})
             results = body["results"] if isinstance(body, dict) else body
             for project in results:
                 if project["title"] == title:
@@ -468,7 +479,7 @@ class Studio:
                 return
             if response.status_code >= 400:
                 raise StudioError(f"list tasks of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
-            tasks = response.json().get("tasks", [])
+            tasks = _decode(response, f"list tasks of project {project_id}").get("tasks", [])
             yield from tasks
             if len(tasks) < page_size:
                 return
@@ -530,8 +541,8 @@ class Studio:
             except ijson.JSONError as err:
                 raise StudioError(f"{operation}: the server returned a body that is not a JSON list of tasks ({err})") from None
 
-        snapshot = self.request("POST", f"/api/projects/{project_id}/exports/", f"{operation}: create snapshot",
-                                json={}, timeout=EXPORT_TIMEOUT_S).json()
+        snapshot = self.request_json("POST", f"/api/projects/{project_id}/exports/", f"{operation}: create snapshot",
+                                json={}, timeout=EXPORT_TIMEOUT_S)
         if snapshot.get("status") != "completed":
             raise StudioError(f"{operation}: snapshot {snapshot.get('id')} ended as {snapshot.get('status')!r}")
         snapshot_path = f"/api/projects/{project_id}/exports/{snapshot['id']}"
@@ -545,7 +556,7 @@ class Studio:
             # The server keeps every snapshot on disk; ours lives on in raw_dir.
             self._session.delete(f"{self.url}{snapshot_path}", timeout=REQUEST_TIMEOUT_S)
         users_digest = atomic_write_bytes(users_path, users_data, mode=0o600)
-        project = self.request("GET", f"/api/projects/{project_id}/", f"read project {project_id}").json()
+        project = self.request_json("GET", f"/api/projects/{project_id}/", f"read project {project_id}")
         manifest_path = raw_dir / "MANIFEST.json"
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {"exports": []}
         manifest["exports"].append(
@@ -567,17 +578,17 @@ class Studio:
         """The full JSON export in memory (for progress reports; ``pull_export`` for the record)."""
         response = self.request("GET", f"/api/projects/{project_id}/export", f"export project {project_id}",
                                 params={"exportType": "JSON", "download_all_tasks": "true"}, timeout=EXPORT_TIMEOUT_S)
-        return list(response.json())
+        return list(_decode(response, f"export project {project_id}"))
 
     # --- annotators ------------------------------------------------------------------------
 
     def users(self) -> dict[int, str]:
         """Every user of the organisation: id → e-mail."""
-        return {int(u["id"]): str(u["email"]) for u in self.request("GET", "/api/users/", "list users").json()}
+        return {int(u["id"]): str(u["email"]) for u in self.request_json("GET", "/api/users/", "list users")}
 
     def invite_url(self) -> str:
         """The organisation's signup link (admin only)."""
-        body = self.request("GET", "/api/invite", "get invite link").json()
+        body = self.request_json("GET", "/api/invite", "get invite link")
         return f"{self.url}{body['invite_url']}"
 
     def add_annotator(self, email: str, password: str, first_name: str = "", last_name: str = "") -> Studio:
@@ -602,8 +613,8 @@ class Studio:
             raise StudioError(f"add annotator: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
         if page.status_code != 200 or token_response.status_code != 200:
             raise StudioError(f"add annotator {email}: signup/login failed (HTTP {response.status_code}); is the password right?")
-        annotator = Studio(self.url, token_response.json()["token"])
-        me = annotator.request("GET", "/api/current-user/whoami", "read current user").json()
+        annotator = Studio(self.url, _decode(token_response, f"add annotator {email}")["token"])
+        me = annotator.request_json("GET", "/api/current-user/whoami", "read current user")
         if first_name or last_name:
             self.request("PATCH", f"/api/users/{me['id']}/", f"name user {me['id']}", json={"first_name": first_name, "last_name": last_name})
         return annotator
@@ -618,10 +629,10 @@ class Studio:
             return None
         if response.status_code >= 400:
             raise StudioError(f"next task of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
-        return dict(response.json())
+        return dict(_decode(response, f"next task of project {project_id}"))
 
     def submit_annotation(self, task_id: int, result: list[dict[str, Any]], lead_time: float) -> int:
         """Submit an annotation for ``task_id`` as this user; returns the annotation id."""
         body = {"result": result, "lead_time": lead_time, "was_cancelled": False, "ground_truth": False}
         response = self.request("POST", f"/api/tasks/{task_id}/annotations/", f"annotate task {task_id}", json=body)
-        return int(response.json()["id"])
+        return int(_decode(response, f"annotate task {task_id}")["id"])

@@ -13,7 +13,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     "command",
     [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
-     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"]],
+     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])

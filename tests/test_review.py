@@ -1,0 +1,50 @@
+"""The disagreement queue against the session's real server: review, adjudicate, rebuild."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from annotation import pipeline, studio
+from annotation.dataset import load_release
+from annotation.schema import load_schema
+from tests.fixtures.studio import REPO
+
+pytestmark = pytest.mark.integration
+TITLE = "review-flow"
+
+
+def test_adjudicated_labels_replace_the_majority_and_are_flagged(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    (tmp_path / ".studio").symlink_to(studio_root / ".studio")  # the session's server, a separate project
+    paths = pipeline.Paths(tmp_path)
+    pipeline.ingest(paths)
+    pipeline.segment(paths)
+    pipeline.push(paths, title=TITLE)
+    pipeline.simulate_annotation(paths, title=TITLE, seed=0)
+    pipeline.pull(paths, title=TITLE)
+    pipeline.build(paths)
+
+    project_id, report, n_selected = pipeline.review(paths, title=TITLE, below=0.5)
+    assert n_selected > 0 and report.created == n_selected
+    assert pipeline.review(paths, title=TITLE, below=0.5)[1].created == 0  # idempotent
+
+    reviewer = admin.add_annotator("reviewer@synthetic.invalid", "reviewer-password-1")
+    decided = {}
+    while (task := reviewer.next_task(project_id)) is not None:
+        assert "ann-" in task["data"]["votes"]  # every annotator's label is shown, pseudonymised
+        decided[task["data"]["task_key"]] = "unrelated"
+        reviewer.submit_annotation(task["id"], [{"from_name": "stance", "to_name": "text", "type": "choices",
+                                                 "value": {"choices": ["unrelated"]}}], 4.0)
+    assert len(decided) == n_selected
+
+    pipeline.pull(paths, title=TITLE)
+    release, _ = pipeline.build(paths)
+    names = load_schema().stance_names
+    rows = [row for split in load_release(release, "sentences").values() for row in split]
+    for row in rows:
+        assert row["adjudicated"] == (row["task_key"] in decided)
+        if row["adjudicated"]:
+            assert names[row["stance"]] == decided[row["task_key"]]
