@@ -75,7 +75,7 @@ def _read_csv(path: Path, columns: Collection[str], encoding: str = "utf-8-sig")
             file.seek(0)
             frame = pd.read_csv(file, sep=sep, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        raise ExternalFormatError(f"{path}: no such file; pass the path of the corpus file") from None
+        raise ExternalFormatError(f"{path}: no such file; pass the corpus file's path") from None
     except UnicodeDecodeError as err:
         raise ExternalFormatError(
             f"{path}: not valid {encoding} ({err.reason} at byte {err.start}); "
@@ -96,9 +96,9 @@ def match_words(text: str, words: Collection[str]) -> tuple[list[tuple[int, int]
     """Find marked words in a sentence as character spans, by whole-word matching.
 
     Matching ignores case and treats curly and straight quotes and apostrophes alike; quotes
-    around a word are dropped (``'"held"'`` matches ``“held”`` as ``held``). Every occurrence of a
-    word is a span; a word occurring nowhere (a typo such as ``bizzare``, a form that differs from
-    the text) is unmatched. Overlapping matches of different words are all kept.
+    around a word are dropped (``'"held"'`` matches ``“held”`` as ``held``). Every occurrence
+    of a word is a span; a word occurring nowhere (a typo such as ``bizzare``, a form that
+    differs from the text) is unmatched. Overlapping matches of different words are all kept.
 
     Args:
         text: The sentence.

