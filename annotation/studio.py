@@ -553,8 +553,12 @@ class Studio:
         except requests.RequestException as err:
             raise StudioError(f"{operation}: download broke off ({type(err).__name__}); nothing was written") from None
         finally:
-            # The server keeps every snapshot on disk; ours lives on in raw_dir.
-            self._session.delete(f"{self.url}{snapshot_path}", timeout=REQUEST_TIMEOUT_S)
+            # The server keeps every snapshot on disk; ours lives on in raw_dir. Best effort: a
+            # snapshot left behind (the server went away) only costs the server disk space.
+            try:
+                self._session.delete(f"{self.url}{snapshot_path}", timeout=REQUEST_TIMEOUT_S)
+            except requests.RequestException:
+                pass
         users_digest = atomic_write_bytes(users_path, users_data, mode=0o600)
         project = self.request_json("GET", f"/api/projects/{project_id}/", f"read project {project_id}")
         manifest_path = raw_dir / "MANIFEST.json"

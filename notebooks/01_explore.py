@@ -62,8 +62,8 @@ print(f"dataset: {DATASET}\nfigures: {OUT}")
 # sentence × target. Label ids become names and the split becomes a column.
 
 # %%
-sentence_splits = datasets.load_dataset(str(DATASET), "sentences")
-annotation_splits = datasets.load_dataset(str(DATASET), "annotations")
+sentence_splits = datasets.load_dataset(str(DATASET), "sentences", download_mode="force_redownload")
+annotation_splits = datasets.load_dataset(str(DATASET), "annotations", download_mode="force_redownload")
 features = next(iter(sentence_splits.values())).features
 span_label = features["spans"].feature["label"]
 sentences = pd.concat(

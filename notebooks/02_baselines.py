@@ -72,7 +72,7 @@ print(f"dataset: {DATASET}\nfigures: {OUT}")
 # rows in one split). Label ids become names, and the split becomes a column.
 
 # %%
-splits = datasets.load_dataset(str(DATASET), "sentences")
+splits = datasets.load_dataset(str(DATASET), "sentences", download_mode="force_redownload")
 features = next(iter(splits.values())).features
 span_label = features["spans"].feature["label"]
 sentences = pd.concat(

@@ -76,7 +76,7 @@ if not embedding_available():
 # -----------------------
 
 # %%
-splits = datasets.load_dataset(str(DATASET), "sentences")
+splits = datasets.load_dataset(str(DATASET), "sentences", download_mode="force_redownload")
 features = next(iter(splits.values())).features
 sentences = pd.concat(
     [dataset.to_pandas().assign(split=name) for name, dataset in splits.items()],
