@@ -32,7 +32,7 @@ from annotation.agreement import bootstrap_alpha, krippendorff_alpha
 
 SEED = 2024
 LABELS = ["favor", "against", "neutral", "unrelated"]
-BABE_DIR = Path("/work/shared/external/babe")
+BABE_DIR = Path(__file__).resolve().parents[2] / "shared" / "external" / "babe"  # shared/ lies beside the repository
 BIAS_LABELS = ["Biased", "Non-biased"]
 PUBLISHED = (
     "published: alpha = 0.419 for expert labels and 0.144 for crowdsourced labels (Spinde, Krieger, Plank and Gipp,\n"

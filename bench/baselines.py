@@ -40,7 +40,7 @@ from annotation.baselines import (
 from annotation.external import BIASED, load_babe
 from annotation.lexicon import Lexicon
 
-BABE_DIR = Path("/work/shared/external/babe")
+BABE_DIR = Path(__file__).resolve().parents[2] / "shared" / "external" / "babe"  # shared/ lies beside the repository
 SEED = 0
 BIAS_LABELS = ["Biased", "Non-biased"]
 PUBLISHED = {  # macro-F1 on BABE, Spinde et al. 2021, Table 3

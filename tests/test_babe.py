@@ -42,12 +42,13 @@ import pytest
 
 from annotation.aggregate import DawidSkene, MajorityVote
 from annotation.agreement import bootstrap_alpha, krippendorff_alpha
+from tests.fixtures.studio import SHARED
 
-BABE = Path("/work/shared/external/babe")
+BABE = SHARED / "external" / "babe"
 LABELS = ["Biased", "Non-biased"]
 
 pytestmark = pytest.mark.skipif(
-    not BABE.is_dir(), reason=f"the BABE/MBIC reference data is not in {BABE} (see /work/shared/external/README.md)"
+    not BABE.is_dir(), reason=f"the BABE/MBIC reference data is not in {BABE} (see its README.md)"
 )
 
 

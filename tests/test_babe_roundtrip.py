@@ -17,9 +17,10 @@ from annotation import studio
 from annotation.exports import load_export, pseudonymize, to_votes
 from annotation.external import match_words
 from annotation.schema import DEFAULT_SCHEMA, load_schema, to_instructions, to_label_config
+from tests.fixtures.studio import SHARED
 
 pytestmark = pytest.mark.integration
-SG2 = Path(__file__).resolve().parents[2] / "shared" / "external" / "babe" / "raw_labels_SG2.csv"
+SG2 = SHARED / "external" / "babe" / "raw_labels_SG2.csv"
 SCHEMA = load_schema(DEFAULT_SCHEMA.parent / "babe.yml")
 
 
