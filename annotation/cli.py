@@ -217,7 +217,7 @@ def stats_cli(
     from annotation import dataset
 
     paths = pipeline.Paths(root)
-    changed = dataset.update_datasheet(datasheet or dataset.DEFAULT_DATASHEET, release or _newest_release(paths))
+    changed = dataset.update_datasheet(datasheet or dataset.DEFAULT_DATASHEET, release or pipeline.newest_release(paths.dist))
     console.print("updated the statistics in DATASHEET.md" if changed else "DATASHEET.md statistics already up to date")
 
 
@@ -228,16 +228,9 @@ def baselines_cli(root: Path = ROOT, release: Path = typer.Option(None, help="Re
     from annotation.baselines import summary_table
 
     paths = pipeline.Paths(root)
-    metrics = pipeline.run_baselines(paths, release or _newest_release(paths))
+    metrics = pipeline.run_baselines(paths, release or pipeline.newest_release(paths.dist))
     console.print(summary_table(metrics), highlight=False)
     console.print(f"metrics written to {paths.metrics}")
-
-
-def _newest_release(paths: pipeline.Paths) -> Path:
-    releases = sorted((p for p in paths.dist.glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
-    if not releases:
-        raise FileNotFoundError(f"no release in {paths.dist}; run `annotation build` first")
-    return releases[-1]
 
 
 @app.command("demo")

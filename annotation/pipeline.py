@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import secrets
 from collections.abc import Callable
@@ -48,6 +49,7 @@ __all__ = [
     "annotation_progress",
     "migrate",
     "review",
+    "newest_release",
 ]
 
 PROJECT_TITLE = "Stance and loaded language"
@@ -84,6 +86,20 @@ class Paths:
     @property
     def metrics(self) -> Path:
         return self.root / "data" / "baselines" / "metrics.json"
+
+
+def newest_release(dist: Path) -> Path:
+    """The release to read: ``$ANNOTATION_DATASET`` if set, else the newest built one in ``dist``.
+
+    Raises:
+        FileNotFoundError: Neither exists (run ``make demo`` or ``annotation build``).
+    """
+    if os.environ.get("ANNOTATION_DATASET"):
+        return Path(os.environ["ANNOTATION_DATASET"])
+    releases = sorted((p for p in dist.glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
+    if not releases:
+        raise FileNotFoundError(f"no release in {dist}; run `make demo` or `annotation build`, or set ANNOTATION_DATASET")
+    return releases[-1]
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -37,19 +37,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from annotation.agreement import alpha_per_label, krippendorff_alpha
+from annotation.pipeline import newest_release
 from annotation.schema import load_schema
 
 SCHEMA = load_schema()
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").is_file())
-RELEASES = sorted(
-    (p for p in (ROOT / "dist").glob("*") if p.is_dir() and not p.name.startswith(".")),
-    key=lambda p: p.stat().st_mtime,
-)
-if not (os.environ.get("ANNOTATION_DATASET") or RELEASES):
-    raise FileNotFoundError(
-        f"no release under {ROOT / 'dist'}; run `make demo` or set ANNOTATION_DATASET"
-    )
-DATASET = Path(os.environ.get("ANNOTATION_DATASET") or RELEASES[-1])
+DATASET = newest_release(ROOT / "dist")  # or $ANNOTATION_DATASET
 OUT = Path(os.environ.get("ANNOTATION_NOTEBOOK_OUT") or ROOT / "notebooks" / "output")
 OUT.mkdir(parents=True, exist_ok=True)
 print(f"dataset: {DATASET}\nfigures: {OUT}")

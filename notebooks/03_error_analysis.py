@@ -46,21 +46,14 @@ from annotation.baselines import (
     evaluation_folds,
     make_stance_classifier,
 )
+from annotation.pipeline import newest_release
 from annotation.schema import load_schema
 
 SCHEMA = load_schema()
 SEED = 0
 TOP = 10
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").is_file())
-RELEASES = sorted(
-    (p for p in (ROOT / "dist").glob("*") if p.is_dir() and not p.name.startswith(".")),
-    key=lambda p: p.stat().st_mtime,
-)
-if not (os.environ.get("ANNOTATION_DATASET") or RELEASES):
-    raise FileNotFoundError(
-        f"no release under {ROOT / 'dist'}; run `make demo` or set ANNOTATION_DATASET"
-    )
-DATASET = Path(os.environ.get("ANNOTATION_DATASET") or RELEASES[-1])
+DATASET = newest_release(ROOT / "dist")  # or $ANNOTATION_DATASET
 OUT = Path(os.environ.get("ANNOTATION_NOTEBOOK_OUT") or ROOT / "notebooks" / "output")
 OUT.mkdir(parents=True, exist_ok=True)
 KINDS = [

@@ -35,7 +35,6 @@ and repeated annotator × sentence votes (SG2: 10, MBIC: 20; the first is kept).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
