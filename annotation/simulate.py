@@ -10,8 +10,9 @@ else "against"/"favor" by the majority of lexicon hits, else "neutral"). Annotat
 reference label with probability ``accuracy[a]`` and otherwise a uniformly random other label. For
 spans, it keeps each lexicon hit with probability ``span_recall[a]`` and, with probability
 ``span_noise[a]``, adds one extra span over a random word of five letters or more with a random
-label. Lead times are drawn from a gamma distribution. All draws come from one seeded RNG per
-annotator, so a demo run is reproducible given the order Label Studio serves the tasks in.
+label. Lead times are drawn from a gamma distribution. All draws come from an RNG seeded by
+(seed, annotator, task), so a demo run gives the same annotations whatever order Label Studio
+serves the tasks in.
 """
 
 from __future__ import annotations
@@ -142,7 +143,6 @@ def run_simulated_annotators(
     Returns:
         Annotations submitted per annotator name.
     """
-    rngs = {a: random.Random(f"{seed}:{a.name}") for a in clients}
     counts = {a.name: 0 for a in clients}
     active = list(clients)
     while active:
@@ -151,7 +151,9 @@ def run_simulated_annotators(
             if task is None:
                 active.remove(annotator)
                 continue
-            result, lead_time = simulate_result(task["data"], annotator, rngs[annotator], schema=schema, lexicon=lexicon)
+            # One RNG per annotator × task: the labels do not depend on the order Label Studio serves tasks in.
+            rng = random.Random(f"{seed}:{annotator.name}:{task['data'].get('task_key', task['id'])}")
+            result, lead_time = simulate_result(task["data"], annotator, rng, schema=schema, lexicon=lexicon)
             clients[annotator].submit_annotation(int(task["id"]), result, lead_time)
             counts[annotator.name] += 1
             if progress:
