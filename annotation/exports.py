@@ -33,6 +33,8 @@ __all__ = [
     "load_salt",
     "pseudonymize",
     "load_export",
+    "read_users",
+    "user_id_of",
     "to_votes",
     "progress",
     "edited_by_other",
@@ -87,6 +89,18 @@ def pseudonymize(email: str, salt: str) -> str:
         'ann-'
     """
     return "ann-" + hashlib.sha256(f"{salt}:{email.strip().lower()}".encode("utf-8")).hexdigest()[:12]
+
+
+def read_users(path: str | Path) -> dict[int, str]:
+    """The users map pulled beside an export (``[{"id", "email"}]``): user id -> e-mail.
+
+    Raises:
+        ExportError: The file is unreadable or not such a list.
+    """
+    try:
+        return {int(u["id"]): str(u["email"]) for u in json.loads(Path(path).read_bytes())}
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise ExportError(f"{path}: not a users map [{{'id', 'email'}}] ({type(err).__name__})") from None
 
 
 def load_export(path: str | Path) -> list[dict[str, Any]]:
@@ -150,14 +164,15 @@ def _parse_result(
     return chosen, spans
 
 
-def _user_id(user: Any) -> Any:
+def user_id_of(user: Any) -> Any:
+    """The user id in an export's ``completed_by``/``updated_by``, which is an id or a user dict."""
     return user.get("id") if isinstance(user, dict) else user
 
 
 def edited_by_other(annotation: dict[str, Any]) -> bool:
     """True when an annotation was last saved by someone other than its author."""
-    editor = _user_id(annotation.get("updated_by"))
-    return editor is not None and editor != _user_id(annotation.get("completed_by"))
+    editor = user_id_of(annotation.get("updated_by"))
+    return editor is not None and editor != user_id_of(annotation.get("completed_by"))
 
 
 def _author_versions(history: Sequence[list[dict[str, Any]]]) -> dict[int, dict[str, Any]]:
@@ -220,14 +235,14 @@ def to_votes(
             if annotation.get("was_cancelled"):
                 dropped["cancelled"] += 1
                 continue
-            user_id = _user_id(annotation.get("completed_by"))
+            user_id = user_id_of(annotation.get("completed_by"))
             if user_id not in users:
                 raise ExportError(f"{at}: completed by unknown user {user_id}")
             email = users[user_id]
             annotation_id = int(annotation["id"])
             issue = None
             if edited_by_other(annotation):
-                issue = f"edited by user {_user_id(annotation.get('updated_by'))}, not by its author"
+                issue = f"edited by user {user_id_of(annotation.get('updated_by'))}, not by its author"
                 if annotation_id not in authored:
                     dropped["edited_by_other"] += 1
                     integrity.append({TASK: row[TASK], WORKER: pseudonymize(email, salt), "ls_annotation_id": annotation_id,
@@ -312,8 +327,7 @@ def progress(export: list[dict[str, Any]], users: Mapping[int, str], *, overlap:
     for task in export:
         submitted = 0
         for annotation in task.get("annotations") or []:
-            user = annotation.get("completed_by")
-            user_id = user.get("id") if isinstance(user, dict) else user
+            user_id = user_id_of(annotation.get("completed_by"))
             cancelled = bool(annotation.get("was_cancelled"))
             submitted += not cancelled
             rows.append({"annotator": users.get(user_id, f"user {user_id}"), "cancelled": cancelled,

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
-from annotation.exports import to_votes
+from annotation.exports import to_votes, user_id_of
 from annotation.schema import Schema, to_instructions, to_label_config
 
 __all__ = ["MigrationReport", "read_logins", "write_logins", "migrate_project"]
@@ -98,7 +98,7 @@ def migrate_project(
         raise studio.StudioError(f"migrate: the source has no project titled {title!r}")
     export = source.export_tasks(source_id)
     source_users = source.users()
-    authors = {_author(a) for t in export for a in t.get("annotations") or []}
+    authors = {int(user_id_of(a.get("completed_by"))) for t in export for a in t.get("annotations") or []}
     logins = dict(logins)
     new_logins = 0
     for user_id in sorted(authors):
@@ -114,7 +114,7 @@ def migrate_project(
         {
             "data": task["data"],
             "annotations": [
-                {**{k: a[k] for k in _ANNOTATION_FIELDS if k in a}, "completed_by": {"email": source_users[_author(a)]}}
+                {**{k: a[k] for k in _ANNOTATION_FIELDS if k in a}, "completed_by": {"email": source_users[int(user_id_of(a.get("completed_by")))]}}
                 for a in task.get("annotations") or []
             ],
         }
@@ -137,7 +137,3 @@ def migrate_project(
                              len(authors), new_logins, not difference, difference)
     return report, logins
 
-
-def _author(annotation: dict[str, Any]) -> int:
-    user = annotation.get("completed_by")
-    return int(user["id"] if isinstance(user, dict) else user)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.articles import Article, IngestReport, articles_table, ingest_sources
-from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, to_votes
+from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, Schema, load_schema, to_instructions, to_label_config, to_review_config
@@ -251,7 +251,7 @@ def latest_export(raw_dir: Path) -> PulledExports:
     entries = json.loads(manifest_path.read_text(encoding="utf-8"))["exports"]
     newest = entries[-1]
     users_path = _verified(raw_dir, newest["users_file"], newest["users_sha256"])
-    users = {int(u["id"]): str(u["email"]) for u in json.loads(users_path.read_text(encoding="utf-8"))}
+    users = read_users(users_path)
     export = load_export(_verified(raw_dir, newest["file"], newest["sha256"]))
     earlier = [entry for entry in entries[:-1] if entry["project_id"] == newest["project_id"]]
     if not any(edited_by_other(a) for task in export for a in task.get("annotations") or []):

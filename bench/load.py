@@ -26,35 +26,20 @@ import threading
 import time
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotation import studio  # noqa: E402
-from annotation.articles import load_articles  # noqa: E402
 from annotation.exports import load_export  # noqa: E402
 from annotation.lexicon import load_lexicon  # noqa: E402
 from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
-from annotation.segment import split_sentences  # noqa: E402
 from annotation.simulate import SimulatedAnnotator, simulate_result  # noqa: E402
-from annotation.tasks import make_tasks  # noqa: E402
+from tests.fixtures.studio import seed_copy_tasks  # noqa: E402
 
 RETRY_FOR_S = 180.0
-
-
-def copies_of_seed(n_articles: int, prefix: str) -> list[dict[str, Any]]:
-    """Tasks for ``n_articles`` copies of the seed article (24 tasks each)."""
-    (seed,) = load_articles(REPO / "seeds")
-    tasks: list[dict[str, Any]] = []
-    for i in range(n_articles):
-        article = replace(seed, article_id=f"{prefix}{i:04d}")
-        sentences = [replace(s, article_id=article.article_id, sentence_id=f"{article.article_id}-{s.index:04d}")
-                     for s in split_sentences(seed)]
-        tasks.extend(make_tasks([article], sentences, schema=load_schema(), lexicon=load_lexicon()))
-    return tasks
 
 
 @dataclass
@@ -158,7 +143,7 @@ def _interrupted_push(studio_dir: Path, project_id: int, n_articles: int) -> Non
         import sys; sys.path.insert(0, {str(REPO)!r})
         from bench.load import copies_of_seed
         from annotation.studio import Studio
-        Studio({info.url!r}, sys.stdin.readline().strip()).push_tasks({project_id}, copies_of_seed({n_articles}, "late"), batch_size=24)
+        Studio({info.url!r}, sys.stdin.readline().strip()).push_tasks({project_id}, seed_copy_tasks({n_articles}, "late"), batch_size=24)
     """)
     admin = studio.connect(studio_dir)
     before = sum(1 for _ in admin.iter_tasks(project_id))
@@ -170,7 +155,7 @@ def _interrupted_push(studio_dir: Path, project_id: int, n_articles: int) -> Non
         time.sleep(0.1)
     child.kill()
     child.wait()
-    admin.push_tasks(project_id, copies_of_seed(n_articles, "late"), batch_size=24)
+    admin.push_tasks(project_id, seed_copy_tasks(n_articles, "late"), batch_size=24)
 
 
 def run_load(studio_dir: Path, raw_dir: Path, *, database: str | None, n_annotators: int, n_articles: int,
@@ -180,7 +165,7 @@ def run_load(studio_dir: Path, raw_dir: Path, *, database: str | None, n_annotat
     admin = studio.connect(studio_dir)
     schema = load_schema()
     project_id, _ = admin.ensure_project("load", to_label_config(schema), to_instructions(schema), overlap=overlap)
-    admin.push_tasks(project_id, copies_of_seed(n_articles, "load"))
+    admin.push_tasks(project_id, seed_copy_tasks(n_articles, "load"))
     people = [SimulatedAnnotator(f"load-{i:02d}", 0.8, 0.7, 0.1) for i in range(n_annotators)]
     clients = {a: admin.add_annotator(a.email, f"{a.name}-password-123") for a in people}
     report = LoadReport("postgresql" if database else "sqlite", n_annotators, 24 * (n_articles + (late_articles if faults else 0)))

@@ -17,25 +17,23 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 from label_studio_sdk import LabelStudio
 
-from annotation import studio
-from annotation.articles import load_articles
-from annotation.lexicon import load_lexicon
-from annotation.schema import load_schema, to_instructions, to_label_config
-from annotation.segment import split_sentences
-from annotation.tasks import make_tasks
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from annotation import studio  # noqa: E402
+from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
+from tests.fixtures.studio import seed_copy_tasks  # noqa: E402
 
 
 class PeakRss:
@@ -74,16 +72,7 @@ class PeakRss:
 
 def make_payload(n_tasks: int) -> list[dict[str, Any]]:
     """N tasks with lexicon predictions, from copies of the seed article under new ids."""
-    schema, lexicon = load_schema(), load_lexicon()
-    (seed,) = load_articles(REPO / "seeds")
-    sentences = split_sentences(seed)
-    per_article = len(sentences) * len(seed.targets)
-    tasks: list[dict[str, Any]] = []
-    for i in range((n_tasks + per_article - 1) // per_article):
-        article = replace(seed, article_id=f"bench{i:06d}")
-        copies = [replace(s, article_id=article.article_id, sentence_id=f"{article.article_id}-{s.index:04d}") for s in sentences]
-        tasks.extend(make_tasks([article], copies, schema=schema, lexicon=lexicon))
-    return tasks[:n_tasks]
+    return seed_copy_tasks(-(-n_tasks // 24), prefix="bench")[:n_tasks]
 
 
 def with_annotations(tasks: list[dict[str, Any]], share: float, seed: int = 0) -> list[dict[str, Any]]:

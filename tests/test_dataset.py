@@ -28,7 +28,7 @@ from annotation.dataset import (
     update_datasheet,
     write_split_manifest,
 )
-from annotation.exports import Votes, load_export, to_votes
+from annotation.exports import Votes, load_export, read_users, to_votes
 from annotation.pipeline import Paths
 from annotation.schema import load_schema
 from annotation.tokens import token_spans
@@ -291,7 +291,7 @@ def test_stats_carry_agreement_with_intervals(demo_release: Path) -> None:
 
 
 def _stance_votes() -> pd.DataFrame:
-    users = {int(u["id"]): u["email"] for u in json.loads((DATA / "demo_export" / "users.json").read_text())}
+    users = read_users(DATA / "demo_export" / "users.json")
     export = load_export(DATA / "demo_export" / "export.json")
     return to_votes(export, users, schema=load_schema(), salt="s").annotations[["task", "worker", "label"]]
 
@@ -375,7 +375,7 @@ def test_spans_without_a_stance_annotation_are_refused(tiny_votes: Callable[...,
 
 
 def test_to_votes_drops_the_spans_of_annotations_without_a_stance() -> None:
-    users = {int(u["id"]): u["email"] for u in json.loads((DATA / "demo_export" / "users.json").read_text())}
+    users = read_users(DATA / "demo_export" / "users.json")
     export = load_export(DATA / "demo_export" / "export.json")
     task = next(t for t in export if any(r.get("from_name") == "loaded" for a in t["annotations"] for r in a["result"]))
     annotation = next(a for a in task["annotations"] if any(r.get("from_name") == "loaded" for r in a["result"]))
@@ -413,7 +413,7 @@ def test_undefined_agreement_is_shown_as_undefined(tiny_votes: Callable[..., tup
 
 
 def test_an_empty_export_is_a_clear_error_and_writes_nothing(tmp_path: Path) -> None:
-    users = {int(u["id"]): u["email"] for u in json.loads((DATA / "demo_export" / "users.json").read_text())}
+    users = read_users(DATA / "demo_export" / "users.json")
     export = load_export(DATA / "demo_export" / "export.json")
     for tasks in ([], [{**task, "annotations": []} for task in export]):
         votes = to_votes(tasks, users, schema=load_schema(), salt="s")

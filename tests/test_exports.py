@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import pytest
 
-from annotation.exports import ExportError, Votes, load_export, pseudonymize, to_votes
+from annotation.exports import ExportError, Votes, load_export, pseudonymize, read_users, to_votes
 from annotation.schema import load_schema
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_export"
-USERS = {int(u["id"]): u["email"] for u in json.loads((DATA / "users.json").read_text())}
+USERS = read_users(DATA / "users.json")
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.exports import load_export, to_votes
+from annotation.exports import load_export, read_users, to_votes
 from annotation.schema import load_schema
 from bench.load import run_load
 
@@ -23,7 +23,7 @@ def test_concurrent_annotators_with_a_server_kill_and_an_interrupted_push(tmp_pa
 
     # Whatever the server over-assigned, the parsed votes respect the overlap and one vote per annotator.
     manifest = json.loads((tmp_path / "raw" / "MANIFEST.json").read_text())["exports"][-1]
-    users = {u["id"]: u["email"] for u in json.loads((tmp_path / "raw" / manifest["users_file"]).read_text())}
+    users = read_users(tmp_path / "raw" / manifest["users_file"])
     votes = to_votes(load_export(tmp_path / "raw" / manifest["file"]), users, schema=load_schema(), salt="s",
                      max_annotations=manifest["maximum_annotations"])
     per_task = votes.annotations.groupby("task")["worker"]

@@ -9,7 +9,7 @@ import pytest
 from annotation import studio
 from annotation.migrate import migrate_project
 from annotation.schema import load_schema, to_instructions, to_label_config
-from tests.test_push import _tasks
+from tests.fixtures.studio import seed_copy_tasks
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_sqlite_campaign_moves_to_postgresql_with_every_annotation(admin: studio.Studio, pg_studio_root: Path) -> None:
     schema = load_schema()
     project_id, _ = admin.ensure_project("migrate-me", to_label_config(schema), to_instructions(schema))
-    admin.push_tasks(project_id, _tasks(1))
+    admin.push_tasks(project_id, seed_copy_tasks(1))
     one = admin.add_annotator("mig-one@synthetic.invalid", "mig-one-password")
     two = admin.add_annotator("mig-two@synthetic.invalid", "mig-two-password")
     for client, label in ((one, "against"), (two, "neutral")):

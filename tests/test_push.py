@@ -9,29 +9,17 @@ import subprocess
 import sys
 import textwrap
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from annotation import pipeline, studio
-from annotation.articles import load_articles
 from annotation.schema import load_schema, to_instructions, to_label_config
-from annotation.segment import split_sentences
-from annotation.tasks import make_tasks
+
+from tests.fixtures.studio import seed_copy_tasks
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _tasks(n_articles: int) -> list[dict]:
-    (seed,) = load_articles(REPO / "seeds")
-    tasks = []
-    for i in range(n_articles):
-        article = replace(seed, article_id=f"copy{i:04d}")
-        sentences = [replace(s, article_id=article.article_id, sentence_id=f"copy{i:04d}-{s.index:04d}") for s in split_sentences(seed)]
-        tasks.extend(make_tasks([article], sentences, schema=load_schema()))
-    return tasks
 
 
 def _project(admin: studio.Studio, title: str) -> int:
@@ -45,14 +33,14 @@ def _keys(admin: studio.Studio, project_id: int) -> list[str]:
 
 def test_killed_push_resumes_with_every_task_exactly_once(studio_root: Path, admin: studio.Studio) -> None:
     project_id = _project(admin, "resume-test")
-    tasks = _tasks(100)  # 2,400 tasks
+    tasks = seed_copy_tasks(100)  # 2,400 tasks
     script = textwrap.dedent(
         f"""
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
-        from tests.test_push import _tasks
+        from tests.fixtures.studio import seed_copy_tasks
         from annotation.studio import Studio
-        Studio(os.environ["LS_URL"], os.environ["LS_TOKEN"]).push_tasks({project_id}, _tasks(100), batch_size=100)
+        Studio(os.environ["LS_URL"], os.environ["LS_TOKEN"]).push_tasks({project_id}, seed_copy_tasks(100), batch_size=100)
         """
     )
     token = json.loads((studio_root / ".studio" / "credentials.json").read_text())["token"]
@@ -74,7 +62,7 @@ def test_killed_push_resumes_with_every_task_exactly_once(studio_root: Path, adm
 
 def test_changed_sentence_text_is_reported_not_overwritten(admin: studio.Studio) -> None:
     project_id = _project(admin, "changed-text-test")
-    tasks = _tasks(1)
+    tasks = seed_copy_tasks(1)
     admin.push_tasks(project_id, tasks)
     edited = [{**t, "data": {**t["data"], "text": t["data"]["text"] + " (edited)"}} for t in tasks[:1]]
     report = admin.push_tasks(project_id, edited)
@@ -86,7 +74,7 @@ def test_changed_sentence_text_is_reported_not_overwritten(admin: studio.Studio)
 def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
     title = "progress-test"
     project_id = _project(admin, title)
-    admin.push_tasks(project_id, _tasks(1))
+    admin.push_tasks(project_id, seed_copy_tasks(1))
     people = tmp_path / "people.csv"
     people.write_text("email,name\nalice@synthetic.invalid,Alice Example\nbob@synthetic.invalid,Bob\n")
     paths = pipeline.Paths(studio_root)

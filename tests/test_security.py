@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from annotation import studio
 from annotation.cli import app
-from annotation.exports import load_export, to_votes
+from annotation.exports import load_export, read_users, to_votes
 from annotation.schema import load_schema, to_instructions, to_label_config
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ def test_an_edit_by_another_annotator_is_detected_and_the_authors_version_kept(
     b.request("PATCH", f"/api/annotations/{annotation_id}/", "edit another's annotation",
               json={"result": [{**STANCE, "value": {"choices": ["favor"]}}]})
     after = admin.pull_export(project_id, tmp_path)
-    users = {int(u["id"]): u["email"] for u in json.loads(after.path.with_suffix(".users.json").read_text())}
+    users = read_users(after.path.with_suffix(".users.json"))
     votes = to_votes(load_export(after.path), users, schema=load_schema(), salt="s", history=[load_export(before.path)])
     assert votes.annotations["label"].tolist() == ["against"]
     assert votes.integrity["issue"].tolist() == ["edited_by_other"]
