@@ -80,6 +80,7 @@ __all__ = [
     "ingest_sources",
     "load_articles",
     "articles_table",
+    "PAGE_FURNITURE",
 ]
 
 NORMALISATION = (
@@ -87,6 +88,13 @@ NORMALISATION = (
     "title and body trimmed; non-breaking spaces kept"
 )
 MAX_BYTES = 50_000_000
+# Lines dropped as page furniture unless a campaign sets its own (`ingest.drop_lines` in
+# campaign.yml): lone page numbers, advertising labels, share-button rows.
+PAGE_FURNITURE = (
+    r"\d{1,4}",
+    r"(?i:sponsored|advertisement|ad)",
+    r"(?i:share(?: on)? (?:facebook|twitter|x|linkedin|whatsapp|e-?mail)(?:\s+share(?: on)? (?:facebook|twitter|x|linkedin|whatsapp|e-?mail))*)",
+)
 ID_COLUMNS = ("article_id", "id")
 
 ProblemKind = Literal[

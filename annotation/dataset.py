@@ -77,6 +77,7 @@ __all__ = [
     "MIN_ARTICLES",
     "DEFAULT_CHANGELOG",
     "DEFAULT_DATASHEET",
+    "DATASHEET_TEMPLATE",
     "STATS_BEGIN",
     "STATS_END",
     "ChangelogEntry",
@@ -105,6 +106,8 @@ MIN_ARTICLES = 30
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CHANGELOG = REPO_DIR / "CHANGELOG.md"
 DEFAULT_DATASHEET = REPO_DIR / "DATASHEET.md"
+# The datasheet a new campaign starts from (`annotation init` copies it for the curator to edit).
+DATASHEET_TEMPLATE = Path(__file__).resolve().parent / "templates" / "DATASHEET.md"
 STATS_BEGIN = "<!-- stats:begin -->"
 STATS_END = "<!-- stats:end -->"
 
