@@ -29,9 +29,9 @@ from annotation.dataset import (
     write_split_manifest,
 )
 from annotation.exports import Votes, load_export, read_users, to_votes
-from annotation.pipeline import Paths
 from annotation.schema import load_schema
 from annotation.tokens import token_spans
+from tests.fixtures.studio import campaign_copy
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -245,13 +245,12 @@ def _raw_dir(root: Path) -> None:
 
 def test_the_build_command_refuses_new_articles_until_they_are_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANNOTATION_SALT", "test-salt")
-    paths = Paths(tmp_path)
-    _raw_dir(tmp_path)
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "data" / "interim").mkdir(parents=True)
+    paths = campaign_copy(tmp_path / "campaign", demo=True)  # the recorded export's annotators are synthetic
+    _raw_dir(paths.root)
+    paths.interim.mkdir(parents=True)
     new = _articles().assign(article_id="an-article-added-later")
     pd.concat([_articles(), new], ignore_index=True).to_parquet(paths.interim / "articles.parquet")
-    manifest = paths.seeds / "splits.yaml"
+    manifest = paths.splits
     write_split_manifest(manifest, {"9ea230396c6002b4": "validation"})
     before = manifest.read_bytes()
 

@@ -62,6 +62,6 @@ def test_an_edit_by_another_annotator_is_detected_and_the_authors_version_kept(
 
 def test_status_prints_no_secret(studio_root: Path) -> None:
     creds = json.loads((studio_root / ".studio" / "credentials.json").read_text())
-    result = CliRunner().invoke(app, ["studio", "status", "--root", str(studio_root)])
+    result = CliRunner().invoke(app, ["studio", "status", "--campaign", str(studio_root)])
     assert result.exit_code == 0 and "running at http://127.0.0.1:" in result.output
     assert creds["token"] not in result.output and creds["password"] not in result.output
