@@ -294,7 +294,15 @@ def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA, freeze_splits: bo
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, paths.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, paths.dist, schema=schema, splits=splits,
+    # Bridge until build() takes the campaign: the seed campaign (repository root) placed at paths.root,
+    # shipping the texts as this pipeline always has (the demo's baselines read them).
+    from dataclasses import replace
+
+    from annotation.campaign import load_campaign
+
+    seed = load_campaign(Path(__file__).resolve().parent.parent)
+    campaign = replace(seed, root=paths.root.resolve(), licence=replace(seed.licence, redistribute_texts=True))
+    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits,
                                     adjudications=_adjudications(paths, schema))
     if new:
         dataset.write_split_manifest(manifest_path, splits)
