@@ -271,6 +271,18 @@ def test_card_datasheet_stats_and_citation_describe_the_campaign(
     assert (given / "CITATION.bib").read_text() == "@article{given, title = {Given}}\n"
 
 
+def test_the_seed_campaigns_release_holds_no_demo_prose(tiny_votes: Callable[..., tuple[Votes, pd.DataFrame]], tmp_path: Path) -> None:
+    from annotation.campaign import load_campaign
+
+    votes, articles = tiny_votes({"t1": ["against", "against"], "t2": ["favor", "favor"]})
+    seed = replace(load_campaign(REPO), root=tmp_path)  # its own DATASHEET.md and CHANGELOG.md, human votes
+    texts = _release_texts(build_release(votes, articles, seed, schema=load_schema()))
+    assert [text for text in DEMO_PROSE if text in texts] == []
+    demo = _release_texts(build_release(votes.__class__(votes.tasks, votes.annotations.assign(synthetic=True), votes.spans, votes.dropped),
+                                        articles, replace(seed, root=tmp_path / "demo", demo=True), schema=load_schema()))
+    assert "Demo campaign" in demo and "All annotations in this release are synthetic" in demo  # the checks can fail
+
+
 def test_the_demo_release_says_it_is_a_demo(demo_release: Path) -> None:
     card = (demo_release / "README.md").read_text()
     assert "**Demo campaign.**" in card and "3 annotator(s) contributed 72 annotations; 3 of them are simulated" in card
