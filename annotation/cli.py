@@ -305,5 +305,25 @@ def demo_cli(
             studio_stop_cli(campaign=demo.root)
 
 
+@app.command("rehydrate")
+@_user_errors
+def rehydrate_cli(
+    release: Path = typer.Argument(..., help="A release built without its texts (dist/<name>-<version>)."),
+    corpus: list[Path] = typer.Option(..., "--corpus", help="Your copy of the articles: .txt/.jsonl/.csv files or folders (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the complete release (new, or a release to replace)."),
+) -> None:
+    """Fill a release's texts from your own copy of the articles, each verified by its sha256."""
+    from annotation import dataset
+
+    report = dataset.rehydrate_release(release, corpus, out=out)
+    for problem in report.skipped:
+        errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
+    for article_id, reason in report.missing.items():
+        errors.print(f"[yellow]not rehydrated:[/] article {escape(article_id)}: {escape(reason)}", highlight=False)
+    console.print(report.summary())
+    if report.missing:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     app()

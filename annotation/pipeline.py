@@ -58,6 +58,7 @@ __all__ = [
     "PulledExports",
     "build",
     "run_baselines",
+    "with_texts",
     "make_demo",
     "simulate_annotation",
     "add_annotators",
@@ -352,21 +353,46 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, campaign.dist, schema=schema, splits=splits,
+    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits,
                                     adjudications=_adjudications(campaign, schema))
     if new:
         dataset.write_split_manifest(campaign.splits, splits)
     return release, votes
 
 
+def with_texts(campaign: Campaign, release: Path) -> Path:
+    """``release`` if it ships its texts; else a copy rehydrated from the campaign's own corpus.
+
+    A campaign that may not redistribute its texts still has them: the copy goes to
+    ``data/rehydrated/<release>/`` (git-ignored, rebuilt on every call, for local use only; its
+    card says it must not be published).
+
+    Raises:
+        ValueError: Some article of the release is not in the campaign's corpus any more (the
+            message names it); nothing is returned then.
+    """
+    from annotation.dataset import rehydrate_release
+
+    stats = json.loads((release / "stats.json").read_text(encoding="utf-8"))
+    if stats["texts"]["included"]:
+        return release
+    local = campaign.root / "data" / "rehydrated" / release.name
+    report = rehydrate_release(release, [campaign.corpus], out=local)
+    if report.missing:
+        article_id, reason = next(iter(report.missing.items()))
+        raise ValueError(f"{release}: {len(report.missing)} article(s) not in {campaign.corpus}, e.g. {article_id}: {reason}")
+    return local
+
+
 def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
-    """Train and evaluate the baselines on a release; writes ``data/baselines/metrics.json``."""
+    """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
+    ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
     from annotation.baselines import evaluate_baselines
     from annotation.dataset import load_release
 
     schema = load_schema(campaign.scheme)
     frames = []
-    for split, part in load_release(release, "sentences").items():
+    for split, part in load_release(with_texts(campaign, release), "sentences").items():
         frame = part.to_pandas()
         frame["stance"] = [schema.stance_names[i] for i in frame["stance"]]
         frame["spans"] = [[{**s, "label": schema.span_names[s["label"]]} for s in spans] for spans in frame["spans"]]

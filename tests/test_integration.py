@@ -71,6 +71,10 @@ def test_pipeline_builds_a_loadable_dataset(pushed) -> None:
 
     schema = load_schema()
     sentences = datasets.load_dataset(str(release), "sentences")
+    assert not any(row["text"] for split in sentences.values() for row in split)  # the seed's text is not ours to share
+    local = pipeline.with_texts(campaign, release)  # rehydrated from the campaign's own corpus
+    assert local != release and local.is_relative_to(campaign.root / "data")
+    sentences = datasets.load_dataset(str(local), "sentences")
     rows = [row for split in sentences.values() for row in split]
     assert len(rows) == 24
     assert sentences["train"].features["stance"].names == schema.stance_names
