@@ -325,5 +325,29 @@ def rehydrate_cli(
         sys.exit(1)
 
 
+@app.command("notebooks")
+@_user_errors
+def notebooks_cli(
+    release: Path = typer.Option(..., help="Release directory the notebooks read (dist/<name>-<version>/)."),
+    out: Path = typer.Option(Path("notebooks/output"), help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go."),
+) -> None:
+    """Execute the notebooks top to bottom against a release; keep the executed copies and figures."""
+    from annotation.notebooks import NotebookRun, run_notebooks
+
+    def done(run: NotebookRun) -> None:
+        figures = len(list(run.figures.glob("*.png")))
+        if run.error:
+            errors.print(f"[bold red]{run.name} failed:[/] {escape(run.error)}; the traceback is in {run.notebook}", highlight=False)
+        else:
+            console.print(f"{run.name}: ran in {run.seconds:.0f} s, {figures} figure(s); wrote {run.notebook}", highlight=False)
+
+    with console.status(f"running the notebooks against {release}…"):
+        runs = run_notebooks(release, out, progress=done)
+    failed = [run.name for run in runs if run.error]
+    console.print(f"{len(runs) - len(failed)} of {len(runs)} notebook(s) ran; executed copies and figures in {out}")
+    if failed:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     app()
