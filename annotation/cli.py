@@ -328,11 +328,18 @@ def rehydrate_cli(
 @app.command("notebooks")
 @_user_errors
 def notebooks_cli(
-    release: Path = typer.Option(..., help="Release directory the notebooks read (dist/<name>-<version>/)."),
+    release: Path = typer.Option(
+        None, help="Release directory the notebooks read (default: the campaign's release, with its texts rebuilt from the campaign's corpus)."
+    ),
     out: Path = typer.Option(Path("notebooks/output"), help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go."),
+    campaign: Path = CAMPAIGN,
 ) -> None:
     """Execute the notebooks top to bottom against a release; keep the executed copies and figures."""
     from annotation.notebooks import NotebookRun, run_notebooks
+
+    if release is None:
+        loaded = load_campaign(campaign)
+        release = pipeline.with_texts(loaded, loaded.release_dir)
 
     def done(run: NotebookRun) -> None:
         figures = len(list(run.figures.glob("*.png")))
