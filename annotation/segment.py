@@ -107,11 +107,13 @@ _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 # A candidate boundary: a spaced ellipsis (". . .", ". . . .") or a run of terminal
 # marks, then closing quotes/brackets, then whitespace (``next`` = the next visible
-# character) or the end of the run.
+# character) or the end of the run. A run of marks is matched from its first mark only and
+# possessively: a run glued to the next word is given up in one step, not retried from each of
+# its marks (which made the scan quadratic in the length of the run).
 _CANDIDATE = re.compile(
-    r"(?P<punct>\.(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]+)"
-    rf"(?P<close>[{re.escape(_CLOSERS)}]*)"
-    r"(?:(?=\s+(?P<next>\S))|(?=\s*\Z))"
+    r"(?<![.!?…‼⁇⁈⁉‽])(?P<punct>\.(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]++)"
+    rf"(?P<close>[{re.escape(_CLOSERS)}]*+)"
+    r"(?:(?=\s++(?P<next>\S))|(?=\s*+\Z))"
 )
 
 # A list marker at the start of a line or run: a bullet, an enumerator, or both.
@@ -121,9 +123,10 @@ _LIST_ITEM = re.compile(
     r"(?=\s|\Z)"
 )
 
-# A later item of an inline list ("... 2.) The second item", "... • 10. The second").
+# A later item of an inline list ("... 2.) The second item", "... • 10. The second"). The
+# item starts right after whitespace, so a long run of spaces is not rescanned from each space.
 _INLINE_ITEM = re.compile(
-    rf"(?<=\s)(?P<bullet>[{_BULLETS}])?[^\S\n]*"
+    rf"(?<=\s)(?:(?P<bullet>[{_BULLETS}])[^\S\n]*+)?"
     r"(?P<enum>[0-9]{1,3}|[a-z])(?P<style>\.\)|[.)])(?=\s)"
 )
 _INLINE_BULLET = re.compile(rf"(?<=\s)[{_BULLETS}]")
