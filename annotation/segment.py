@@ -21,6 +21,13 @@ Boundaries, strongest first:
 4. **Inline lists.** A run that starts with an enumerator (``1.``, ``2.)``, ``a.``, a
    bullet) is cut before the next enumerator of the same list (``2.`` after ``1.``).
 
+Invisible format characters (zero-width space, soft hyphen, word joiner, byte order mark,
+joiners and direction marks: ``articles.INVISIBLE_REMOVED`` and ``INVISIBLE_KEPT``) count as
+whitespace: they separate sentences like a space, a line of them is blank, and no sentence
+starts or ends with one. Inside a word they stay where they are.
+
+Every step is linear in the length of the text.
+
 Known limits: an abbreviation that may end a sentence (``U.S.``, ``a.m.``, ``Co.``, an
 initial) is treated as final only when the next word is a common sentence opener
 (``U.S. How`` breaks, ``U.S. Government`` does not), so ``10 a.m. Officials will`` stays
@@ -33,6 +40,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
+
+from annotation.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 
@@ -98,12 +107,19 @@ _MINOR_WORDS = frozenset(
 
 # --- Patterns -----------------------------------------------------------------------
 
+_INVISIBLE = INVISIBLE_REMOVED + INVISIBLE_KEPT
+# The characters that count as blank: whitespace (every str.isspace() character lies below
+# U+3001) and the invisible format characters.
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + _INVISIBLE
+_BLANK = rf"[\s{_INVISIBLE}]"
+_SOLID = rf"[^\s{_INVISIBLE}]"
+
 _BULLETS = "•◦▪▫‣⁃∙●○■□►▸▶➢➤✓✔"
 _OPENERS = "\"'“‘«‹([{"
 _CLOSERS = "\"'”’»›)]}"
 
-# Two or more newlines, possibly with spaces between them: a paragraph break.
-_PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+# Two or more newlines, possibly with blanks between them: a paragraph break.
+_PARAGRAPH_BREAK = re.compile(rf"\n(?:(?:[^\S\n]|[{_INVISIBLE}])*+\n)+")
 
 # A candidate boundary: a spaced ellipsis (". . .", ". . . .") or a run of terminal
 # marks, then closing quotes/brackets, then whitespace (``next`` = the next visible
@@ -113,7 +129,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 _CANDIDATE = re.compile(
     r"(?<![.!?…‼⁇⁈⁉‽])(?P<punct>\.(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]++)"
     rf"(?P<close>[{re.escape(_CLOSERS)}]*+)"
-    r"(?:(?=\s++(?P<next>\S))|(?=\s*+\Z))"
+    rf"(?:(?={_BLANK}++(?P<next>{_SOLID}))|(?={_BLANK}*+\Z))"
 )
 
 # A list marker at the start of a line or run: a bullet, an enumerator, or both.
@@ -132,7 +148,7 @@ _INLINE_ITEM = re.compile(
 _INLINE_BULLET = re.compile(rf"(?<=\s)[{_BULLETS}]")
 
 # The first visible character, and a Markdown heading ("## Background").
-_VISIBLE = re.compile(r"\S")
+_VISIBLE = re.compile(_SOLID)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 
 # A dotted acronym or abbreviation: "u.s", "u.s.a", "a.m", "ph.d", "d.c".
@@ -144,7 +160,7 @@ _NEXT_WORD = re.compile(rf"[{re.escape(_OPENERS)}]*(\w+)(\.?)")
 # A quoted question or exclamation followed by its attribution keeps the sentence
 # together: "“Why now?” Putin asked."
 _ATTRIBUTION = re.compile(
-    r"\s+(?:\w[\w’'.-]*\s+){1,3}"
+    rf"{_BLANK}+(?:\w[\w’'.-]*\s+){{1,3}}"
     r"(?:said|says|asked|asks|added|adds|told|wrote|replied|shouted|tweeted)\b"
 )
 
@@ -203,9 +219,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         text: Any text; paragraphs separated by blank lines.
 
     Returns:
-        ``(start, end)`` pairs in text order, end exclusive, each without leading or
-        trailing whitespace, so ``text[start:end]`` is exactly one sentence. Empty or
-        whitespace-only text gives ``[]``.
+        ``(start, end)`` pairs (code points) in text order, end exclusive, each without
+        leading or trailing whitespace or invisible characters, so ``text[start:end]`` is
+        exactly one sentence. Empty or blank text gives ``[]``. Time and memory are linear in
+        ``len(text)``.
 
     Examples:
         >>> text = "Gen. Smith arrived at 17:48. The U.N.-sponsored talks began."
@@ -213,6 +230,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         ['Gen. Smith arrived at 17:48.', 'The U.N.-sponsored talks began.']
         >>> sentence_spans("Headline\\n\\n  Body 3.5 km long. ")
         [(0, 8), (12, 29)]
+        >>> sentence_spans("The regime fell.\\u200b The rebels advanced.")
+        [(0, 16), (18, 38)]
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -265,7 +284,7 @@ def split_sentences(article: HasText) -> list[Sentence]:
         sentence_text = text[start:end]
         # Guard the invariant text[start:end] == sentence.text with exact, ordered,
         # non-empty and stripped spans, so a segmenter bug can never write bad offsets.
-        if not previous_end <= start < end <= len(text) or sentence_text != sentence_text.strip():
+        if not previous_end <= start < end <= len(text) or sentence_text != sentence_text.strip(_BLANKS):
             raise ValueError(
                 f"article {article_id!r}: sentence {index} span ({start}, {end}) is not an "
                 f"ordered, stripped slice of article.text (previous end {previous_end}, "
@@ -308,7 +327,7 @@ def _is_item(text: str, start: int, end: int) -> bool:
 
 def _is_heading(text: str, start: int, end: int, block_end: int) -> bool:
     """Whether the line ``text[start:end]`` is a heading above the next line."""
-    line = text[start:end].strip()
+    line = text[start:end].strip(_BLANKS)
     following = _VISIBLE.search(text, end + 1, block_end)
     if not line or following is None or following.group().islower():
         return False
@@ -380,7 +399,7 @@ def _cut(text: str, candidate: re.Match[str], start: int) -> int:
     punct = candidate["punct"]
     position = candidate.start()
     attached = position > start and not (
-        text[position - 1].isspace() or text[position - 1] in _OPENERS
+        text[position - 1] in _BLANKS or text[position - 1] in _OPENERS
     )
     if " " in punct or "\u00a0" in punct:
         # ". . ." marks an omission inside a sentence. With a fourth dot the sentence ends:
@@ -430,10 +449,10 @@ def _opens_sentence(text: str, position: int) -> bool:
 
 
 def _emit(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
-    """Append ``(start, end)`` without surrounding whitespace, unless it is empty."""
-    while start < end and text[start].isspace():
+    """Append ``(start, end)`` without surrounding blanks, unless it is empty."""
+    while start < end and text[start] in _BLANKS:
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and text[end - 1] in _BLANKS:
         end -= 1
     if start < end:
         out.append((start, end))
