@@ -17,7 +17,11 @@ Boundaries, strongest first:
 3. **Terminal punctuation** (``.``, ``!``, ``?``, ``…``, runs like ``?!`` or ``....``, and
    closing quotes or brackets after them) followed by whitespace, unless the next word
    starts with a lowercase letter, or the period belongs to an abbreviation, an initial, a
-   number prefix (``No. 10``, ``Sept. 17``) or an ellipsis that does not end a sentence.
+   number prefix (``No. 10``, ``Sept. 17``) or an ellipsis that does not end a sentence,
+   or a quoted question or exclamation is followed by its speech tag: a speaker of up to
+   ten words (titles, names, an apposition between commas) and a reporting verb that ends
+   the clause, alone or with an addressee and short phrases (``“Why now?” Foreign Minister
+   Sergei Lavrov asked reporters in Moscow.``).
 4. **Inline lists.** A run that starts with an enumerator (``1.``, ``2.)``, ``a.``, a
    bullet) is cut before the next enumerator of the same list (``2.`` after ``1.``).
 
@@ -32,6 +36,10 @@ Known limits: an abbreviation that may end a sentence (``U.S.``, ``a.m.``, ``Co.
 initial) is treated as final only when the next word is a common sentence opener
 (``U.S. How`` breaks, ``U.S. Government`` does not), so ``10 a.m. Officials will`` stays
 one sentence.
+A speech tag's verb comes from a list of reporting verbs, its speaker may not contain a
+lowercase word ending in ``-ed`` or an auxiliary (``An armed man asked.`` breaks after the
+quotation), and a verb such as ``asked`` takes as addressee only capitalised words and
+common ones (``asked reporters``, not ``asked the minister``).
 """
 
 from __future__ import annotations
@@ -157,14 +165,83 @@ _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 # The word after a boundary candidate; a trailing "." marks an initial ("A. Smith").
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENERS)}]*(\w+)(\.?)")
 
-# A quoted question or exclamation followed by its attribution keeps the sentence
-# together: "“Why now?” Putin asked."
-_ATTRIBUTION = re.compile(
-    rf"{_BLANK}+(?:\w[\w’'.-]*\s+){{1,3}}"
-    r"(?:said|says|asked|asks|added|adds|told|wrote|replied|shouted|tweeted)\b"
-)
-
 _MAX_TOKEN = 40  # longest word looked at before a period
+
+# --- Speech tags ----------------------------------------------------------------------
+# A quoted question or exclamation keeps its speech tag: "“Why now?” Foreign Minister Sergei
+# Lavrov asked." A tag is a speaker (up to _MAX_SPEAKER words) and a reporting verb that closes
+# the clause, or opens only an addressee and short phrases that close it ("asked reporters in
+# Ankara.", "wrote on Twitter.", "asked rhetorically."). Verb-first tags ("asked Lavrov") start
+# lowercase and never break anyway.
+
+# Reporting verbs, past and present. Left out: present forms that are common plural nouns
+# ("claims", "notes", "protests"), and verbs that as often report an action ("continued",
+# "charged", "cheered", "roared").
+_REPORTING_VERBS = frozenset(
+    {
+        "said", "says", "say", "asked", "asks", "ask", "added", "adds", "told", "tells", "tell",
+        "wrote", "writes", "write", "replied", "answered", "responded", "responds", "retorted",
+        "retorts", "countered", "shouted", "yelled", "yells", "screamed", "cried", "exclaimed",
+        "exclaims", "demanded", "wondered", "wonders", "wonder", "insisted", "insists", "insist",
+        "declared", "declares", "announced", "announces", "explained", "explains", "noted",
+        "stressed", "stresses", "argued", "argues", "argue", "warned", "warns", "warn", "urged",
+        "urges", "pleaded", "pleads", "begged", "implored", "appealed", "chanted", "whispered",
+        "whispers", "murmured", "muttered", "mutters", "sighed", "laughed", "joked", "quipped",
+        "quips", "mused", "muses", "recalled", "recalls", "remarked", "observed", "observes",
+        "claimed", "complained", "complains", "protested", "objected", "conceded", "concedes",
+        "admitted", "admits", "acknowledged", "acknowledges", "suggested", "suggests", "queried",
+        "inquired", "inquires", "enquired", "pressed", "challenged", "thundered", "bellowed",
+        "fumed", "snapped", "vowed", "promised", "alleged", "alleges", "contended", "maintained",
+        "maintains", "reiterated", "reiterates", "repeated", "stated", "confirmed", "confirms",
+        "denied", "denies", "mocked", "scoffed", "taunted", "tweeted", "posted", "texted",
+        "emailed", "wailed", "sobbed", "gasped", "groaned", "hissed", "growled", "grumbled",
+        "cautioned", "reminded", "assured", "commented", "interjected", "interrupted", "offered",
+        "ventured", "boasted", "lamented", "laments", "predicted", "predicts", "concluded",
+        "agreed", "reasoned", "teased", "pleaded", "thought",
+    }
+)  # fmt: skip
+# Reporting verbs that may name the person addressed: "asked reporters", "told Anadolu Agency".
+_ADDRESSING_VERBS = frozenset(
+    {
+        "asked", "asks", "ask", "told", "tells", "tell", "urged", "urges", "warned", "warns",
+        "warn", "reminded", "assured", "pressed", "begged", "implored", "challenged", "taunted",
+        "teased", "mocked",
+    }
+)  # fmt: skip
+# Lowercase words that may make up the person addressed (capitalised words always may).
+_ADDRESSEES = frozenset(
+    {
+        "the", "a", "an", "his", "her", "their", "its", "our", "him", "them", "us", "me", "you",
+        "reporters", "journalists", "lawmakers", "parliament", "supporters", "protesters",
+        "crowd", "audience", "residents", "viewers", "followers", "delegates", "officials",
+        "colleagues", "students", "troops", "soldiers", "mourners", "worshippers", "listeners",
+        "readers", "members", "ministers", "diplomats", "counterpart", "counterparts",
+    }
+)  # fmt: skip
+# Words that open a phrase after the verb ("asked in a statement", "wrote on Twitter").
+_TAG_ADJUNCTS = frozenset(
+    {
+        "in", "on", "at", "during", "after", "before", "from", "to", "via", "with", "as",
+        "while", "when", "through", "outside", "inside", "near", "amid", "over", "again",
+        "later", "aloud", "then", "too", "back",
+    }
+)  # fmt: skip
+# Lowercase words that make what surrounds them a clause rather than a speaker or a phrase of
+# the tag ("Nobody knows what analysts say", "said on Monday the talks would resume").
+_CLAUSE_WORDS = frozenset(
+    {
+        "that", "what", "whether", "if", "because", "but", "not", "is", "was", "are", "were",
+        "be", "been", "has", "have", "had", "will", "would", "can", "could", "should", "may",
+        "might", "must", "do", "does", "did",
+    }
+)  # fmt: skip
+_MAX_SPEAKER = 10  # words before the reporting verb
+_MAX_PHRASE = 4  # words of one addressee or phrase after it
+_TAG_WINDOW = 300  # characters of a run looked at for a speech tag
+
+# A word of a speech tag, its final period and the punctuation after it ("U.N.", "Lavrov,").
+_TAG_TOKEN = re.compile(r"(?P<word>\w(?:[\w’'&-]|\.(?=\w))*+)(?P<period>\.?)(?P<trail>.*)", re.DOTALL)
+_SOLID_RUN = re.compile(rf"{_SOLID}++")
 
 
 # --- Records --------------------------------------------------------------------------
@@ -384,15 +461,15 @@ def _split_sentences(
     """Cut ``text[start:end]`` at sentence-final punctuation found from ``scan_from``."""
     current = start
     for candidate in _CANDIDATE.finditer(text, scan_from, end):
-        cut = _cut(text, candidate, start)
+        cut = _cut(text, candidate, start, end)
         if cut != -1:
             _emit(text, current, cut, out)
             current = cut
     _emit(text, current, end, out)
 
 
-def _cut(text: str, candidate: re.Match[str], start: int) -> int:
-    """Offset where the sentence ends at ``candidate``, or -1 if it does not end there."""
+def _cut(text: str, candidate: re.Match[str], start: int, end: int) -> int:
+    """Offset where the sentence ends at ``candidate`` in the run ``text[start:end]``, or -1."""
     following = candidate["next"]
     if following is None:  # only whitespace follows: the run ends here anyway
         return -1
@@ -415,8 +492,8 @@ def _cut(text: str, candidate: re.Match[str], start: int) -> int:
         # alone as an omission ("really ... well", "[...]").
         return candidate.end() if attached else -1
     if punct[0] not in ".…":
-        # "!", "?", "?!": a quoted question keeps its attribution ("“Why?” Putin asked.").
-        if candidate["close"] and _ATTRIBUTION.match(text, candidate.end()):
+        # "!", "?", "?!": a quoted question keeps its speech tag ("“Why?” Putin asked.").
+        if candidate["close"] and _speech_tag(text, candidate.start("next"), end):
             return -1
         return candidate.end()
     if not attached:
@@ -438,6 +515,86 @@ def _cut(text: str, candidate: re.Match[str], start: int) -> int:
     if initial or lower in _MAYBE_FINAL or _DOTTED.fullmatch(lower) is not None:
         return candidate.end() if _opens_sentence(text, candidate.start("next")) else -1
     return candidate.end()
+
+
+def _speech_tag(text: str, position: int, end: int) -> bool:
+    """Whether ``text[position:end]`` opens with a speech tag (see ``_REPORTING_VERBS``).
+
+    Reads words lazily and no more than ``_TAG_WINDOW`` characters, so that the cost per
+    candidate is bounded.
+    """
+    window_end = min(end, position + _TAG_WINDOW)
+    matches = _SOLID_RUN.finditer(text, position, window_end)
+    commas = 0
+    for index, match in enumerate(matches):
+        parsed = _TAG_TOKEN.match(match.group())
+        if index > _MAX_SPEAKER or match.end() == window_end < end or parsed is None:
+            return False  # too long, cut by the window, or an opening quote (a new quotation)
+        word, period, trail = parsed.group("word", "period", "trail")
+        if index and word in _REPORTING_VERBS:
+            rest = [m.group() for m in matches if not m.end() == window_end < end]
+            closed = bool(period or trail) or (not rest and window_end == end)
+            # An odd comma makes the speaker a clause: "Nobody knows, analysts say."
+            return commas % 2 == 0 and (closed or _tag_closes(word, rest, window_end == end))
+        abbreviation = bool(period) and _is_abbreviation(word)
+        clause = word.islower() and (word in _CLAUSE_WORDS or word.endswith("ed"))
+        if (period and not abbreviation) or trail not in ("", ",") or clause:
+            return False
+        commas += trail == ","
+    return False
+
+
+def _tag_closes(verb: str, tokens: list[str], run_ends: bool) -> bool:
+    """Whether the words after a reporting verb close its tag: an addressee (for verbs such as
+    "asked" and "told"), then short phrases ("in a statement", "rhetorically"), then the end of
+    the clause (a period, comma or other mark) or of the run."""
+    words = [_TAG_TOKEN.match(token) for token in tokens]
+    index = 0
+    if verb in _ADDRESSING_VERBS:
+        while index < min(len(words), _MAX_PHRASE) and _is_addressee(words[index]):
+            if _closes(words[index]):
+                return True
+            index += 1
+    while index < len(words):
+        opener = words[index]
+        if opener is None or not (opener["word"] in _TAG_ADJUNCTS or opener["word"].endswith("ly") and opener["word"].islower()):
+            return False
+        if _closes(opener):
+            return True
+        index += 1
+        for _ in range(_MAX_PHRASE):
+            if index == len(words):
+                return run_ends
+            word = words[index]
+            if word is None or word["word"] in _TAG_ADJUNCTS or word["word"] in _CLAUSE_WORDS:
+                break
+            if _closes(word):
+                return True
+            index += 1
+        else:
+            return False
+    return run_ends
+
+
+def _is_addressee(word: re.Match[str] | None) -> bool:
+    """Whether a token may belong to the person addressed: a capitalised word or an ``_ADDRESSEES``."""
+    return word is not None and (word["word"][0].isupper() or word["word"] in _ADDRESSEES)
+
+
+def _closes(word: re.Match[str] | None) -> bool:
+    """Whether a speech-tag token ends the clause: a final period (not an abbreviation's) or mark."""
+    return word is not None and bool(word["trail"] or word["period"] and not _is_abbreviation(word["word"]))
+
+
+def _is_abbreviation(word: str) -> bool:
+    """Whether ``word`` followed by a period is an abbreviation or initial ("Gen.", "U.N.", "J.")."""
+    lower = word.lower()
+    return (
+        lower in _NEVER_FINAL
+        or lower in _MAYBE_FINAL
+        or (len(word) == 1 and word.isupper())
+        or _DOTTED.fullmatch(lower) is not None
+    )
 
 
 def _opens_sentence(text: str, position: int) -> bool:
