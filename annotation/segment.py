@@ -35,7 +35,8 @@ Every step is linear in the length of the text.
 Known limits: an abbreviation that may end a sentence (``U.S.``, ``a.m.``, ``Co.``, an
 initial) is treated as final only when the next word is a common sentence opener
 (``U.S. How`` breaks, ``U.S. Government`` does not), so ``10 a.m. Officials will`` stays
-one sentence.
+one sentence. Names spelled with ``!`` or ``?`` (``Yahoo!``, ``Yum!``, ``E!``, ``Guess?``; a
+closed list) follow the same rule, so ``Mamma Mia! Here We Go Again`` breaks before ``Here``.
 A speech tag's verb comes from a list of reporting verbs, its speaker may not contain a
 lowercase word ending in ``-ed`` or an auxiliary (``An armed man asked.`` breaks after the
 quotation), and a verb such as ``asked`` takes as addressee only capitalised words and
@@ -104,6 +105,14 @@ _SENTENCE_STARTERS = frozenset(
     }
 )  # fmt: skip
 
+# Names spelled with a final "!" or "?": like an abbreviation that may end a sentence
+# (_MAYBE_FINAL), the mark ends the sentence only before a common sentence opener ("Yahoo! News
+# reported", "Yum! Brands", "Guess? Inc.", but "at Yahoo! Then he left").
+_MARKED_NAMES = {
+    "!": ("Yahoo", "Jeopardy", "Yum", "E", "Wham", "Oklahoma", "Airplane", "Mamma Mia"),
+    "?": ("Guess",),
+}
+
 # Lowercase words allowed inside a Title Case heading line ("Clash With Regime in Idlib").
 _MINOR_WORDS = frozenset(
     {
@@ -166,6 +175,12 @@ _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENERS)}]*(\w+)(\.?)")
 
 _MAX_TOKEN = 40  # longest word looked at before a period
+
+# A marked name ending just before its mark, as a whole word ("E!" but not "VE!").
+_MARKED_NAME = {
+    mark: re.compile(rf"(?<![\w’'&.-])(?:{'|'.join(map(re.escape, names))})\Z")
+    for mark, names in _MARKED_NAMES.items()
+}
 
 # --- Speech tags ----------------------------------------------------------------------
 # A quoted question or exclamation keeps its speech tag: "“Why now?” Foreign Minister Sergei
@@ -491,6 +506,10 @@ def _cut(text: str, candidate: re.Match[str], start: int, end: int) -> int:
         # "..." / "…": ends a sentence after a word ("that.... She"), not when it stands
         # alone as an omission ("really ... well", "[...]").
         return candidate.end() if attached else -1
+    if punct in _MARKED_NAME and not candidate["close"]:
+        name = _MARKED_NAME[punct].search(text, max(start, position - _MAX_TOKEN), position)
+        if name is not None:  # "Yahoo! News" goes on, "Yahoo! The company" breaks
+            return candidate.end() if _opens_sentence(text, candidate.start("next")) else -1
     if punct[0] not in ".…":
         # "!", "?", "?!": a quoted question keeps its speech tag ("“Why?” Putin asked.").
         if candidate["close"] and _speech_tag(text, candidate.start("next"), end):
