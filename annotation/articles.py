@@ -74,6 +74,7 @@ __all__ = [
     "IngestReport",
     "ID_COLUMNS",
     "MAX_BYTES",
+    "MAX_COMBINING",
     "Manifest",
     "ManifestEntry",
     "NORMALISATION",
@@ -117,6 +118,9 @@ NORMALISATION = (
     "title and body trimmed; non-breaking spaces kept"
 )
 MAX_BYTES = 50_000_000
+# Longest run of combining marks accepted: the Unicode stream-safe limit (UAX #15). CPython's NFC
+# reorders a longer run of alternating marks in time quadratic in its length.
+MAX_COMBINING = 30
 
 _SHARE_BUTTON = (
     r"(?:share(?:\s+(?:on|via|to))?\s+)?"
@@ -369,7 +373,11 @@ def normalise_text(text: str) -> str:
     Returns:
         The text with HTML entities decoded, line endings LF, ``INVISIBLE_REMOVED`` characters
         removed, NFC, and trailing spaces and tabs stripped from each line. Offsets (code points)
-        downstream refer to this text.
+        downstream refer to this text. Time is linear in ``len(text)``.
+
+    Raises:
+        ValueError: The text has more than ``MAX_COMBINING`` combining marks in a row (not
+            stream-safe Unicode); the message gives the offset of the run.
 
     Examples:
         >>> normalise_text("Cafe\\u0301 \\r\\nAT&amp;T\\u200b\\u00a0")
@@ -410,18 +418,23 @@ def _normalise(text: str, counts: Counter[str]) -> str:
 def _recomposed(text: str) -> int:
     """Characters that NFC changes in ``text``: a base character with the combining marks after it
     counts once; a line whose change spans base characters (Hangul jamo, some Indic vowel signs)
-    counts at least once."""
-    count = 0
+    counts at least once. ``ValueError`` for more than ``MAX_COMBINING`` marks in a row."""
+    count = offset = 0
     for line in text.split("\n"):
-        if unicodedata.is_normalized("NFC", line):
-            continue
-        changed = start = 0
-        for end in range(1, len(line) + 1):
-            if end == len(line) or not unicodedata.combining(line[end]):
-                cluster = line[start:end]
-                changed += unicodedata.normalize("NFC", cluster) != cluster
-                start = end
-        count += max(changed, 1)
+        if not unicodedata.is_normalized("NFC", line):
+            changed = start = 0
+            for end in range(1, len(line) + 1):
+                if end == len(line) or not unicodedata.combining(line[end]):
+                    if end - start > MAX_COMBINING + 1:
+                        raise ValueError(
+                            f"more than {MAX_COMBINING} combining marks in a row from offset {offset + start + 1} (code points): "
+                            "not stream-safe Unicode (UAX #15); remove the stacked marks"
+                        )
+                    cluster = line[start:end]
+                    changed += unicodedata.normalize("NFC", cluster) != cluster
+                    start = end
+            count += max(changed, 1)
+        offset += len(line) + 1
     return count
 
 
@@ -553,7 +566,8 @@ def parse_seed_text(raw: str, source: str, *, drop_lines: Sequence[str] | None =
         (paragraphs joined by one blank line).
 
     Raises:
-        IngestError: The file has no headline or no body, or a ``drop_lines`` pattern is invalid.
+        IngestError: The file has no headline or no body or a run of more than
+            ``MAX_COMBINING`` combining marks, or a ``drop_lines`` pattern is invalid.
 
     Examples:
         >>> doc = parse_seed_text("Head\\n\\nPublished 03.11.2019 17:48\\n\\nBody one.\\n\\nShare on Facebook Share on Twitter\\n", "x.txt")
@@ -565,6 +579,8 @@ def parse_seed_text(raw: str, source: str, *, drop_lines: Sequence[str] | None =
         return _parse_seed(_drop_furniture(normalise_text(raw), furniture, []))
     except _Skip as skip:
         raise IngestError(f"{source}: {skip.reason}") from None
+    except ValueError as err:
+        raise IngestError(f"{source}: {err}") from None
 
 
 # --- Manifest -----------------------------------------------------------------------------
@@ -839,7 +855,11 @@ def _to_article(
         raise _Skip("missing-text", "no 'text' (or only whitespace); every record needs the article body in 'text'")
     counts: Counter[str] = Counter()
     dropped: list[str] = []
-    body = _drop_furniture(_normalise(body, counts), furniture, dropped).strip()
+    try:
+        body = _drop_furniture(_normalise(body, counts), furniture, dropped).strip()
+        title = _normalise(_field(record.fields, "title") or "", counts).strip()
+    except ValueError as err:
+        raise _Skip("invalid-record", f"'text' or 'title': {err}") from None
     after_dropping = f" after dropping page furniture ({_quoted(dropped)}); check the drop_lines patterns" if dropped else ""
     if record.line is None:  # a seed page: headline, Published/Updated lines, body
         try:
@@ -851,7 +871,6 @@ def _to_article(
     else:
         if not body:
             raise _Skip("missing-text", "no 'text' left" + (after_dropping or " after normalisation (NORMALISATION)"))
-        title = _normalise(_field(record.fields, "title") or "", counts).strip()
         published, updated = (_field(record.fields, name) for name in ("published", "updated"))
     text = f"{title}\n\n{body}" if title else body
     digest = hashlib.sha256(text.encode("utf-8")).digest()

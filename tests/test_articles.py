@@ -30,6 +30,7 @@ from annotation.articles import (
     normalise_date,
 )
 from annotation.segment import split_sentences
+from tests.test_segment import RATIO_BOUND, time_ratio
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -492,3 +493,20 @@ def test_report_says_when_nothing_was_ingested(tmp_path: Path) -> None:
     assert report.empty
     assert report.summary() == "0 article(s) ingested, 1 skipped (1 invalid-json)"
     assert not ingest_sources(INGEST, MANIFEST).empty
+
+
+def test_long_run_of_combining_marks_is_skipped_in_linear_time(tmp_path: Path) -> None:
+    # CPython's NFC reorders a long run of alternating combining marks in quadratic time; such a
+    # run is not stream-safe Unicode (UAX #15: at most 30 marks in a row), so the record is skipped.
+    paths = []
+    for marks in (2_000, 20_000):
+        path = _write(tmp_path / str(marks) / "a.jsonl", json.dumps({"text": "Zalgo a" + "\u0316\u0301" * marks}) + "\n")
+        _write(tmp_path / str(marks) / "b.jsonl", GOOD_JSONL)
+        paths.append(path.parent)
+    report = ingest_sources(paths[0], DEFAULT)
+    assert [a.text for a in report.articles] == ["A good record."]
+    [problem] = report.skipped
+    assert (problem.kind, problem.line) == ("invalid-record", 1)
+    assert "more than 30 combining marks in a row from offset 7 (code points)" in problem.reason
+    ratio = time_ratio(lambda path: ingest_sources(path, DEFAULT), paths[0], paths[1])
+    assert ratio < RATIO_BOUND, f"10x the input took {ratio:.0f}x the time"
