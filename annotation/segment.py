@@ -140,11 +140,12 @@ _PARAGRAPH_BREAK = re.compile(rf"\n(?:(?:[^\S\n]|[{_INVISIBLE}])*+\n)+")
 
 # A candidate boundary: a spaced ellipsis (". . .", ". . . .") or a run of terminal
 # marks, then closing quotes/brackets, then whitespace (``next`` = the next visible
-# character) or the end of the run. A run of marks is matched from its first mark only and
-# possessively: a run glued to the next word is given up in one step, not retried from each of
-# its marks (which made the scan quadratic in the length of the run).
+# character) or the end of the run. A run of marks is matched from its first mark only (the
+# lookbehind follows that mark, so the scan still jumps from mark to mark) and possessively: a run
+# glued to the next word is given up in one step, not retried from each of its marks (which
+# made the scan quadratic in the length of the run).
 _CANDIDATE = re.compile(
-    r"(?<![.!?…‼⁇⁈⁉‽])(?P<punct>\.(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]++)"
+    r"(?P<punct>[.!?…‼⁇⁈⁉‽](?<![.!?…‼⁇⁈⁉‽]{2})(?:(?<=\.)(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]*+))"
     rf"(?P<close>[{re.escape(_CLOSERS)}]*+)"
     rf"(?:(?={_BLANK}++(?P<next>{_SOLID}))|(?={_BLANK}*+\Z))"
 )
