@@ -154,8 +154,11 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _PARAGRAPH_BREAK = re.compile(r"(\n(?:[^\S\n]*+\n)+)")
 # A character reference with its semicolon (a bare "&amp" or "&notes" is left alone).
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INVISIBLE = re.compile(f"[{INVISIBLE_REMOVED}{INVISIBLE_KEPT}]")
 _REMOVED = re.compile(f"[{INVISIBLE_REMOVED}]")
 _KEPT = re.compile(f"[{INVISIBLE_KEPT}]")
+# Global inline flags at the start of a pattern, such as "(?i)".
+_GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?")
 
 
@@ -401,18 +404,17 @@ def _normalise(text: str, counts: Counter[str]) -> str:
         counts["html-entities"] += decoded
     counts["line-endings"] += text.count("\r")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _REMOVED.search(text):
-        text, removed = _REMOVED.subn("", text)
-        counts["invisible-removed"] += removed
-    if _KEPT.search(text):
-        counts["invisible-kept"] += sum(1 for _ in _KEPT.finditer(text))
-    if not unicodedata.is_normalized("NFC", text):
-        counts["nfc"] += _recomposed(text)
-        text = unicodedata.normalize("NFC", text)
-    lines = text.split("\n")
-    stripped = [line.rstrip(" \t") for line in lines]
-    counts["trailing-whitespace"] += sum(len(a) - len(b) for a, b in zip(lines, stripped, strict=True))
-    return "\n".join(stripped)
+    if not text.isascii():  # ASCII has no invisible characters and is NFC
+        if _INVISIBLE.search(text):
+            text, removed = _REMOVED.subn("", text)
+            counts["invisible-removed"] += removed
+            counts["invisible-kept"] += len(_KEPT.findall(text))
+        if not unicodedata.is_normalized("NFC", text):
+            counts["nfc"] += _recomposed(text)
+            text = unicodedata.normalize("NFC", text)
+    stripped = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+    counts["trailing-whitespace"] += len(text) - len(stripped)
+    return stripped
 
 
 def _recomposed(text: str) -> int:
@@ -438,26 +440,34 @@ def _recomposed(text: str) -> int:
     return count
 
 
-def _furniture(drop_lines: Sequence[str] | None) -> tuple[re.Pattern[str], ...]:
-    """Compile the page-furniture patterns (``PAGE_FURNITURE`` for None); ``IngestError`` names a bad one."""
+def _furniture(drop_lines: Sequence[str] | None) -> re.Pattern[str] | None:
+    """One pattern that fully matches any page-furniture line (``PAGE_FURNITURE`` for None; None
+    for no patterns). A pattern's leading global flags (``(?i)``) are scoped to it.
+
+    Raises:
+        IngestError: ``drop_lines`` is a single string, or a pattern is not a regular expression.
+    """
     if isinstance(drop_lines, str):
         raise IngestError(f"drop_lines={drop_lines!r} is one string; pass a list of regular expressions")
-    patterns = []
+    scoped = []
     for pattern in PAGE_FURNITURE if drop_lines is None else drop_lines:
         try:
-            patterns.append(re.compile(pattern))
+            re.compile(pattern)
         except (re.error, TypeError) as err:
             raise IngestError(f"drop_lines pattern {pattern!r} is not a regular expression ({err}); fix or remove it") from None
-    return tuple(patterns)
+        flags = _GLOBAL_FLAGS.match(pattern)
+        scoped.append(f"(?{flags[1]}:{pattern[flags.end():]})" if flags else f"(?:{pattern})")
+    return re.compile("|".join(scoped)) if scoped else None
 
 
-def _drop_furniture(text: str, furniture: Sequence[re.Pattern[str]], dropped: list[str]) -> str:
+def _drop_furniture(text: str, furniture: re.Pattern[str] | None, dropped: list[str]) -> str:
     """``text`` without its page-furniture lines, which are appended (stripped) to ``dropped``.
 
-    A line is furniture when, stripped, it is not empty and fully matches a pattern. A paragraph
-    left without lines goes with the blank line before it, so paragraphs stay one break apart.
+    A line is furniture when, stripped, it is not empty and fully matches ``furniture``. A
+    paragraph left without lines goes with the blank line before it, so paragraphs stay one
+    break apart.
     """
-    if not furniture:
+    if furniture is None:
         return text
     pieces = _PARAGRAPH_BREAK.split(text)  # paragraph, break, paragraph, ...
     kept: list[str] = []
@@ -465,12 +475,13 @@ def _drop_furniture(text: str, furniture: Sequence[re.Pattern[str]], dropped: li
         lines = []
         for line in pieces[i].split("\n"):
             stripped = line.strip()
-            if stripped and any(pattern.fullmatch(stripped) for pattern in furniture):
+            if stripped and furniture.fullmatch(stripped):
                 dropped.append(stripped)
             else:
                 lines.append(line)
         if lines:
-            kept.extend([pieces[i - 1]] if kept else [])
+            if kept:
+                kept.append(pieces[i - 1])
             kept.append("\n".join(lines))
     return "".join(kept)
 
@@ -846,7 +857,7 @@ def _to_article(
     manifest: Manifest,
     id_columns: Sequence[str],
     txt_entry: ManifestEntry | None,
-    furniture: Sequence[re.Pattern[str]],
+    furniture: re.Pattern[str] | None,
 ) -> tuple[Article, bytes]:
     body = record.fields.get("text")
     if not isinstance(body, str | None):
@@ -908,7 +919,7 @@ def _stream(
     manifest: Manifest,
     max_bytes: int | None,
     id_columns: Sequence[str],
-    furniture: Sequence[re.Pattern[str]],
+    furniture: re.Pattern[str] | None,
 ) -> Iterator[Article | Problem]:
     yield from missing
     first_text: dict[bytes, str] = {}
