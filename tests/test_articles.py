@@ -444,6 +444,12 @@ def test_drop_lines_replace_the_default_patterns(tmp_path: Path) -> None:
     assert kept.text == body and kept.dropped_lines == ()
 
 
+def test_drop_lines_patterns_keep_their_own_flags(tmp_path: Path) -> None:
+    body = "Fighting resumed.\n\nREAD MORE: Idlib explained\n\n12\n\nread more about it later, officials said."
+    [article] = _one_article(tmp_path, ".jsonl", "", body, drop_lines=["(?i)read more:.*", r"\d+"]).articles
+    assert article.dropped_lines == ("READ MORE: Idlib explained", "12")
+
+
 def test_load_articles_passes_drop_lines() -> None:
     [article] = load_articles(SEEDS, drop_lines=())
     assert article.text.endswith("continue to terrorize the region.\n\nShare on Facebook Share on Twitter")
