@@ -213,7 +213,7 @@ _REPORTING_VERBS = frozenset(
         "emailed", "wailed", "sobbed", "gasped", "groaned", "hissed", "growled", "grumbled",
         "cautioned", "reminded", "assured", "commented", "interjected", "interrupted", "offered",
         "ventured", "boasted", "lamented", "laments", "predicted", "predicts", "concluded",
-        "agreed", "reasoned", "teased", "pleaded", "thought",
+        "agreed", "reasoned", "teased", "thought",
     }
 )  # fmt: skip
 # Reporting verbs that may name the person addressed: "asked reporters", "told Anadolu Agency".
