@@ -40,6 +40,7 @@ import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ __all__ = [
     "load_export",
     "read_users",
     "user_id_of",
+    "parse_timestamp",
     "vote_problem",
     "to_votes",
     "progress",
@@ -194,6 +196,39 @@ def load_export(path: str | Path) -> list[dict[str, Any]]:
     return tasks
 
 
+def parse_timestamp(stamp: str | None) -> datetime:
+    """A Label Studio timestamp as an aware ``datetime``, to order by time and never by text.
+
+    Label Studio (Django REST framework) writes ``2026-01-01T10:00:00Z`` when the microseconds are
+    zero and ``2026-01-01T10:00:00.400000Z`` otherwise, and the first sorts after the second as
+    text. Any ISO 8601 form is read: with or without a fraction, ``Z`` or a ``+hh:mm`` offset; one
+    without an offset is taken as UTC, the time zone Label Studio stores.
+
+    Args:
+        stamp: The value of ``created_at``/``updated_at``.
+
+    Returns:
+        The moment; for a missing stamp (None or empty), the earliest moment there is, so that it
+        sorts first.
+
+    Raises:
+        ValueError: ``stamp`` is not an ISO 8601 time; the message quotes it.
+
+    Examples:
+        >>> parse_timestamp("2026-01-01T10:00:00Z") < parse_timestamp("2026-01-01T10:00:00.400000Z")
+        True
+        >>> parse_timestamp("2026-01-01T12:00:00+02:00") == parse_timestamp("2026-01-01T10:00:00Z")
+        True
+    """
+    if stamp is None or stamp == "":
+        return datetime.min.replace(tzinfo=timezone.utc)
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        raise ValueError(f"{stamp!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def _squeezed(text: str) -> str:
     """``text`` with each ``\\n`` escape and each whitespace run as one space, stripped."""
     return _WHITESPACE_RUN.sub(" ", text.replace(_LINE_BREAK_ESCAPE, " ")).strip()
@@ -319,12 +354,24 @@ def _task_row(task: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     return row, ""
 
 
+def _times(annotation: Mapping[str, Any]) -> tuple[tuple[datetime, datetime] | None, str]:
+    """``(created_at, updated_at)`` to order by, or None and what is wrong."""
+    times = []
+    for name in ("created_at", "updated_at"):
+        try:
+            times.append(parse_timestamp(annotation.get(name)))
+        except ValueError as err:
+            return None, f"{name} {err}"
+    return (times[0], times[1]), ""
+
+
 def _votes_of_task(
     task: dict[str, Any], row: dict[str, Any], where: str, users: Mapping[int, str], salt: str, schema: Schema,
     authored: Mapping[int, dict[str, Any]], previous_results: Mapping[int, Any], report: _Report,
 ) -> list[dict[str, Any]]:
-    """The task's stance votes (one record per annotation, its result under ``_result``), before
-    the policies that compare annotations (latest per annotator, overlap)."""
+    """The task's stance votes, one record per annotation, before the policies that compare
+    annotations (latest per annotator, overlap); private keys (``_result``, ``_at``, ``_created``,
+    ``_updated``) carry what those need."""
     records = []
     for annotation in task.get("annotations") or []:
         at = f"{where}, annotation {annotation.get('id') if isinstance(annotation, dict) else annotation!r}"
@@ -354,6 +401,10 @@ def _votes_of_task(
         elif annotation_id in previous_results and previous_results[annotation_id] != annotation.get("result"):
             report.flag(record, "changed_since_last_pull", f"{at}: its result differs from the previous pull",
                         "kept the current version")
+        times, what = _times(annotation)
+        if times is None:
+            report.drop(record, "bad_annotation", f"{at}: {what}", "dropped the annotation")
+            continue
         stance, problem = _read_stance(annotation, schema)
         if problem is not None:
             key, what = problem
@@ -373,6 +424,8 @@ def _votes_of_task(
             "edited_by_other": edited,
             "_result": annotation["result"],
             "_at": at,
+            "_created": times[0],
+            "_updated": times[1],
         })
     return records
 
@@ -384,10 +437,10 @@ def _kept_votes(records: list[dict[str, Any]], max_annotations: int | None, repo
         previous = latest.get(record[WORKER])
         if previous is not None:
             report.dropped["superseded"] += 1
-            if (previous["updated_at"] or "", previous["ls_annotation_id"]) > (record["updated_at"] or "", record["ls_annotation_id"]):
+            if (previous["_updated"], previous["ls_annotation_id"]) > (record["_updated"], record["ls_annotation_id"]):
                 continue
         latest[record[WORKER]] = record
-    kept = sorted(latest.values(), key=lambda r: (r["created_at"] or "", r["ls_annotation_id"]))
+    kept = sorted(latest.values(), key=lambda r: (r["_created"], r["ls_annotation_id"]))
     if max_annotations is not None:
         for record in kept[max_annotations:]:
             report.drop(record, "over_assigned", f"{record['_at']}: the task already had {max_annotations} earlier annotations",
@@ -444,7 +497,8 @@ def to_votes(
     ``Votes.integrity``; ``Votes.summary()`` says it all in one line):
     - an annotation that is no vote (``vote_problem``: cancelled, without a stance, or with a
       stance outside the schema) is dropped;
-    - one annotator with several annotations on a task: the most recently updated is kept;
+    - one annotator with several annotations on a task: the most recently updated is kept (times
+      are compared as moments, ``parse_timestamp``; ties go to the higher annotation id);
     - a task with more annotators than ``max_annotations`` (Label Studio's SQLite backend can
       over-assign under concurrent load): the earliest ``max_annotations`` by creation time are kept;
     - an annotation last saved by someone other than its author (the open-source edition lets any
@@ -452,8 +506,8 @@ def to_votes(
       annotation is dropped when no such version was ever pulled;
     - an annotation whose result differs from the previous pull is kept and listed;
     - one bad record is dropped and listed with its reason, and the others are read as usual: a
-      task without ``task_key``/``text``; an annotation without an id or by a user missing from
-      ``users``; a span with a label outside the schema, offsets that are not a range inside the
+      task without ``task_key``/``text``; an annotation without an id, with a timestamp that is
+      not ISO 8601, or by a user missing from ``users``; a span with a label outside the schema, offsets that are not a range inside the
       sentence, or a ``text`` that is not a rendering of its offsets (see the module docstring);
       a result region of an unknown control or with a choice outside the schema.
 
@@ -490,8 +544,7 @@ def to_votes(
             for start, end, text, label, origin in _read_regions(record, row["text"], schema, report):
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
                                   LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})
-            del record["_at"]
-            annotation_rows.append(record)
+            annotation_rows.append({key: value for key, value in record.items() if not key.startswith("_")})
     tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
     if tasks[TASK].duplicated().any():
         dupes = sorted(tasks.loc[tasks[TASK].duplicated(), TASK])[:5]

@@ -130,6 +130,8 @@ def _result(task: dict) -> list:
     (lambda t: _result(t).append(_stance("favor")), "bad_stance", "2 stance regions, expected one"),
     (lambda t: t["annotations"][0].update(completed_by=77), "unknown_user", "completed by user 77, who is not in the users map"),
     (lambda t: t["annotations"][0].pop("id"), "bad_annotation", "no integer id"),
+    (lambda t: t["annotations"][0].update(updated_at="yesterday"), "bad_annotation",
+     "updated_at 'yesterday' is not an ISO 8601 time"),
     (lambda t: t["data"].pop("task_key"), "bad_task", "task data lacks ['task_key']"),
     (lambda t: _result(t).append(_span(4, 10, "regime", "loaded-ish")), "bad_span",
      "span label ['loaded-ish'] is not one of ['loaded-negative', 'loaded-positive']"),
@@ -145,7 +147,7 @@ def _result(task: dict) -> list:
     (lambda t: _result(t).append({"from_name": "comment", "value": {"text": ["hm"]}}), "bad_region",
      "result from unknown control 'comment'; the schema has ['stance', 'loaded']"),
     (lambda t: _result(t).append("stance"), "bad_region", "result region 'stance' is not an object"),
-], ids=["stance-outside-schema", "two-stances", "two-stance-regions", "unknown-user", "annotation-without-id",
+], ids=["stance-outside-schema", "two-stances", "two-stance-regions", "unknown-user", "annotation-without-id", "bad-timestamp",
         "task-without-key", "span-label-outside-schema", "span-past-the-end", "span-offset-not-int", "span-reversed",
         "span-without-value", "span-text-not-str", "unknown-control", "region-not-object"])
 def test_one_bad_record_is_reported_and_skipped_not_the_end_of_the_build(change, issue: str, reason: str) -> None:
@@ -196,6 +198,31 @@ def test_same_annotator_twice_keeps_the_latest(export: list[dict]) -> None:
     assert votes.dropped["superseded"] == 1
 
 
+@pytest.mark.parametrize(("earlier", "later"), [
+    ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00.400000Z"),  # no fraction when the microseconds are 0
+    ("2026-01-01T11:30:00+02:00", "2026-01-01T10:00:00Z"),  # 09:30 UTC
+])
+def test_latest_annotation_of_an_annotator_wins_by_time_not_by_text(earlier: str, later: str) -> None:
+    task = _task("Text.", [_stance("favor")], created_at=earlier, updated_at=earlier)
+    task["annotations"].append({**task["annotations"][0], "id": 11, "result": [_stance("against")],
+                                "created_at": later, "updated_at": later})
+    task["annotations"].reverse()  # the order in the export decides nothing
+    votes = _votes([task])
+    assert votes.annotations[["ls_annotation_id", "label"]].values.tolist() == [[11, "against"]]
+    assert votes.dropped["superseded"] == 1
+    assert votes.annotations["updated_at"].tolist() == [later]  # kept as Label Studio wrote it
+
+
+def test_over_assigned_task_keeps_the_earliest_annotators_by_time_not_by_text() -> None:
+    task = _task("Text.", [_stance("favor")], created_at="2026-01-01T10:00:00Z")
+    for i, (user, label) in enumerate([(3, "against"), (4, "neutral"), (1, "unrelated")], start=1):
+        task["annotations"].append({"id": 10 + i, "completed_by": user, "result": [_stance(label)],
+                                    "created_at": f"2026-01-01T10:00:00.{300 * i:03d}000Z"})
+    votes = to_votes([task], USERS, schema=load_schema(), salt="s", max_annotations=3)
+    assert sorted(votes.annotations["ls_annotation_id"]) == [10, 11, 12] and votes.dropped["over_assigned"] == 1
+    assert votes.integrity[["ls_annotation_id", "issue"]].values.tolist() == [[13, "over_assigned"]]
+
+
 def test_malformed_export_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('[{"id": 1, "data": {}')
@@ -204,16 +231,6 @@ def test_malformed_export_file_names_the_file(tmp_path: Path) -> None:
     path.write_text('{"tasks": []}')
     with pytest.raises(ExportError, match="expected a JSON list of tasks"):
         load_export(path)
-
-
-def test_over_assigned_task_keeps_the_earliest_annotators() -> None:
-    task = _task("Text.", [_stance("favor")], created_at="2026-01-01T00:00:01Z")
-    for i, (user, label) in enumerate([(3, "against"), (4, "neutral"), (1, "unrelated")], start=2):
-        task["annotations"].append({"id": 10 + i, "completed_by": user, "result": [_stance(label)], "created_at": f"2026-01-01T00:00:0{i}Z"})
-    votes = to_votes([task], USERS, schema=load_schema(), salt="s", max_annotations=3)
-    assert sorted(votes.annotations["label"]) == ["against", "favor", "neutral"]
-    assert votes.dropped["over_assigned"] == 1
-    assert votes.integrity[["ls_annotation_id", "issue"]].values.tolist() == [[14, "over_assigned"]]
 
 
 def test_edit_by_another_user_restores_the_authors_last_pulled_version() -> None:
