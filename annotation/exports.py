@@ -371,7 +371,7 @@ def _votes_of_task(
 ) -> list[dict[str, Any]]:
     """The task's stance votes, one record per annotation, before the policies that compare
     annotations (latest per annotator, overlap); private keys (``_result``, ``_at``, ``_created``,
-    ``_updated``) carry what those need."""
+    ``_updated``, ``_flag``: an integrity row for when the vote is kept) carry what those need."""
     records = []
     for annotation in task.get("annotations") or []:
         at = f"{where}, annotation {annotation.get('id') if isinstance(annotation, dict) else annotation!r}"
@@ -390,17 +390,16 @@ def _votes_of_task(
             continue
         email = users[user_id]
         record[WORKER] = pseudonymize(email, salt)
-        edited = edited_by_other(annotation)
+        edited, flag = edited_by_other(annotation), None
         if edited:
             reason = f"{at}: edited by user {user_id_of(annotation.get('updated_by'))}, not by its author"
             if annotation_id not in authored:
                 report.drop(record, "edited_by_other", reason, "dropped: no version by its author was pulled")
                 continue
             annotation = authored[annotation_id]
-            report.flag(record, "edited_by_other", reason, "kept the author's last pulled version")
+            flag = ("edited_by_other", reason, "kept the author's last pulled version")
         elif annotation_id in previous_results and previous_results[annotation_id] != annotation.get("result"):
-            report.flag(record, "changed_since_last_pull", f"{at}: its result differs from the previous pull",
-                        "kept the current version")
+            flag = ("changed_since_last_pull", f"{at}: its result differs from the previous pull", "kept the current version")
         times, what = _times(annotation)
         if times is None:
             report.drop(record, "bad_annotation", f"{at}: {what}", "dropped the annotation")
@@ -426,6 +425,7 @@ def _votes_of_task(
             "_at": at,
             "_created": times[0],
             "_updated": times[1],
+            "_flag": flag,
         })
     return records
 
@@ -541,6 +541,8 @@ def to_votes(
         task_rows.append(row)
         records = _votes_of_task(task, row, where, users, salt, schema, authored, previous_results, report)
         for record in _kept_votes(records, max_annotations, report):
+            if record["_flag"] is not None:
+                report.flag(record, *record["_flag"])
             for start, end, text, label, origin in _read_regions(record, row["text"], schema, report):
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
                                   LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})

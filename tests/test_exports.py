@@ -169,6 +169,14 @@ def test_task_keys_used_twice_stop_the_whole_export() -> None:
         _votes([_task("One.", [_stance()]), {**_task("Two.", [_stance()]), "id": 2}])
 
 
+def test_only_kept_annotations_are_flagged_as_kept() -> None:
+    before = _task("Text.", [_stance("against")], updated_at="2026-01-01T10:00:00Z")
+    after = _task("Text.", [_stance("neutral")], updated_at="2026-01-01T10:00:00Z")  # changed since the last pull ...
+    after["annotations"].append({**after["annotations"][0], "id": 11, "updated_at": "2026-01-01T10:00:01Z"})  # ... and superseded
+    votes = to_votes([after], USERS, schema=load_schema(), salt="s", history=[[before]])
+    assert votes.annotations["ls_annotation_id"].tolist() == [11] and votes.integrity.empty
+
+
 def test_summary_names_everything_dropped_or_flagged_in_one_line() -> None:
     clean = _votes([_task("The regime fell.", [_stance(), _span(4, 10, "regime")])])
     assert clean.summary() == "1 annotation(s) and 1 span(s) kept from 1 task(s); nothing dropped or flagged"
