@@ -8,12 +8,13 @@ the reviewer's choice becomes the gold label, recorded as adjudicated in the rel
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from annotation.aggregate import MajorityVote
-from annotation.exports import ExportError
+from annotation.exports import ExportError, parse_timestamp
 from annotation.schema import LABEL, TASK, WORKER, Schema
 
 __all__ = ["select_for_review", "review_tasks", "adjudications"]
@@ -63,20 +64,26 @@ def adjudications(export: list[dict[str, Any]], schema: Schema, *, source: str =
     """Task key → adjudicated stance: the most recently updated non-cancelled review annotation.
 
     Raises:
-        ExportError: A review annotation's label is not in the schema.
+        ExportError: A review annotation's label is not in the schema, or its ``updated_at`` is
+            not an ISO 8601 time.
     """
-    decided: dict[str, tuple[str, str]] = {}
+    decided: dict[str, tuple[datetime, str]] = {}
     for task in export:
         for annotation in task.get("annotations") or []:
             if annotation.get("was_cancelled"):
                 continue
+            where = f"{source}: task {task['id']}, annotation {annotation.get('id')}"
             for region in annotation.get("result") or []:
                 if region.get("from_name") != schema.stance_name:
                     continue
                 choice = (region.get("value") or {}).get("choices") or []
                 if len(choice) != 1 or choice[0] not in schema.stance_names:
-                    raise ExportError(f"{source}: task {task['id']}, annotation {annotation.get('id')}: {choice} is not one of {schema.stance_names}")
-                key, stamp = task["data"]["task_key"], str(annotation.get("updated_at") or "")
+                    raise ExportError(f"{where}: {choice} is not one of {schema.stance_names}")
+                try:
+                    stamp = parse_timestamp(annotation.get("updated_at"))
+                except ValueError as err:
+                    raise ExportError(f"{where}: updated_at {err}") from None
+                key = task["data"]["task_key"]
                 if key not in decided or stamp >= decided[key][0]:
                     decided[key] = (stamp, choice[0])
     return {key: label for key, (_, label) in decided.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from annotation.aggregate import (
     index_tokens,
     token_votes,
 )
+from annotation.dataset import aggregate_votes
+from annotation.exports import Votes
+from annotation.schema import load_schema
 from annotation.tokens import token_spans
 
 Aggregator = type[MajorityVote] | type[DawidSkene]
@@ -314,6 +317,7 @@ TEXTS = {
     "s1": "The regime and its backers continue to terrorize the region.",
     "s2": "The villages were freed from the regime.",
     "s3": "🙂 Radicals fled.",
+    "s4": "The duplicitous regime shelled the town.",
 }
 
 
@@ -398,8 +402,9 @@ def test_label_tie_goes_to_schema_order_and_adjacent_labels_split() -> None:
         ("s2", "w2", *find("s2", "villages were"), NEG),
     )
     result = aggregate_spans(votes, TEXTS, {"s2": 2}, labels=SPAN_LABELS)
-    expected = spans_frame(("s2", *find("s2", "villages were freed"), NEG, 1.0, 2))
-    assert_frame_equal(result, expected.assign(support=(1 + 1 + 0.5) / 3))
+    # freed: NEG by the tie, but no annotator's NEG span runs on into it from "were"
+    expected = spans_frame(("s2", *find("s2", "villages were"), NEG, 1.0, 2), ("s2", *find("s2", "freed"), NEG, 0.5, 1))
+    assert_frame_equal(result, expected)
     result = aggregate_spans(votes, TEXTS, {"s2": 2}, labels=[POS, NEG])
     expected = spans_frame(("s2", *find("s2", "villages were"), NEG, 1.0, 2), ("s2", *find("s2", "freed"), POS, 0.5, 1))
     assert_frame_equal(result, expected)
@@ -413,6 +418,48 @@ def test_adjacent_marks_of_different_annotators_merge() -> None:
     result = aggregate_spans(votes, TEXTS, {"s1": 2}, labels=SPAN_LABELS)
     # continue 1/2, to 2/2, terrorize 1/2
     assert_frame_equal(result, spans_frame(("s1", *find("s1", "continue to terrorize"), NEG, 2 / 3, 2)))
+
+
+def test_adjacent_spans_marked_apart_by_every_annotator_stay_apart() -> None:
+    votes = span_votes(*[("s4", worker, *find("s4", phrase), NEG) for worker in ("w1", "w2", "w3")
+                         for phrase in ("duplicitous", "regime")])
+    result = aggregate_spans(votes, TEXTS, {"s4": 3}, labels=SPAN_LABELS)
+    expected = spans_frame(("s4", *find("s4", "duplicitous"), NEG, 1.0, 3), ("s4", *find("s4", "regime"), NEG, 1.0, 3))
+    assert_frame_equal(result, expected)
+
+
+@pytest.mark.parametrize(("joined_by", "n_annotators", "threshold", "joined"), [
+    (2, 3, 0.5, True),  # the join has 2 of 3
+    (1, 3, 0.5, False),
+    (2, 4, 0.5, True),  # at least half
+    (2, 4, 0.51, False),
+])
+def test_two_words_form_one_span_when_enough_annotators_marked_them_as_one(
+    joined_by: int, n_annotators: int, threshold: float, joined: bool
+) -> None:
+    workers = [f"w{i}" for i in range(1, n_annotators + 1)]
+    one = [("s4", w, *find("s4", "duplicitous regime"), NEG) for w in workers[:joined_by]]
+    apart = [("s4", w, *find("s4", phrase), NEG) for w in workers[joined_by:] for phrase in ("duplicitous", "regime")]
+    result = aggregate_spans(span_votes(*one, *apart), TEXTS, {"s4": n_annotators}, labels=SPAN_LABELS, threshold=threshold)
+    phrases = ["duplicitous regime"] if joined else ["duplicitous", "regime"]
+    assert_frame_equal(result, spans_frame(*[("s4", *find("s4", p), NEG, 1.0, n_annotators) for p in phrases]))
+
+
+def test_token_votes_say_where_each_annotators_spans_begin() -> None:
+    votes = span_votes(("s4", "w1", *find("s4", "duplicitous regime"), NEG),
+                       ("s4", "w2", *find("s4", "duplicitous"), NEG), ("s4", "w2", *find("s4", "regime"), NEG),
+                       ("s4", "w3", *find("s4", "duplicitous re"), NEG), ("s4", "w3", *find("s4", "regime"), NEG))
+    tokens = token_votes(votes, TEXTS, labels=SPAN_LABELS)
+    assert tokens[["worker", "token", "tag"]].values.tolist() == [
+        ["w1", 1, "B"], ["w2", 1, "B"], ["w3", 1, "B"], ["w1", 2, "I"], ["w2", 2, "B"], ["w3", 2, "I"]]
+
+
+def test_the_release_keeps_adjacent_spans_apart(tiny_votes: Callable[..., tuple[Votes, pd.DataFrame]]) -> None:
+    marks = tuple(("t1", worker, phrase, NEG) for worker in ("w1", "w2", "w3") for phrase in ("duplicitous", "regime"))
+    votes, _ = tiny_votes({"t1": ["against"] * 3}, spans=marks, texts=(TEXTS["s4"],))
+    row = aggregate_votes(votes, load_schema()).iloc[0]
+    assert [(span["text"], span["label"]) for span in row["spans"]] == [("duplicitous", NEG), ("regime", NEG)]
+    assert list(row["bio_tags"][:4]) == ["O", f"B-{NEG}", f"B-{NEG}", "O"]
 
 
 def test_offsets_after_an_emoji_and_several_tasks() -> None:

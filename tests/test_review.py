@@ -8,6 +8,7 @@ import pytest
 
 from annotation import pipeline, studio
 from annotation.dataset import load_release
+from annotation.review import adjudications
 from annotation.schema import load_schema
 from tests.fixtures.studio import campaign_copy
 
@@ -44,3 +45,11 @@ def test_adjudicated_labels_replace_the_majority_and_are_flagged(studio_root: Pa
         assert row["adjudicated"] == (row["task_key"] in decided)
         if row["adjudicated"]:
             assert names[row["stance"]] == decided[row["task_key"]]
+
+
+def test_the_latest_adjudication_wins_by_time_not_by_text() -> None:
+    task = {"id": 1, "data": {"task_key": "a-0001|T"}, "annotations": [
+        {"id": 2, "updated_at": "2026-01-01T10:00:00.400000Z", "result": [{"from_name": "stance", "value": {"choices": ["against"]}}]},
+        {"id": 1, "updated_at": "2026-01-01T10:00:00Z", "result": [{"from_name": "stance", "value": {"choices": ["favor"]}}]},
+    ]}
+    assert adjudications([task], load_schema()) == {"a-0001|T": "against"}
