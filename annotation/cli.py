@@ -216,9 +216,8 @@ def build_cli(
     """Parse the newest export, aggregate, and write the Hugging Face release to dist/<name>-<version>/."""
     loaded = load_campaign(campaign)
     release, votes = pipeline.build(loaded, freeze_splits=freeze_splits)
-    console.print(f"built {release} from {len(votes.annotations)} annotation(s) on {len(votes.tasks)} task(s); dropped {votes.dropped}")
-    if len(votes.integrity):
-        errors.print(f"[yellow]integrity:[/] {len(votes.integrity)} annotation(s) flagged; see {loaded.interim / 'integrity.parquet'}")
+    console.print(f"built {release}", highlight=False)
+    console.print(votes.summary() + (f" ({loaded.interim / 'integrity.parquet'})" if len(votes.integrity) else ""), highlight=False)
     return release
 
 

@@ -83,6 +83,7 @@ DROP_REASONS: dict[str, tuple[str, str]] = {
     "without_stance": ("annotation", "without a stance"),
     "bad_stance": ("annotation", "with a stance outside the schema"),
     "unknown_user": ("annotation", "by a user missing from the users map"),
+    "synthetic": ("annotation", "by a simulated (synthetic) account in a campaign that is not a demo"),
     "bad_annotation": ("annotation", "malformed"),
     "edited_by_other": ("annotation", "edited by another user, with no version by its author pulled"),
     "superseded": ("annotation", "superseded by the same annotator's later one"),
@@ -367,7 +368,7 @@ def _times(annotation: Mapping[str, Any]) -> tuple[tuple[datetime, datetime] | N
 
 def _votes_of_task(
     task: dict[str, Any], row: dict[str, Any], where: str, users: Mapping[int, str], salt: str, schema: Schema,
-    authored: Mapping[int, dict[str, Any]], previous_results: Mapping[int, Any], report: _Report,
+    authored: Mapping[int, dict[str, Any]], previous_results: Mapping[int, Any], report: _Report, allow_synthetic: bool,
 ) -> list[dict[str, Any]]:
     """The task's stance votes, one record per annotation, before the policies that compare
     annotations (latest per annotator, overlap); private keys (``_result``, ``_at``, ``_created``,
@@ -390,6 +391,11 @@ def _votes_of_task(
             continue
         email = users[user_id]
         record[WORKER] = pseudonymize(email, salt)
+        synthetic = email.lower().endswith("@" + SYNTHETIC_DOMAIN)
+        if synthetic and not allow_synthetic:
+            report.drop(record, "synthetic", f"{at}: by the simulated account {record[WORKER]}",
+                        "dropped: simulated annotators label demo campaigns only")
+            continue
         edited, flag = edited_by_other(annotation), None
         if edited:
             reason = f"{at}: edited by user {user_id_of(annotation.get('updated_by'))}, not by its author"
@@ -419,7 +425,7 @@ def _votes_of_task(
             "updated_at": annotation.get("updated_at"),
             "lead_time_s": annotation.get("lead_time"),
             "ground_truth": bool(annotation.get("ground_truth")),
-            "synthetic": email.lower().endswith("@" + SYNTHETIC_DOMAIN),
+            "synthetic": synthetic,
             "edited_by_other": edited,
             "_result": annotation["result"],
             "_at": at,
@@ -490,6 +496,7 @@ def to_votes(
     source: str = "export",
     max_annotations: int | None = None,
     history: Sequence[list[dict[str, Any]]] = (),
+    allow_synthetic: bool = True,
 ) -> Votes:
     """Turn a raw export into the long tables, applying the documented policies.
 
@@ -505,6 +512,9 @@ def to_votes(
       user edit any annotation): the author's newest version in ``history`` is used instead, or the
       annotation is dropped when no such version was ever pulled;
     - an annotation whose result differs from the previous pull is kept and listed;
+    - without ``allow_synthetic`` (a campaign that is not a demo), an annotation by a simulated
+      account (e-mail domain ``SYNTHETIC_DOMAIN``) is dropped and listed, before the overlap is
+      counted, so no synthetic vote reaches a real campaign's release;
     - one bad record is dropped and listed with its reason, and the others are read as usual: a
       task without ``task_key``/``text``; an annotation without an id, with a timestamp that is
       not ISO 8601, or by a user missing from ``users``; a span with a label outside the schema, offsets that are not a range inside the
@@ -522,6 +532,7 @@ def to_votes(
         source: Name of the export, used in the reasons and error messages.
         max_annotations: The project's overlap; None keeps every annotator.
         history: Earlier raw exports of the same project, oldest first.
+        allow_synthetic: Keep annotations by simulated accounts (the demo and tests).
 
     Raises:
         ExportError: Two tasks share a task key (a whole-file problem: the push prevents it).
@@ -539,7 +550,7 @@ def to_votes(
                         "dropped the task and its annotations")
             continue
         task_rows.append(row)
-        records = _votes_of_task(task, row, where, users, salt, schema, authored, previous_results, report)
+        records = _votes_of_task(task, row, where, users, salt, schema, authored, previous_results, report, allow_synthetic)
         for record in _kept_votes(records, max_annotations, report):
             if record["_flag"] is not None:
                 report.flag(record, *record["_flag"])

@@ -29,20 +29,10 @@ import pandas as pd
 from annotation import studio
 from annotation.articles import Article, IngestReport, Manifest, articles_table, ingest_sources, load_manifest
 from annotation.campaign import Campaign, CampaignError, copy_campaign, load_campaign, record_studio
-from annotation.exports import (
-    INTEGRITY_COLUMNS,
-    ExportError,
-    Votes,
-    edited_by_other,
-    load_export,
-    load_salt,
-    progress,
-    read_users,
-    to_votes,
-)
+from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
-from annotation.schema import TASK, WORKER, Schema, load_schema, to_instructions, to_label_config, to_review_config
+from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.segment import Sentence, split_sentences
 from annotation.tasks import make_tasks
 
@@ -301,31 +291,6 @@ def latest_export(raw_dir: Path) -> PulledExports:
     )
 
 
-def _without_synthetic(votes: Votes) -> Votes:
-    """A real campaign's votes without any synthetic annotator's, each one listed in the integrity report.
-
-    Synthetic accounts (``exports.SYNTHETIC_DOMAIN``) belong to the demo and the tests; this is the
-    last gate that keeps them out of a real campaign's release, whatever labelled its project.
-    """
-    synthetic = votes.annotations["synthetic"].astype(bool)
-    if not synthetic.any():
-        return votes
-    dropped = votes.annotations[synthetic]
-    report = pd.DataFrame({
-        TASK: dropped[TASK], WORKER: dropped[WORKER], "ls_annotation_id": dropped["ls_annotation_id"],
-        "issue": "synthetic_annotator", "action": "dropped: simulated annotators label demo campaigns only",
-    }, columns=INTEGRITY_COLUMNS)
-    keys = set(zip(dropped[TASK], dropped[WORKER]))
-    spans = votes.spans[[key not in keys for key in zip(votes.spans[TASK], votes.spans[WORKER])]]
-    return replace(
-        votes,
-        annotations=votes.annotations[~synthetic].reset_index(drop=True),
-        spans=spans.reset_index(drop=True),
-        dropped={**votes.dropped, "synthetic": int(synthetic.sum())},
-        integrity=pd.concat([votes.integrity, report], ignore_index=True),
-    )
-
-
 def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Votes]:
     """Newest raw export → long tables in ``data/interim/`` → release in ``dist/<name>-<version>/``.
 
@@ -340,9 +305,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     schema = load_schema(campaign.scheme)
     pulled = latest_export(campaign.raw)
     votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(campaign.studio_dir), source=pulled.source,
-                     max_annotations=pulled.max_annotations, history=pulled.history)
-    if not campaign.demo:
-        votes = _without_synthetic(votes)
+                     max_annotations=pulled.max_annotations, history=pulled.history, allow_synthetic=campaign.demo)
     articles = _read_parquet(campaign.interim / "articles.parquet", "ingest")
     manifest = dataset.read_split_manifest(campaign.splits)
     splits = dataset.freeze_splits(manifest, articles["article_id"])
@@ -539,7 +502,7 @@ def annotation_progress(campaign: Campaign) -> tuple[pd.DataFrame, int, int, str
     client = studio.connect(campaign.studio_dir)
     export = client.export_tasks(_project_id(client, campaign))
     admin = client.request_json("GET", "/api/current-user/whoami", "read current user")
-    table, short = progress(export, client.users(), overlap=campaign.overlap)
+    table, short = progress(export, client.users(), overlap=campaign.overlap, schema=load_schema(campaign.scheme))
     people = {email for user_id, email in client.users().items() if user_id != admin["id"]}
     return table, short, len(export), overlap_warning(campaign, len(people))
 

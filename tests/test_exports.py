@@ -51,6 +51,14 @@ def _span(start: int, end: int, text: str, label: str = "loaded-negative") -> di
             "value": {"start": start, "end": end, "text": text, "labels": [label]}}
 
 
+def test_a_real_campaign_drops_every_synthetic_vote_and_says_so(export: list[dict]) -> None:
+    votes = to_votes(export, USERS, schema=load_schema(), salt="s", source="t", allow_synthetic=False)
+    assert votes.annotations.empty and votes.spans.empty and votes.dropped["synthetic"] == 72
+    assert set(votes.integrity["issue"]) == {"synthetic"} and len(votes.integrity) == 72
+    assert "dropped 72 annotation(s) by a simulated (synthetic) account" in votes.summary()
+    assert len(_votes(export).annotations) == 72  # a demo keeps them
+
+
 def test_recorded_demo_export_parses_to_long_tables(demo_votes: Votes) -> None:
     assert len(demo_votes.tasks) == 24 and len(demo_votes.annotations) == 72
     assert demo_votes.annotations.groupby("task")["worker"].nunique().eq(3).all()

@@ -155,7 +155,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
         assert len(annotations) == n_labelled == 2 * len(sentences) - 1
         assert not any(row["synthetic"] for row in annotations)
         integrity = pd.read_parquet(real.interim / "integrity.parquet")
-        assert list(integrity["issue"]) == ["synthetic_annotator"]
+        assert list(integrity["issue"]) == ["synthetic"]
         stats = json.loads((release / "stats.json").read_text())
         assert stats["synthetic_annotations"] == 0 and stats["annotations"] == len(annotations)
         card = (release / "README.md").read_text()
