@@ -409,7 +409,7 @@ _MANIFEST_TEMPLATE = """\
 articles: []
 """
 
-_GITIGNORE = "/.studio/\n/data/\n/dist/\n"
+_GITIGNORE = "/.studio/\n/data/\n/dist/\n/notebooks/output/\n"
 
 
 def init_campaign(folder: str | Path, *, name: str | None = None, title: str | None = None) -> Campaign:

@@ -335,15 +335,16 @@ def notebooks_cli(
     release: Path = typer.Option(
         None, help="Release directory the notebooks read (default: the campaign's release, with its texts rebuilt from the campaign's corpus)."
     ),
-    out: Path = typer.Option(Path("notebooks/output"), help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go."),
+    out: Path = typer.Option(None, help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go (default: the campaign's notebooks/output/)."),
     campaign: Path = CAMPAIGN,
 ) -> None:
     """Execute the notebooks top to bottom against a release; keep the executed copies and figures."""
     from annotation.notebooks import NotebookRun, run_notebooks
 
-    if release is None:
+    if release is None or out is None:
         loaded = load_campaign(campaign)
-        release = pipeline.with_texts(loaded, loaded.release_dir)
+        release = release or pipeline.with_texts(loaded, loaded.release_dir)
+        out = out or loaded.root / "notebooks" / "output"
 
     def done(run: NotebookRun) -> None:
         figures = len(list(run.figures.glob("*.png")))
