@@ -30,7 +30,7 @@ from annotation.articles import (
     normalise_date,
 )
 from annotation.segment import split_sentences
-from tests.test_segment import RATIO_BOUND, time_ratio
+from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

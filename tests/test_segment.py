@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import random
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import yaml
 
 from annotation import segment
 from annotation.segment import Sentence, sentence_spans, split_sentences
+from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
-T = TypeVar("T")
 CASES_DIR = Path(__file__).parent / "data" / "segmentation"
 # Invisible format characters: blank at a sentence boundary, never at the edge of a sentence.
 INVISIBLE = "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
@@ -154,34 +152,6 @@ _RUNS: dict[str, tuple[Callable[[int], str], int]] = {
     "long-number": (lambda n: "Rok bud." + "2027" * n, 1000),
     "line-without-punctuation": (lambda n: "word " * n, 20_000),  # 1 MB at 10 n
 }
-RATIO_BOUND = 40  # linear: about 10 (a loaded machine adds noise); quadratic: about 100
-
-
-def _cpu_seconds_per_call(run: Callable[[T], object], argument: T) -> float:
-    """CPU time of one ``run(argument)``, averaged over calls that take at least 20 ms."""
-    calls, start = 0, time.process_time()
-    while (elapsed := time.process_time() - start) < 0.02 or calls == 0:
-        run(argument)
-        calls += 1
-    return elapsed / calls
-
-
-def time_ratio(run: Callable[[T], object], small: T, large: T) -> float:
-    """CPU time of ``run(large)`` over that of ``run(small)``, best of five (robust to other work
-    on the machine); stops early once under ``RATIO_BOUND``. Also used by test_articles.py."""
-    gc.disable()
-    try:
-        small_seconds = min(_cpu_seconds_per_call(run, small) for _ in range(5))
-        ratios = []
-        for _ in range(5):
-            ratios.append(_cpu_seconds_per_call(run, large) / small_seconds)
-            if ratios[-1] < RATIO_BOUND:
-                break
-    finally:
-        gc.enable()
-    return min(ratios)
-
-
 @pytest.mark.parametrize(("make", "n"), _RUNS.values(), ids=_RUNS)
 def test_time_is_linear_in_a_run(make: Callable[[int], str], n: int) -> None:
     ratio = time_ratio(sentence_spans, make(n), make(10 * n))
