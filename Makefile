@@ -1,4 +1,5 @@
-# The two front doors: `make demo` runs the whole pipeline on seeds/, `make test` runs the tests.
+# The two front doors: `make demo` runs the whole pipeline on a scratch copy of the seed campaign
+# (demo/, simulated annotators), `make test` runs the tests.
 # Both create .venv and install the project (and, for tests, Debian's chromium) when missing.
 PYTHON ?= python3
 VENV := .venv
@@ -30,8 +31,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/annotation demo
 
+# The seed campaign (this folder) for real annotators: ingest and segment only the first time, so a
+# corpus ingested by hand is never replaced; then start Label Studio and push (idempotent).
 studio: $(STAMP)
-	$(BIN)/annotation ingest && $(BIN)/annotation segment && $(BIN)/annotation studio start && $(BIN)/annotation push
+	test -f data/interim/sentences.parquet || { $(BIN)/annotation ingest && $(BIN)/annotation segment; }
+	$(BIN)/annotation studio start && $(BIN)/annotation push
 
 studio-stop: $(STAMP)
 	$(BIN)/annotation studio stop
@@ -39,6 +43,8 @@ studio-stop: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest --doctest-modules annotation tests
 
+# Removes the demo's scratch campaign and executed notebooks only: a campaign's raw exports are
+# never deleted by make (`annotation clean --delete-raw-exports NAME` names the campaign).
 clean:
-	-$(BIN)/annotation studio stop
-	rm -rf data dist .studio notebooks/output
+	-test -f demo/campaign.yml && $(BIN)/annotation studio stop --campaign demo
+	rm -rf demo notebooks/output

@@ -69,7 +69,11 @@ __all__ = [
     "TokenTagger",
     "make_stance_classifier",
     "make_loaded_language_tagger",
+    "MIN_SCORED_ROWS",
+    "EvaluationPlan",
     "evaluation_folds",
+    "plan_evaluation",
+    "predict_stance",
     "evaluate_baselines",
     "summary_table",
 ]
@@ -91,6 +95,16 @@ _EXTRA_HINT = (
 
 EMBEDDING_KINDS = frozenset({"embedding-lr", "embedding-layers-lr", "embedding-token-lr"})
 """The stance and tagger kinds that need the ``embedding`` extra."""
+
+MIN_SCORED_ROWS = 20
+"""The fewest rows (sentence × target) that ``evaluate_baselines`` scores the models on.
+
+Below 20 rows one row moves accuracy by more than 5 points and the 95% (Wilson) interval of an
+accuracy near 0.5 is wider than ±0.2, so a score says nothing about a model; the baselines then
+report why they were not scored instead of printing numbers. The rule is per split: ``test`` is
+scored on its own only when it and ``train`` each have at least this many rows, else all rows are
+cross-validated, and fewer rows than this in all are not scored (see ``plan_evaluation``).
+"""
 
 
 def embedding_available() -> bool:
@@ -889,20 +903,22 @@ def make_loaded_language_tagger(
 
 
 def evaluation_folds(
-    sentences: pd.DataFrame, *, n_folds: int = _MAX_FOLDS
+    sentences: pd.DataFrame, *, n_folds: int = _MAX_FOLDS, min_rows: int = 1
 ) -> tuple[str, list[tuple[_Indices, _Indices]]]:
     """Choose the evaluation protocol for a ``sentences`` table and return its folds.
 
-    If both the ``train`` and the ``test`` split have rows, there is one fold: fit on ``train``,
-    evaluate on ``test`` (``validation`` is left unused: the models that tune a threshold do so
-    inside their training rows). Otherwise all rows go into grouped K-fold cross-validation with
-    ``K = min(n_folds, number of groups)``, grouped by
-    ``article_id`` if there are at least two articles and else by ``sentence_id``, so that the
-    rows of one sentence (one per target) never straddle folds.
+    If both the ``train`` and the ``test`` split have at least ``min_rows`` rows, there is one
+    fold: fit on ``train``, evaluate on ``test`` (``validation`` is left unused: the models that
+    tune a threshold do so inside their training rows). Otherwise all rows go into grouped K-fold
+    cross-validation with ``K = min(n_folds, number of groups)``, grouped by ``article_id`` if
+    there are at least two articles and else by ``sentence_id``, so that the rows of one
+    sentence (one per target) never straddle folds.
 
     Args:
         sentences: Needs the columns ``sentence_id``, ``article_id`` and ``split``.
         n_folds: The largest number of cross-validation folds.
+        min_rows: The fewest rows ``train`` and ``test`` each need for the train/test protocol;
+            ``evaluate_baselines`` passes ``MIN_SCORED_ROWS``.
 
     Returns:
         A human-readable description of the protocol, and ``(train, test)`` pairs of positional
@@ -911,7 +927,7 @@ def evaluation_folds(
     Raises:
         KeyError: A column is missing.
         ValueError: A sentence is in both ``train`` and ``test``, or cross-validation is needed
-            but there are fewer than two sentences, or ``n_folds`` is below 2.
+            but there are fewer than two sentences, or ``n_folds`` or ``min_rows`` is out of range.
 
     Examples:
         >>> import pandas as pd
@@ -927,9 +943,10 @@ def evaluation_folds(
     check_columns(sentences, ("sentence_id", "article_id", "split"), "sentences")
     if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise ValueError(f"n_folds={n_folds!r} must be an integer >= 2, e.g. 5")
+    _check_min_rows(min_rows)
     split = sentences["split"].to_numpy()
     train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
-    if len(train) and len(test):
+    if min(len(train), len(test)) >= min_rows:
         ids = sentences["sentence_id"].to_numpy()
         shared = sorted(set(ids[train]) & set(ids[test]))
         if shared:
@@ -954,12 +971,144 @@ def evaluation_folds(
     k = min(int(n_folds), n_groups)
     folds = list(GroupKFold(n_splits=k).split(sentences, groups=groups))
     per_split = ", ".join(f"{name} {n}" for name, n in sentences["split"].value_counts().items())
+    because = "is empty" if min_rows == 1 else f"has fewer than {min_rows} rows"
     protocol = (
         f"grouped {k}-fold cross-validation over all {len(sentences)} rows, grouped by {by} "
-        f"({n_groups} groups), because the train or test split is empty (rows per split: "
+        f"({n_groups} groups), because the train or test split {because} (rows per split: "
         f"{per_split}); scores are computed on the pooled out-of-fold predictions"
     )
     return protocol, folds
+
+
+def _check_min_rows(min_rows: int) -> None:
+    if isinstance(min_rows, bool) or not isinstance(min_rows, (int, np.integer)) or min_rows < 1:
+        raise ValueError(f"min_rows={min_rows!r} must be an integer >= 1, e.g. {MIN_SCORED_ROWS}")
+
+
+class EvaluationPlan(NamedTuple):
+    """How the baselines are fitted and scored on a ``sentences`` table (``plan_evaluation``).
+
+    Attributes:
+        protocol: A human-readable description of the protocol, or ``"not evaluated"``.
+        folds: ``(train, test)`` pairs of positional row indices; empty when nothing is scored.
+        refused: ``{"stance" | "loaded_language": reason}`` for each task that is not scored.
+    """
+
+    protocol: str
+    folds: list[tuple[_Indices, _Indices]]
+    refused: dict[str, str]
+
+    @property
+    def scored(self) -> _Indices:
+        """The positions of the rows that are scored (in some test fold), sorted."""
+        return np.sort(np.concatenate([np.zeros(0, np.intp), *(test for _, test in self.folds)]))
+
+
+def _unscorable(sentences: pd.DataFrame, min_rows: int) -> str | None:
+    """Why no baseline can be fitted and scored on ``sentences`` at all, or None."""
+    n_rows = len(sentences)
+    no_text = int(sentences["text"].isna().sum())
+    if no_text:
+        return (
+            f"{no_text} of {n_rows} rows have no text: this release does not carry the sentence "
+            "texts; rebuild them from your own copy of the articles (annotation rehydrate), then "
+            "run the baselines"
+        )
+    if n_rows < min_rows:
+        rule = "MIN_SCORED_ROWS" if min_rows == MIN_SCORED_ROWS else "min_rows"
+        return (
+            f"only {n_rows} rows: the baselines are scored on at least {min_rows} ({rule}), "
+            "since on fewer a score says nothing about a model; annotate more sentences"
+        )
+    if sentences["sentence_id"].nunique() < 2:
+        return "all rows are one sentence; scoring needs at least two: annotate more sentences"
+    return None
+
+
+def plan_evaluation(
+    sentences: pd.DataFrame, *, n_folds: int = _MAX_FOLDS, min_rows: int = MIN_SCORED_ROWS
+) -> EvaluationPlan:
+    """Decide whether and how the baselines can be scored on ``sentences``.
+
+    Nothing is scored when a row has no text (a release that does not redistribute texts, not
+    yet rehydrated), when there are fewer than ``min_rows`` rows, or when all rows are one
+    sentence. Otherwise the protocol is ``evaluation_folds(sentences, n_folds=n_folds,
+    min_rows=min_rows)``, and then stance is not scored when the training rows of a fold all
+    have one stance label (nothing to learn), and loaded language is not scored when no scored
+    row has a gold span (nothing to find).
+
+    Args:
+        sentences: Needs the columns ``sentence_id``, ``article_id``, ``text``, ``stance``,
+            ``spans`` and ``split``.
+        n_folds: The largest number of cross-validation folds.
+        min_rows: The fewest rows to score on; see ``MIN_SCORED_ROWS``.
+
+    Returns:
+        The protocol, its folds and the reason for each task that is not scored.
+
+    Raises:
+        KeyError: A column is missing.
+        ValueError: A sentence is in both ``train`` and ``test``, or ``n_folds`` or
+            ``min_rows`` is out of range.
+    """
+    check_columns(
+        sentences, ("sentence_id", "article_id", "text", "stance", "spans", "split"), "sentences"
+    )
+    _check_min_rows(min_rows)
+    reason = _unscorable(sentences, min_rows)
+    if reason is not None:
+        return EvaluationPlan("not evaluated", [], {"stance": reason, "loaded_language": reason})
+    protocol, folds = evaluation_folds(sentences, n_folds=n_folds, min_rows=min_rows)
+    plan = EvaluationPlan(protocol, folds, {})
+    stance = sentences["stance"].astype(str).to_numpy()
+    for k, (train, _) in enumerate(folds):
+        if len(set(stance[train])) < 2:
+            plan.refused["stance"] = (
+                f"the training rows of fold {k} all have stance {stance[train][0]!r}; the "
+                "classifiers need at least two stance labels to learn from: annotate more sentences"
+            )
+            break
+    if not any(len(sentences["spans"].iloc[i]) for i in plan.scored):
+        plan.refused["loaded_language"] = (
+            f"none of the {len(plan.scored)} scored rows has a gold loaded-language span, so "
+            "there is nothing to score the taggers against"
+        )
+    return plan
+
+
+def predict_stance(
+    sentences: pd.DataFrame,
+    kind: StanceKind,
+    folds: Sequence[tuple[_Indices, _Indices]],
+    *,
+    random_state: int = 0,
+) -> npt.NDArray[np.object_]:
+    """Out-of-fold predictions of one stance classifier.
+
+    For each fold, a fresh ``make_stance_classifier(kind)`` is fitted on the training rows'
+    ``target`` and ``text`` and predicts the test rows, so a row is predicted by a model that
+    never saw its sentence.
+
+    Args:
+        sentences: Needs the columns ``target``, ``text`` and ``stance`` (label names).
+        kind: The classifier, one of ``STANCE_KINDS``.
+        folds: ``(train, test)`` positional indices, e.g. ``plan_evaluation(sentences).folds``.
+        random_state: Seed of the classifier.
+
+    Returns:
+        One predicted label per row of ``sentences``; ``None`` for rows in no test fold.
+
+    Raises:
+        ValueError: ``kind`` is unknown.
+        ImportError: ``kind`` needs the missing ``embedding`` extra.
+    """
+    X = sentences[["target", "text"]]
+    y = sentences["stance"].astype(str).to_numpy()
+    predicted = np.full(len(sentences), None, dtype=object)
+    for train, test in folds:
+        model = make_stance_classifier(kind, random_state=random_state)
+        predicted[test] = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
+    return predicted
 
 
 def _span_tuples(spans: Iterable[Mapping[str, Any]]) -> list[Span]:
@@ -996,11 +1145,15 @@ def evaluate_baselines(
     stance_kinds: Sequence[StanceKind] | None = None,
     tagger_kinds: Sequence[TaggerKind] | None = None,
     n_folds: int = _MAX_FOLDS,
+    min_rows: int = MIN_SCORED_ROWS,
 ) -> dict[str, Any]:
     """Fit and score stance classifiers and loaded-language taggers on ``sentences``.
 
-    The protocol comes from ``evaluation_folds`` (train/test when both splits have rows, else
-    grouped cross-validation with at most ``n_folds`` folds). Stance is scored with macro-F1,
+    The protocol comes from ``plan_evaluation``: train/test when both splits have at least
+    ``min_rows`` rows, else grouped cross-validation with at most ``n_folds`` folds; and nothing
+    is scored on fewer than ``min_rows`` rows, on rows without text, or (per task) when a
+    training fold has a single stance label or no scored row has a gold span: the result says
+    why under ``refused`` instead of giving scores. Stance is scored with macro-F1,
     SemEval ``F_avg`` (``favor`` and ``against``), accuracy, per-label F1 and a confusion matrix.
     Loaded-language spans are scored per row, the unit annotators labelled, with exact-match and
     partial-overlap P/R/F1 (``annotation.metrics.span_prf``) and token-level P/R/F1 on
@@ -1021,18 +1174,21 @@ def evaluate_baselines(
             ``embedding_available()``).
         tagger_kinds: The same for the taggers, from ``TAGGER_KINDS``.
         n_folds: The largest number of cross-validation folds (see ``evaluation_folds``).
+        min_rows: The fewest rows to score on (``MIN_SCORED_ROWS``).
 
     Returns:
-        A JSON-serialisable dict ``{"protocol", "n_rows", "n_folds", "stance": {kind: scores},
-        "loaded_language": {kind: {"n", "exact", "partial", "token"}}, "skipped": {kind:
-        reason}}``; ``skipped`` names the default kinds left out because the ``embedding`` extra
-        is missing. Undefined scores (see ``annotation.metrics``) are ``None``.
+        A JSON-serialisable dict ``{"protocol", "n_rows", "n_folds", "min_rows", "stance":
+        {kind: scores}, "loaded_language": {kind: {"n", "exact", "partial", "token"}},
+        "refused": {task: reason}, "skipped": {kind: reason}}``; ``refused`` gives, for
+        ``"stance"`` and ``"loaded_language"``, why that task was not scored (its dict is then
+        empty); ``skipped`` names the default kinds left out because the ``embedding`` extra is
+        missing. Undefined scores (see ``annotation.metrics``) are ``None``.
         ``confusion_matrix`` is ``{"labels", "matrix"}`` with gold labels as rows.
 
     Raises:
         KeyError: A column is missing.
-        ValueError: ``sentences`` is empty, has a stance outside ``stance_labels``, or a fold
-            trains on a single stance label; a kind is unknown; or see ``evaluation_folds``.
+        ValueError: ``sentences`` has a stance outside ``stance_labels``; a kind is unknown; or
+            see ``plan_evaluation``.
         ImportError: A kind asked for by name needs the missing ``embedding`` extra.
 
     Examples:
@@ -1057,8 +1213,6 @@ def evaluate_baselines(
         1.0
     """
     check_columns(sentences, SENTENCE_COLUMNS, "sentences")
-    if sentences.empty:
-        raise ValueError("sentences has no rows; build the dataset from annotated tasks first")
     frame = sentences.reset_index(drop=True)
     stance_labels = list(stance_labels)
     unknown = sorted(set(frame["stance"]) - set(stance_labels))
@@ -1080,24 +1234,13 @@ def evaluate_baselines(
         _check_kind(stance_kind, STANCE_KINDS)
     for tagger_kind in tagger_kinds:
         _check_kind(tagger_kind, TAGGER_KINDS)
-    protocol, folds = evaluation_folds(frame, n_folds=n_folds)
-    evaluated = np.sort(np.concatenate([test for _, test in folds]))
+    plan = plan_evaluation(frame, n_folds=n_folds, min_rows=min_rows)
+    folds, evaluated = plan.folds, plan.scored
 
-    X = frame[["target", "text"]]
-    y = frame["stance"].astype(str).to_numpy()
-    for k, (train, _) in enumerate(folds):
-        if len(set(y[train])) < 2:
-            raise ValueError(
-                f"the training rows of fold {k} all have stance {y[train][0]!r}; the classifiers "
-                "need at least two stance labels to learn from"
-            )
-    gold_stance = [str(label) for label in y[evaluated]]
+    gold_stance = [str(label) for label in frame["stance"].iloc[evaluated]]
     stance: dict[str, Any] = {}
-    for stance_kind in stance_kinds:
-        predicted = np.empty(len(frame), dtype=object)
-        for train, test in folds:
-            model = make_stance_classifier(stance_kind, random_state=random_state)
-            predicted[test] = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
+    for stance_kind in [] if "stance" in plan.refused else stance_kinds:
+        predicted = predict_stance(frame, stance_kind, folds, random_state=random_state)
         pred_stance = [str(label) for label in predicted[evaluated]]
         stance[stance_kind] = _stance_scores(gold_stance, pred_stance, stance_labels)
 
@@ -1106,7 +1249,7 @@ def evaluate_baselines(
     span_labels = list(lexicon.entries)
     span_labels += sorted({lab for spans in gold_spans for _, _, lab in spans} - set(span_labels))
     loaded: dict[str, Any] = {}
-    for tagger_kind in tagger_kinds:
+    for tagger_kind in [] if "loaded_language" in plan.refused else tagger_kinds:
         pred_spans: list[list[Span]] = [[] for _ in texts]
         for train, test in folds:
             tagger = make_loaded_language_tagger(
@@ -1128,11 +1271,13 @@ def evaluate_baselines(
             ),
         }
     report = {
-        "protocol": protocol,
+        "protocol": plan.protocol,
         "n_rows": len(frame),
         "n_folds": len(folds),
+        "min_rows": min_rows,
         "stance": stance,
         "loaded_language": loaded,
+        "refused": plan.refused,
         "skipped": skipped,
     }
     return cast(dict[str, Any], _nan_to_none(report))
@@ -1165,7 +1310,8 @@ def summary_table(metrics: dict[str, Any]) -> str:
     Returns:
         The protocol, then one table for stance (rows: models; columns: n, macro-F1, F_avg,
         accuracy) and one for loaded language (rows: model × matching; columns: n, P, R, F1),
-        then one line per skipped kind. Undefined scores show as ``n/a``.
+        each replaced by ``not scored: <reason>`` when the task was refused, then one line per
+        skipped kind. Undefined scores show as ``n/a``.
 
     Examples:
         >>> print(summary_table({
@@ -1189,14 +1335,25 @@ def summary_table(metrics: dict[str, Any]) -> str:
         [kind, str(s["n"]), _number(s["macro_f1"]), _number(s["f_avg"]), _number(s["accuracy"])]
         for kind, s in metrics["stance"].items()
     ]
-    lines += ["", *_table(["stance model", "n", "macro-F1", "F_avg", "accuracy"], stance_rows)]
     loaded_rows = [
         [f"{kind} ({match})", str(s["n"]), *(_number(s[match][k]) for k in _PRF_KEYS)]
         for kind, s in metrics["loaded_language"].items()
         for match in ("exact", "partial", "token")
         if match in s
     ]
-    lines += ["", *_table(["loaded-language model", "n", "P", "R", "F1"], loaded_rows)]
+    refused = metrics.get("refused", {})
+    for task, header, rows in (
+        ("stance", ["stance model", "n", "macro-F1", "F_avg", "accuracy"], stance_rows),
+        ("loaded_language", ["loaded-language model", "n", "P", "R", "F1"], loaded_rows),
+    ):
+        lines.append("")
+        if task in refused:
+            title = task.replace("_", " ")
+            lines += textwrap.wrap(
+                f"{title} not scored: {refused[task]}", width=100, subsequent_indent="  "
+            )
+        else:
+            lines += _table(header, rows)
     for kind, reason in metrics.get("skipped", {}).items():
         lines += textwrap.wrap(f"skipped {kind}: {reason}", width=100, subsequent_indent="  ")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ its own ``.studio/`` (server, credentials, salt), ``data/`` and ``dist/``, so tw
 share a Label Studio project, raw exports or a release.
 
 The repository root is itself a campaign (the seed article, ready for real annotators); the demo
-runs in a scratch copy of it (``make_demo_campaign``) marked ``demo: true``, the only kind of
+runs in a scratch copy of it (``copy_campaign(..., demo=True)``) marked ``demo: true``, the only kind of
 campaign that simulated annotators may label and whose release may hold synthetic votes.
 """
 
@@ -37,15 +37,21 @@ __all__ = [
     "load_campaign",
     "init_campaign",
     "record_studio",
-    "make_demo_campaign",
+    "copy_campaign",
 ]
 
 CAMPAIGN_FILE = "campaign.yml"
 # Annotations each task collects from distinct annotators, unless campaign.yml says otherwise.
 DEFAULT_OVERLAP = 3
+PROJECT_TITLE_MAX = 50  # Label Studio's limit on a project title
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,95}")
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
 _STUDIO_LINE = re.compile(r"^studio:.*(?:\n[ \t]+.*)*", re.MULTILINE)
+
+
+def _project_title(title: str, suffix: str = "") -> str:
+    room = PROJECT_TITLE_MAX - len(suffix)
+    return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
 
 class CampaignError(ValueError):
@@ -138,8 +144,16 @@ class Campaign:
 
     @property
     def project_title(self) -> str:
-        """The Label Studio project's title when it is created (found by id afterwards)."""
-        return self.title
+        """The Label Studio project's title when it is created (found by id afterwards).
+
+        Label Studio caps project titles at 50 characters; a longer title is cut with an ellipsis.
+        """
+        return _project_title(self.title)
+
+    @property
+    def review_project_title(self) -> str:
+        """The title of the campaign's review (adjudication) project, within the same cap."""
+        return _project_title(self.title, " (review)")
 
     @property
     def release_dir(self) -> Path:
@@ -375,9 +389,17 @@ studio: {{port: null, project_id: null, review_project_id: null}}  # written by 
 """
 
 _MANIFEST_TEMPLATE = """\
-# One entry per article (matched by `file` for .txt, by `article_id`/`id` or `url` for JSONL/CSV
-# records). `targets` are the stance targets annotators judge each sentence against.
-default_targets: []
+# The stance targets annotators judge each article's sentences against, one entry per article:
+# matched by `file` for a .txt article, by `article_id` (or `id`) or `url` for a JSONL/CSV record.
+# Articles without an entry get `default_targets` here, else the campaign's `targets`.
+#
+# default_targets: [The government]
+# articles:
+#   - file: 001.txt
+#     targets: [The government, The opposition]
+#   - url: https://example.org/news/1
+#     outlet: Example News
+#     targets: [The opposition]
 articles: []
 """
 
@@ -429,58 +451,65 @@ def init_campaign(folder: str | Path, *, name: str | None = None, title: str | N
     return load_campaign(root)
 
 
-def make_demo_campaign(source: Campaign, folder: str | Path) -> Campaign:
-    """A scratch copy of ``source`` in ``folder`` for the demo: ``demo: true``, name ``<name>-demo``.
+def copy_campaign(source: Campaign, folder: str | Path, *, demo: bool) -> Campaign:
+    """A copy of ``source`` in ``folder``: its corpus, manifest, splits, scheme, lexicon and datasheet.
 
-    The copy has its own ``.studio/``, ``data/`` and ``dist/``, so the demo never touches the
-    source's Label Studio project, raw exports or release. An earlier demo in ``folder`` is
-    replaced (only if its ``campaign.yml`` says ``demo: true``; anything else there is refused).
+    The copy has its own ``.studio/``, ``data/`` and ``dist/`` and no Label Studio state, so it never
+    touches the source's project, raw exports or release. With ``demo`` (what ``annotation demo``
+    makes) it is marked ``demo: true``, named ``<name>-demo`` and git-ignores itself, and an earlier
+    demo in ``folder`` is replaced; without, ``folder`` must not hold a campaign yet.
 
     Raises:
-        CampaignError: ``folder`` exists and is not a demo campaign.
+        CampaignError: ``folder`` holds something that is not a demo campaign (``demo``), or a
+            campaign already (not ``demo``).
     """
     root = Path(folder).resolve()
-    if root.exists():
+    if root.exists() and any(root.iterdir()):
         previous = root / CAMPAIGN_FILE
-        if not previous.exists() or not load_campaign(root).demo:
-            raise CampaignError(f"{root} exists and is not a demo campaign; refusing to replace it (pick another folder)")
+        if not demo or not previous.exists() or not load_campaign(root).demo:
+            raise CampaignError(f"{root} exists and is not an earlier demo campaign; refusing to replace it (pick another folder)")
         from annotation.studio import stop_server
 
         stop_server(root / ".studio")
         shutil.rmtree(root)
-    root.mkdir(parents=True)
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source.corpus, root / "corpus")
     copies: dict[str, str] = {"corpus": "corpus"}
-    for key, folder in (("manifest", "corpus"), ("splits", "."), ("scheme", "schemas"), ("lexicon", "schemas"), ("datasheet", ".")):
+    for key, place in (("manifest", "corpus"), ("splits", "."), ("scheme", "schemas"), ("lexicon", "schemas"), ("datasheet", ".")):
         path: Path | None = getattr(source, key)
         if path is None or not path.exists():
             continue
         # Files inside the corpus folder were copied with it and keep their place there.
         inside = path.is_relative_to(source.corpus)
-        target = root / "corpus" / path.relative_to(source.corpus) if inside else root / folder / path.name
+        target = root / "corpus" / path.relative_to(source.corpus) if inside else root / place / path.name
         if not inside:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
         copies[key] = target.relative_to(root).as_posix()
-    config = {
-        "name": f"{source.name}-demo",
-        "title": f"{source.title} (demo: simulated annotators)",
-        "description": f"A scratch demo of the campaign {source.name!r}: every annotation is synthetic. {source.description}".strip(),
+    config: dict[str, Any] = {
+        "name": f"{source.name}-demo" if demo else source.name,
+        "title": f"{source.title} (demo: simulated annotators)" if demo else source.title,
+        "description": (f"A scratch demo of the campaign {source.name!r}: every annotation is synthetic. " if demo else "")
+        + source.description,
         "version": source.version,
         "licence": {"annotations": source.licence.annotations, "texts": source.licence.texts,
                     "redistribute_texts": source.licence.redistribute_texts},
         "authors": [{k: v for k, v in vars(a).items() if v is not None} for a in source.authors],
+        "citation": None if demo else source.citation,
         "homepage": source.homepage,
         "language": list(source.language),
         "targets": list(source.targets),
         **copies,
         "overlap": source.overlap,
-        "demo": True,
+        "demo": demo,
     }
     if source.drop_lines is not None:
         config["ingest"] = {"drop_lines": list(source.drop_lines)}
-    header = "# A scratch demo campaign made by `annotation demo`; replaced on every run. Do not annotate here.\n"
+    header = (
+        "# A scratch demo campaign made by `annotation demo`; replaced on every run. Do not annotate here.\n"
+        if demo else f"# A copy of the campaign {source.name!r} ({source.root}).\n"
+    )
     body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
     (root / CAMPAIGN_FILE).write_text(header + body + _studio_line(StudioState()) + "\n", encoding="utf-8")
-    (root / ".gitignore").write_text("*\n", encoding="utf-8")
+    (root / ".gitignore").write_text("*\n" if demo else _GITIGNORE, encoding="utf-8")
     return load_campaign(root)

@@ -16,19 +16,20 @@ from rich.progress import Progress
 
 from annotation import pipeline, studio
 from annotation.articles import IngestError
+from annotation.campaign import CampaignError, init_campaign, load_campaign
 from annotation.exports import ExportError
 from annotation.lexicon import LexiconError
-from annotation.schema import DEFAULT_SCHEMA, SchemaError
+from annotation.schema import SchemaError
 
-app = typer.Typer(help="Stance and loaded-language annotation: seeds → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
+app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
 studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
 app.add_typer(studio_app, name="studio")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, studio.StudioError, FileNotFoundError, KeyError, ValueError)
-ROOT = typer.Option(Path("."), "--root", help="Project root holding seeds/, data/, dist/ and .studio/.")
+USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, CampaignError, studio.StudioError, FileNotFoundError, KeyError, ValueError)
+CAMPAIGN = typer.Option(Path("."), "--campaign", "-C", help="Campaign folder (holds campaign.yml); default: the current directory.")
 
 
 def _user_errors(func: F) -> F:
@@ -46,6 +47,11 @@ def _user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _warn(message: str | None) -> None:
+    if message:
+        errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+
 @contextmanager
 def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     with Progress(console=console, transient=True) as progress:
@@ -53,63 +59,79 @@ def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]
         yield lambda n: progress.advance(task, n)
 
 
+@app.command("init")
+@_user_errors
+def init_cli(
+    folder: Path = typer.Argument(..., help="Folder of the new campaign (created if missing)."),
+    name: str = typer.Option(None, help="Machine name (release folder dist/<name>-<version>/); default: the folder's name."),
+    title: str = typer.Option(None, help="Human title of the dataset; default: the name."),
+) -> None:
+    """Start a campaign: campaign.yml, an empty corpus/ with a manifest, the scheme and datasheet to edit."""
+    campaign = init_campaign(folder, name=name, title=title)
+    console.print(f"campaign {campaign.name!r} created in {campaign.root}: edit campaign.yml (title, licence, authors, targets), "
+                  f"put articles in {campaign.corpus.name}/ and their targets in {campaign.manifest.relative_to(campaign.root)}, "
+                  "then `annotation ingest`")
+
+
 @app.command("ingest")
 @_user_errors
 def ingest_cli(
-    root: Path = ROOT,
-    seeds: Path = typer.Option(None, help="File or directory of .txt/.jsonl/.csv articles (default: ROOT/seeds)."),
-    manifest: Path = typer.Option(None, help="Manifest with targets (default: articles.yaml beside the sources)."),
+    sources: list[Path] = typer.Argument(None, help="Files or folders of .txt/.jsonl/.csv articles (default: the campaign's corpus folder)."),
+    manifest: Path = typer.Option(None, help="Manifest with each article's targets (default: the campaign's `manifest`)."),
+    campaign: Path = CAMPAIGN,
 ) -> None:
     """Parse the articles and their manifest into data/interim/articles.parquet; report bad input."""
-    report = pipeline.ingest(pipeline.Paths(root), seeds, manifest)
+    report = pipeline.ingest(load_campaign(campaign), sources, manifest)
     for problem in report.skipped:
         errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
     targets = sum(len(a.targets) for a in report.articles)
     console.print(f"{report.summary()}; {targets} stance target(s)")
-    if report.skipped:
+    if not report.articles:
+        errors.print("[bold red]error:[/] nothing ingested; data/interim/articles.parquet was left as it was", highlight=False)
+    if report.skipped or not report.articles:
         sys.exit(1)
 
 
 @app.command("segment")
 @_user_errors
-def segment_cli(root: Path = ROOT) -> None:
+def segment_cli(campaign: Path = CAMPAIGN) -> None:
     """Split the articles into sentences with character offsets (data/interim/sentences.parquet)."""
-    sentences = pipeline.segment(pipeline.Paths(root))
+    sentences = pipeline.segment(load_campaign(campaign))
     console.print(f"segmented into {len(sentences)} sentence(s) (headlines included)")
 
 
 @studio_app.command("start")
 @_user_errors
 def studio_start_cli(
-    root: Path = ROOT,
-    port: int = typer.Option(None, help="Port to bind (default: a free one)."),
+    campaign: Path = CAMPAIGN,
+    port: int = typer.Option(None, help="Port to bind (default: the campaign's remembered port, else a free one, then remembered)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind; anything but loopback exposes the server."),
     database: str = typer.Option(
         None, envvar="ANNOTATION_DATABASE_URL",
         help="postgresql://USER@HOST:PORT/DB for team campaigns (password via $PGPASSWORD); default SQLite in .studio/.",
     ),
 ) -> None:
-    """Start Label Studio in the background (or report the running one) and leave it up."""
+    """Start the campaign's Label Studio in the background (or report the running one) and leave it up."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         errors.print(f"[yellow]warning:[/] binding to {host} makes Label Studio reachable from other machines")
     with console.status("starting Label Studio (30-60 s on first start)…"):
-        info = studio.start_server(pipeline.Paths(root).studio, host=host, port=port, database=database)
-    console.print(f"Label Studio ({info.database}) is running at {info.url} (pid {info.pid}); admin login in {pipeline.Paths(root).studio / 'credentials.json'}")
+        loaded, info = pipeline.start_studio(load_campaign(campaign), host=host, port=port, database=database)
+    console.print(f"Label Studio ({info.database}) is running at {info.url} (pid {info.pid}); admin login in {loaded.studio_dir / 'credentials.json'}")
 
 
 @studio_app.command("stop")
 @_user_errors
-def studio_stop_cli(root: Path = ROOT) -> None:
-    """Stop the Label Studio server this project started."""
-    stopped = studio.stop_server(pipeline.Paths(root).studio)
+def studio_stop_cli(campaign: Path = CAMPAIGN) -> None:
+    """Stop the Label Studio server this campaign started."""
+    stopped = studio.stop_server(load_campaign(campaign).studio_dir)
     console.print("stopped Label Studio" if stopped else "no Label Studio server was running")
 
 
 @studio_app.command("status")
 @_user_errors
-def studio_status_cli(root: Path = ROOT) -> None:
-    """Say whether the server is running, and where."""
-    info = studio.server_status(pipeline.Paths(root).studio)
+def studio_status_cli(campaign: Path = CAMPAIGN) -> None:
+    """Say whether the campaign's server is running, and where."""
+    info = studio.server_status(load_campaign(campaign).studio_dir)
     console.print(f"running at {info.url} on {info.database} (pid {info.pid}, since {info.started_at})" if info else "not running")
     raise typer.Exit(0 if info else 3)
 
@@ -121,50 +143,50 @@ studio_app.add_typer(annotators_app, name="annotators")
 @annotators_app.command("add")
 @_user_errors
 def annotators_add_cli(
-    csv_file: Path = typer.Argument(..., help="CSV with a header 'email,name'."),
-    root: Path = ROOT,
+    csv_file: Path = typer.Argument(..., help="CSV with a header line 'email,name' and one annotator per line."),
+    campaign: Path = CAMPAIGN,
 ) -> None:
     """Create a Label Studio login per annotator; logins go to .studio/annotator-logins.csv (0600)."""
-    emails, logins = pipeline.add_annotators(pipeline.Paths(root), csv_file)
+    emails, logins, warning = pipeline.add_annotators(load_campaign(campaign), csv_file)
     console.print(f"{len(emails)} annotator(s) can log in; hand out their logins from {logins} (passwords are not printed)")
+    _warn(warning)
 
 
 @studio_app.command("progress")
 @_user_errors
-def progress_cli(root: Path = ROOT, overlap: int = typer.Option(3, min=1, help="Annotations each task should collect.")) -> None:
-    """Per-annotator counts and median lead time, and the tasks still short of the overlap."""
-    table, short, n_tasks = pipeline.annotation_progress(pipeline.Paths(root), overlap=overlap)
+def progress_cli(campaign: Path = CAMPAIGN) -> None:
+    """Per-annotator counts and median lead time, and the tasks still short of the campaign's overlap."""
+    loaded = load_campaign(campaign)
+    table, short, n_tasks, warning = pipeline.annotation_progress(loaded)
     console.print(table.to_string() if len(table) else "no annotations yet", highlight=False)
-    console.print(f"{short} of {n_tasks} task(s) have fewer than {overlap} annotation(s)")
+    console.print(f"{short} of {n_tasks} task(s) have fewer than {loaded.overlap} annotation(s)")
+    _warn(warning)
 
 
 @studio_app.command("migrate")
 @_user_errors
 def migrate_cli(
-    to_root: Path = typer.Option(..., "--to-root", help="Project root of the new server (its .studio/ is created)."),
+    to: Path = typer.Option(..., "--to", help="Folder of the campaign's copy on the new server (created; its .studio/ holds the server)."),
     database: str = typer.Option(None, envvar="ANNOTATION_DATABASE_URL", help="postgresql://USER@HOST:PORT/DB of the new server."),
-    root: Path = ROOT,
+    campaign: Path = CAMPAIGN,
 ) -> None:
     """Copy the campaign (tasks, annotations, annotator accounts) to a new server and verify it."""
-    report, info = pipeline.migrate(pipeline.Paths(root), to_root, database=database)
+    target, report, info = pipeline.migrate(load_campaign(campaign), to, database=database)
     console.print(f"copied {report.tasks} task(s) and {report.annotations} annotation(s) by {report.annotators} annotator(s) "
-                  f"to {info.url} ({info.database}); {report.new_logins} new login(s) in {to_root / '.studio' / pipeline.LOGINS_FILE}")
+                  f"to {info.url} ({info.database}); {report.new_logins} new login(s) in {target.studio_dir / pipeline.LOGINS_FILE}")
     if not report.equal:
         errors.print(f"[bold red]error:[/] the copy differs from the source: {escape(report.difference)}")
         sys.exit(1)
-    console.print("verified: the parsed annotations and spans on both servers are equal; the new server is left running")
+    console.print(f"verified: the parsed annotations and spans on both servers are equal; the campaign continues in {target.root}, "
+                  "whose server is left running")
 
 
 @app.command("push")
 @_user_errors
-def push_cli(
-    root: Path = ROOT,
-    schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML that generates the labeling config."),
-    overlap: int = typer.Option(3, min=1, help="Annotations each task collects from distinct annotators."),
-) -> None:
-    """Create/update the project and push one task per sentence × target (idempotent)."""
+def push_cli(campaign: Path = CAMPAIGN) -> None:
+    """Create/update the campaign's project and push one task per sentence × target (idempotent)."""
     with _bar("pushing tasks", None) as advance:
-        project_id, report, n_tasks = pipeline.push(pipeline.Paths(root), schema_path=schema, overlap=overlap, progress=advance)
+        _, project_id, report, n_tasks = pipeline.push(load_campaign(campaign), progress=advance)
     console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
     for key in report.changed:
         errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")
@@ -172,36 +194,37 @@ def push_cli(
 
 @app.command("pull")
 @_user_errors
-def pull_cli(root: Path = ROOT) -> None:
+def pull_cli(campaign: Path = CAMPAIGN) -> None:
     """Download a full export into data/raw/ (atomic, sha256 in MANIFEST.json)."""
-    export = pipeline.pull(pipeline.Paths(root))
+    export = pipeline.pull(load_campaign(campaign))
     console.print(f"pulled {export.n_tasks} task(s) from project {export.project_id} into {export.path} (sha256 {export.sha256[:12]}…)")
 
 
 @app.command("build")
 @_user_errors
 def build_cli(
-    root: Path = ROOT,
-    schema: Path = typer.Option(DEFAULT_SCHEMA, help="Schema YAML."),
+    campaign: Path = CAMPAIGN,
     freeze_splits: bool = typer.Option(
-        False, "--freeze-splits", help="Give new articles their hash-based split and append them to seeds/splits.yaml (then commit it)."
+        False, "--freeze-splits", help="Give new articles their hash-based split and append them to the campaign's splits file (then commit it)."
     ),
-) -> None:
-    """Parse the newest export, aggregate, and write the Hugging Face release to dist/."""
-    release, votes = pipeline.build(pipeline.Paths(root), schema_path=schema, freeze_splits=freeze_splits)
+) -> Path:
+    """Parse the newest export, aggregate, and write the Hugging Face release to dist/<name>-<version>/."""
+    loaded = load_campaign(campaign)
+    release, votes = pipeline.build(loaded, freeze_splits=freeze_splits)
     console.print(f"built {release} from {len(votes.annotations)} annotation(s) on {len(votes.tasks)} task(s); dropped {votes.dropped}")
     if len(votes.integrity):
-        errors.print(f"[yellow]integrity:[/] {len(votes.integrity)} annotation(s) flagged; see {pipeline.Paths(root).interim / 'integrity.parquet'}")
+        errors.print(f"[yellow]integrity:[/] {len(votes.integrity)} annotation(s) flagged; see {loaded.interim / 'integrity.parquet'}")
+    return release
 
 
 @app.command("review")
 @_user_errors
 def review_cli(
-    root: Path = ROOT,
+    campaign: Path = CAMPAIGN,
     below: float = typer.Option(0.5, min=0.0, max=1.0, help="Review tasks whose top label has less than this share of the votes (ties always)."),
 ) -> None:
     """Send the least-agreed tasks of the last build to a review project for adjudication."""
-    project_id, report, n_selected = pipeline.review(pipeline.Paths(root), below=below)
+    _, project_id, report, n_selected = pipeline.review(load_campaign(campaign), below=below)
     console.print(f"{n_selected} task(s) need adjudication; review project {project_id}: {report.created} added, {report.existing} already there")
     console.print("adjudicated labels are pulled by `annotation pull` and used by the next `annotation build`")
 
@@ -209,57 +232,121 @@ def review_cli(
 @app.command("stats")
 @_user_errors
 def stats_cli(
-    root: Path = ROOT,
-    release: Path = typer.Option(None, help="Release directory (default: newest in dist/)."),
-    datasheet: Path = typer.Option(None, help="DATASHEET.md whose generated block to rewrite (default: the repository's)."),
+    campaign: Path = CAMPAIGN,
+    release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/)."),
 ) -> None:
-    """Rewrite DATASHEET.md's generated statistics block from a release's stats.json."""
+    """Rewrite the statistics block of the campaign's DATASHEET.md from a release's stats.json."""
     from annotation import dataset
 
-    paths = pipeline.Paths(root)
-    changed = dataset.update_datasheet(datasheet or dataset.DEFAULT_DATASHEET, release or pipeline.newest_release(paths.dist))
-    console.print("updated the statistics in DATASHEET.md" if changed else "DATASHEET.md statistics already up to date")
+    loaded = load_campaign(campaign)
+    if loaded.datasheet is None:
+        raise CampaignError(f"{loaded.config_path}: no `datasheet` file to update")
+    changed = dataset.update_datasheet(loaded.datasheet, release or loaded.release_dir)
+    console.print(f"updated the statistics in {loaded.datasheet}" if changed else f"{loaded.datasheet} statistics already up to date")
 
 
 @app.command("baselines")
 @_user_errors
-def baselines_cli(root: Path = ROOT, release: Path = typer.Option(None, help="Release directory (default: newest in dist/).")) -> None:
+def baselines_cli(campaign: Path = CAMPAIGN, release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/).")) -> None:
     """Train and evaluate the baselines; write data/baselines/metrics.json and print a table."""
     from annotation.baselines import summary_table
 
-    paths = pipeline.Paths(root)
-    metrics = pipeline.run_baselines(paths, release or pipeline.newest_release(paths.dist))
+    loaded = load_campaign(campaign)
+    metrics = pipeline.run_baselines(loaded, release or loaded.release_dir)
     console.print(summary_table(metrics), highlight=False)
-    console.print(f"metrics written to {paths.metrics}")
+    console.print(f"metrics written to {loaded.metrics}")
+
+
+@app.command("clean")
+@_user_errors
+def clean_cli(
+    campaign: Path = CAMPAIGN,
+    delete_raw_exports: str = typer.Option(
+        None, "--delete-raw-exports", metavar="CAMPAIGN_NAME",
+        help="Also delete data/raw/ (the annotators' work as pulled; it cannot be rebuilt). Give the campaign's name to confirm.",
+    ),
+) -> None:
+    """Delete what the campaign can rebuild (data/interim, data/baselines, dist); raw exports stay unless named."""
+    deleted = pipeline.clean(load_campaign(campaign), raw_exports_of=delete_raw_exports)
+    console.print(f"deleted {', '.join(str(p) for p in deleted)}" if deleted else "nothing to delete")
 
 
 @app.command("demo")
 @_user_errors
 def demo_cli(
-    root: Path = ROOT,
-    keep_running: bool = typer.Option(False, "--keep-running", help="Leave Label Studio up afterwards."),
+    into: Path = typer.Option(Path("demo"), help="Scratch folder of the demo campaign (replaced on every run; git-ignored)."),
+    keep_running: bool = typer.Option(False, "--keep-running", help="Leave the demo's Label Studio up afterwards."),
     seed: int = typer.Option(0, help="Seed of the simulated annotators."),
 ) -> None:
-    """Run every stage on seeds/ with a local Label Studio and 3 simulated (synthetic) annotators."""
-    paths = pipeline.Paths(root)
-    was_running = studio.server_status(paths.studio) is not None
-    ingest_cli(root=root, seeds=None, manifest=None)
-    segment_cli(root=root)
-    studio_start_cli(root=root, port=None, host="127.0.0.1", database=None)
+    """Run every stage on a scratch copy of the seed campaign with 3 simulated (synthetic) annotators.
+
+    The demo has its own campaign folder, Label Studio server, raw exports and release, so it never
+    touches another campaign.
+    """
+    demo = pipeline.make_demo(into)
+    console.print(f"demo campaign (simulated annotators only): {demo.root}")
+    ingest_cli(sources=None, manifest=None, campaign=demo.root)
+    segment_cli(campaign=demo.root)
+    studio_start_cli(campaign=demo.root, port=None, host="127.0.0.1", database=None)
     try:
-        push_cli(root=root, schema=DEFAULT_SCHEMA, overlap=3)
+        push_cli(campaign=demo.root)
         with _bar("simulated annotators labelling (synthetic)", None) as advance:
-            counts = pipeline.simulate_annotation(paths, seed=seed, progress=advance)
+            counts = pipeline.simulate_annotation(load_campaign(demo.root), seed=seed, progress=advance)
         console.print(f"simulated annotators submitted {counts} annotation(s) (marked synthetic)")
-        pull_cli(root=root)
-        build_cli(root=root, schema=DEFAULT_SCHEMA, freeze_splits=False)
-        baselines_cli(root=root, release=None)
-        info = studio.server_status(paths.studio)
-        if info:
+        pull_cli(campaign=demo.root)
+        release = build_cli(campaign=demo.root, freeze_splits=False)
+        baselines_cli(campaign=demo.root, release=release)
+        info = studio.server_status(demo.studio_dir)
+        if info and keep_running:
             console.print(f"annotators would work at {info.url}/projects/")
+        console.print(f"the demo's release: {release}")
     finally:
-        if not keep_running and not was_running:
-            studio_stop_cli(root=root)
+        if not keep_running:
+            studio_stop_cli(campaign=demo.root)
+
+
+@app.command("rehydrate")
+@_user_errors
+def rehydrate_cli(
+    release: Path = typer.Argument(..., help="A release built without its texts (dist/<name>-<version>)."),
+    corpus: list[Path] = typer.Option(..., "--corpus", help="Your copy of the articles: .txt/.jsonl/.csv files or folders (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the complete release (new, or a release to replace)."),
+) -> None:
+    """Fill a release's texts from your own copy of the articles, each verified by its sha256."""
+    from annotation import dataset
+
+    report = dataset.rehydrate_release(release, corpus, out=out)
+    for problem in report.skipped:
+        errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
+    for article_id, reason in report.missing.items():
+        errors.print(f"[yellow]not rehydrated:[/] article {escape(article_id)}: {escape(reason)}", highlight=False)
+    console.print(report.summary())
+    if report.missing:
+        sys.exit(1)
+
+
+@app.command("notebooks")
+@_user_errors
+def notebooks_cli(
+    release: Path = typer.Option(..., help="Release directory the notebooks read (dist/<name>-<version>/)."),
+    out: Path = typer.Option(Path("notebooks/output"), help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go."),
+) -> None:
+    """Execute the notebooks top to bottom against a release; keep the executed copies and figures."""
+    from annotation.notebooks import NotebookRun, run_notebooks
+
+    def done(run: NotebookRun) -> None:
+        figures = len(list(run.figures.glob("*.png")))
+        if run.error:
+            errors.print(f"[bold red]{run.name} failed:[/] {escape(run.error)}; the traceback is in {run.notebook}", highlight=False)
+        else:
+            console.print(f"{run.name}: ran in {run.seconds:.0f} s, {figures} figure(s); wrote {run.notebook}", highlight=False)
+
+    with console.status(f"running the notebooks against {release}…"):
+        runs = run_notebooks(release, out, progress=done)
+    failed = [run.name for run in runs if run.error]
+    console.print(f"{len(runs) - len(failed)} of {len(runs)} notebook(s) ran; executed copies and figures in {out}")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

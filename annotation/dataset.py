@@ -1,43 +1,64 @@
-"""Build the Hugging Face release: aggregated, raw and article configs as parquet plus a dataset card.
+"""Build the Hugging Face release of a campaign: aggregated, raw and article configs as parquet,
+a dataset card, a datasheet, statistics and a citation, all generated from the campaign and the data.
 
-Layout of ``dist/<name>-<version>/``::
+Layout of ``dist/<name>-<version>/`` (``campaign.release_dir``)::
 
-    README.md                      dataset card (YAML: configs, features, licence, ...)
-    DATASHEET.md                   the repository's DATASHEET.md, statistics block filled in
-    sentences/{train,validation,test}.parquet     (only the non-empty splits)
-    annotations/{train,validation,test}.parquet
-    articles/{train,validation,test}.parquet
-    stats.json                     generated statistics (counts, label distribution, agreement)
+    README.md                      dataset card: YAML header (configs, features, licence, ...) + prose
+    DATASHEET.md                   the campaign's datasheet (or the package template), statistics block filled
+    sentences/<split>-<sha256>.parquet     one file per non-empty split; the name carries the
+    annotations/<split>-<sha256>.parquet   first 16 hex digits of the file's sha256
+    articles/<split>-<sha256>.parquet
+    stats.json                     everything the card and the datasheet state: the campaign's metadata,
+                                   counts, corpus facts, label distributions, agreement
+    CITATION.bib                   the campaign's citation, or one generated from its metadata
     SHA256SUMS                     checksum of every other file
 
-**Version.** The version is the newest entry of ``CHANGELOG.md`` (Keep a Changelog headings,
-``## [1.2.0] - 2026-12-01``, newest first). It is typed nowhere else, so every release has a
-changelog entry and a release cannot be built without one; the entry's notes go into the card.
-To release, add an entry, then build.
+**What describes the release.** The campaign (``campaign.yml``): name, title, description,
+version, licences, authors, citation, homepage, language; and the data in the release: counts,
+synthetic share, outlets, publication dates, targets, annotators, agreement. The card is rendered
+through the Hub's own API (``huggingface_hub.DatasetCardData`` and ``DatasetCard.from_template``)
+with the prose in ``annotation/templates/card.md``; nothing in it is typed for one campaign. The
+version is ``campaign.version``; when the campaign names a changelog, its entry for that version
+(``## [X.Y.Z] - YYYY-MM-DD``, Keep a Changelog) becomes the card's "Changes" and gives the date.
+
+**Source texts.** When ``campaign.licence.redistribute_texts`` is false the release carries no
+text: article titles and texts, sentence text, headline and context, tokens and span texts are
+null (the features stay the same), while metadata, offsets, sentence ids and the sha256 of each
+article's text remain. ``rehydrate_release`` (``annotation rehydrate``) rebuilds the texts from the
+user's own copy of the articles, re-ingested with ``annotation.articles`` and accepted only when
+the sha256 matches, and writes a complete release whose parquet files equal those of a build that
+shipped the texts.
 
 **Splits** are per article, so the sentences of one article never straddle splits, and frozen in a
-committed manifest (``seeds/splits.yaml``, ``article_id: split``). An article keeps its split
-forever: adding articles never moves an existing one. A new article's split comes from the sha256
-of its id (80/10/10, ``assign_split``), but only once it is frozen into the manifest:
-``freeze_splits`` appends new articles and never changes an entry, and ``build_release`` refuses
-articles that are not in the manifest it is given (``pipeline.build`` writes the manifest only
-when asked to, with ``annotation build --freeze-splits``). A split may be empty (the one-article
-demo puts everything in one split); ``datasets`` cannot load an empty parquet file, so the card
-lists only the non-empty splits and names the empty ones.
+committed manifest (``article_id: split``). An article keeps its split forever: adding articles
+never moves an existing one. A new article's split comes from the sha256 of its id (80/10/10,
+``assign_split``), but only once it is frozen into the manifest: ``freeze_splits`` appends new
+articles and never changes an entry, and ``build_release`` refuses articles that are not in the
+manifest it is given (``annotation build --freeze-splits`` writes it). A split may be empty;
+``datasets`` cannot load an empty parquet file, so the card lists only the non-empty splits and
+names the empty ones.
 
 **Statistics** (counts, label distributions, agreement with bootstrap intervals, annotators, the
-synthetic flag) are computed by the build, written to ``stats.json`` and rendered into the card
-and into the block between ``<!-- stats:begin -->`` and ``<!-- stats:end -->`` of the release's
-DATASHEET.md; ``update_datasheet`` writes the same block into the repository's DATASHEET.md.
+synthetic share, the corpus) are computed by the build, written to ``stats.json`` and rendered into
+the card and into the block between ``<!-- stats:begin -->`` and ``<!-- stats:end -->`` of the
+release's DATASHEET.md; ``update_datasheet`` writes the same block into the campaign's datasheet.
 Agreement intervals come from 1000 bootstrap resamples (``agreement.agreement_report``): of whole
 articles when a scope has at least ``MIN_ARTICLES`` of them (sentences of one article are not
 independent), else of sentence × target rows.
 
-**Determinism.** The same votes, articles, manifest, changelog and datasheet give byte-identical
-files with the same library versions (recorded in the card): rows in a fixed order (article,
-sentence, target, annotator), each parquet file written from one contiguous Arrow table with a
-fixed row-group size, JSON keys in a fixed order, a seeded bootstrap. The release is written to a
-temp directory and renamed into place.
+**Loading and caches.** ``datasets`` (5.2) keys its cache of a local folder by the card's
+``configs`` as written (the data file *patterns*, not the files' contents or times), so a release
+rebuilt in place under fixed file names loaded the old rows from the default cache; with
+``download_mode="force_redownload"`` it reused the cached ``dataset_info.json`` of the old build as
+the expected split sizes, hence ``NonMatchingSplitsSizesError`` when the row count changed. Data
+file names carry the sha256 of their content, so any change of data is a new cache entry and
+``datasets.load_dataset(release_dir, config)`` always returns the files on disk.
+
+**Determinism.** The same votes, articles, campaign, manifest, changelog and datasheet give
+byte-identical files with the same library versions (recorded in the card): rows in a fixed order
+(split, article, sentence, target, annotator), each parquet file written from one contiguous Arrow
+table with a fixed row-group size, JSON keys in a fixed order, a seeded bootstrap, no clock. The
+release is written to a temp directory and renamed into place.
 
 **Speed.** The tables are built as Arrow arrays from flat numpy arrays, not row by row, and
 every sentence is tokenised once (``aggregate.index_tokens``) for span aggregation, BIO tags,
@@ -48,11 +69,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import importlib.metadata
 import json
 import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +86,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
+from huggingface_hub import DatasetCard, DatasetCardData
 
 from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, bio_tag_ids, encode_votes, index_tokens
 from annotation.agreement import agreement_report
+from annotation.articles import Article, Manifest, Problem, ingest_sources
+from annotation.campaign import Campaign
 from annotation.exports import Votes
-from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns
+from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns, load_schema
+from annotation.segment import split_sentences
 from annotation.studio import atomic_write_bytes
+from annotation.tasks import make_tasks
 
 __all__ = [
-    "DATASET_NAME",
     "SPLITS",
     "MIN_ARTICLES",
-    "DEFAULT_CHANGELOG",
-    "DEFAULT_DATASHEET",
     "DATASHEET_TEMPLATE",
+    "CARD_TEMPLATE",
+    "TEXT_COLUMNS",
     "STATS_BEGIN",
     "STATS_END",
     "ChangelogEntry",
@@ -89,11 +115,12 @@ __all__ = [
     "aggregate_votes",
     "features_for",
     "build_release",
+    "Rehydration",
+    "rehydrate_release",
     "update_datasheet",
     "load_release",
 ]
 
-DATASET_NAME = "loaded-stance-news"
 SPLITS = ("train", "validation", "test")
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPAN_THRESHOLD = 0.5
@@ -103,11 +130,18 @@ N_BOOT = 1000
 _CUT_CHUNK = 8192  # sentences whose tokens are cut at once
 MIN_ARTICLES = 30
 """Agreement intervals resample whole articles when a scope has this many, else sentence rows."""
-REPO_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_CHANGELOG = REPO_DIR / "CHANGELOG.md"
-DEFAULT_DATASHEET = REPO_DIR / "DATASHEET.md"
-# The datasheet a new campaign starts from (`annotation init` copies it for the curator to edit).
-DATASHEET_TEMPLATE = Path(__file__).resolve().parent / "templates" / "DATASHEET.md"
+# The seed campaign's datasheet (the repository root is the seed campaign), for `annotation stats`.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The datasheet of a campaign that names none; `annotation init` copies it for the curator to edit.
+DATASHEET_TEMPLATE = TEMPLATES / "DATASHEET.md"
+# The prose of the dataset card (Jinja, rendered by huggingface_hub.DatasetCard.from_template).
+CARD_TEMPLATE = TEMPLATES / "card.md"
+TEXT_COLUMNS = {
+    "sentences": ("text", "headline", "context_before", "context_after", "tokens", "spans.text"),
+    "annotations": ("spans.text",),
+    "articles": ("title", "text"),
+}
+"""The columns that hold source text: null in a release whose texts may not be redistributed."""
 STATS_BEGIN = "<!-- stats:begin -->"
 STATS_END = "<!-- stats:end -->"
 
@@ -152,13 +186,12 @@ def read_changelog(path: str | Path) -> list[ChangelogEntry]:
         path: The changelog (``CHANGELOG.md``).
 
     Returns:
-        The entries in file order, which must be newest first.
+        The entries in file order, which must be newest first; empty when nothing is released yet.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ValueError: A heading is not a version entry, a version is not semantic or is listed twice,
-            a date is not ISO, an entry has no notes, the entries are not newest first, or there is
-            no entry.
+            a date is not ISO, an entry has no notes, or the entries are not newest first.
 
     Examples:
         >>> import tempfile
@@ -171,7 +204,7 @@ def read_changelog(path: str | Path) -> list[ChangelogEntry]:
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; the release version comes from its newest entry")
+        raise FileNotFoundError(f"{path} does not exist; write it, or remove 'changelog' from campaign.yml")
     text = path.read_text(encoding="utf-8")
     headings = list(_HEADING.finditer(text))
     entries: list[ChangelogEntry] = []
@@ -195,8 +228,6 @@ def read_changelog(path: str | Path) -> list[ChangelogEntry]:
             raise ValueError(f"{path}: version {match['version']} has no notes; say what changed in it")
         entries.append(ChangelogEntry(match["version"], match["date"], notes))
         precedence.append(_precedence(version))
-    if not entries:
-        raise ValueError(f"{path} has no release entry; add one for this release, e.g. '## [0.1.0] - 2026-11-27' with notes")
     for (newer, older), (high, low) in zip(zip(entries, entries[1:]), zip(precedence, precedence[1:])):
         if high <= low:
             raise ValueError(
@@ -321,7 +352,11 @@ def _article_splits(articles: pd.DataFrame, tasks: pd.DataFrame, splits: Mapping
 
 
 def features_for(schema: Schema) -> dict[str, datasets.Features]:
-    """The typed ``datasets.Features`` of each config, with label names from the schema."""
+    """The typed ``datasets.Features`` of each config, with label names from the schema.
+
+    The same whether or not the release carries its texts: the columns of ``TEXT_COLUMNS`` are
+    null in a release without them.
+    """
     stance = datasets.ClassLabel(names=schema.stance_names)
     span_label = datasets.ClassLabel(names=schema.span_names)
     span = {"start": datasets.Value("int32"), "end": datasets.Value("int32"), "text": datasets.Value("string"), "label": span_label}
@@ -330,6 +365,7 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
         "sentences": datasets.Features(
             {
                 "task_key": string, "sentence_id": string, "article_id": string, "index": datasets.Value("int32"),
+                "start": datasets.Value("int32"), "end": datasets.Value("int32"),
                 "target": string, "text": string, "headline": string, "context_before": string, "context_after": string,
                 "stance": stance, "stance_confidence": datasets.Value("float32"),
                 "stance_votes": datasets.List(datasets.Value("int32")),
@@ -352,14 +388,14 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
         "articles": datasets.Features(
             {
                 "article_id": string, "title": string, "published": string, "updated": string,
-                "source": string, "url": string, "outlet": string, "text": string,
+                "source": string, "url": string, "outlet": string, "text": string, "text_sha256": string,
                 "targets": datasets.List(string), "n_sentences": datasets.Value("int32"),
             }
         ),
     }
 
 
-_TASK_COLUMNS = (TASK, "sentence_id", "article_id", "target", "text", "headline", "context_before", "context_after")
+_TASK_COLUMNS = (TASK, "sentence_id", "article_id", "target", "text", "headline", "context_before", "context_after", "start", "end")
 _ANNOTATION_COLUMNS = (TASK, WORKER, LABEL, "ls_annotation_id", "lead_time_s", "created_at", "synthetic")
 
 
@@ -569,6 +605,7 @@ def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float,
         "sentence_id": _text(info["sentence_id"]),
         "article_id": _text(info["article_id"]),
         "index": pa.array(index[order].astype(np.int32)),
+        **{name: info[name].combine_chunks().cast(pa.int32()) for name in ("start", "end")},
         **{name: _text(info[name]) for name in ("target", "text", "headline", "context_before", "context_after")},
         "stance": pa.array(code.astype(np.int64)),
         "stance_confidence": pa.array((counts[np.arange(len(code)), code] / n_annotators).astype(np.float32)),
@@ -661,16 +698,28 @@ def _annotations(votes: Votes, keys: _Keys, schema: Schema, sentence_rows: IntAr
 
 
 def _articles(articles: pd.DataFrame, tasks: pd.DataFrame, split_rank: pd.Series) -> dict[str, pa.Array]:
-    """The ``articles`` config as Arrow columns, sorted by split, then article id."""
+    """The ``articles`` config as Arrow columns, sorted by split, then article id; a field that was
+    not recorded (None or NaN) stays null."""
     n_sentences = tasks.groupby("article_id")["sentence_id"].nunique()
     frame = articles.assign(_split=articles["article_id"].map(split_rank)).sort_values(["_split", "article_id"])
     columns = {
-        name: pa.array(frame[name].astype(object).where(frame[name].notna(), "").to_numpy(), type=pa.string())
+        name: pa.array(frame[name].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         for name in ("article_id", "title", "published", "updated", "source", "url", "outlet", "text")
     }
+    columns["text_sha256"] = pa.array([_sha256(text) for text in frame["text"]], type=pa.string())
     columns["targets"] = pa.array([list(targets) for targets in frame["targets"]], type=pa.list_(pa.string()))
     columns["n_sentences"] = pa.array(frame["article_id"].map(n_sentences).fillna(0).to_numpy(np.int32))
     return columns
+
+
+def _sha256(text: str) -> str:
+    """The sha256 of an article's stored text (UTF-8), as in ``articles.text_sha256``.
+
+    Examples:
+        >>> _sha256("Headline\\n\\nBody.")[:16]
+        'cc814880f0c8439d'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _split_bounds(article_ids: pa.Array, split_of: pd.Series) -> IntArray:
@@ -679,18 +728,114 @@ def _split_bounds(article_ids: pa.Array, split_of: pd.Series) -> IntArray:
     return np.searchsorted(rank, np.arange(len(SPLITS) + 1)).astype(np.intp)
 
 
-def _write_config(columns: Mapping[str, pa.Array], bounds: IntArray, features: datasets.Features, directory: Path) -> list[str]:
-    """Write one parquet file per non-empty split (``datasets`` cannot load an empty file)."""
+def _table(columns: Mapping[str, pa.Array], features: datasets.Features) -> pa.Table:
+    """One config as a table with the features' Arrow schema, one chunk per column (so that the
+    bytes written do not depend on how Arrow chunked)."""
+    return pa.Table.from_arrays([columns[name] for name in features], schema=features.arrow_schema).combine_chunks()
+
+
+def _write_config(table: pa.Table, bounds: IntArray, directory: Path) -> dict[str, str]:
+    """Write one parquet file per non-empty split (``datasets`` cannot load an empty file), named
+    ``<split>-<first 16 hex digits of its sha256>.parquet``; returns ``split -> sha256``."""
     directory.mkdir(parents=True)
-    # One chunk per column and a fixed row-group size: the bytes do not depend on how Arrow chunked.
-    table = pa.Table.from_arrays([columns[name] for name in features], schema=features.arrow_schema).combine_chunks()
-    written = []
+    written = {}
     for i, split in enumerate(SPLITS):
         if bounds[i + 1] > bounds[i]:
+            sink = pa.BufferOutputStream()
             part = table.slice(bounds[i], bounds[i + 1] - bounds[i])
-            pq.write_table(part, directory / f"{split}.parquet", row_group_size=ROW_GROUP_SIZE)  # type: ignore[no-untyped-call]
-            written.append(split)
+            pq.write_table(part, sink, row_group_size=ROW_GROUP_SIZE)  # type: ignore[no-untyped-call]
+            data = sink.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
+            (directory / f"{split}-{digest[:16]}.parquet").write_bytes(data)
+            written[split] = digest
     return written
+
+
+# --- source texts ---------------------------------------------------------------------------------
+
+
+def _replace_column(table: pa.Table, name: str, column: pa.Array) -> pa.Table:
+    """``table`` with the column ``name`` replaced, its field (type, nullability) kept."""
+    index = table.schema.get_field_index(name)
+    return table.set_column(index, table.schema.field(index), column)
+
+
+def _strings_at(n: int, rows: IntArray, values: Sequence[str]) -> pa.Array:
+    """A string array of length ``n`` holding ``values`` at ``rows`` and null elsewhere."""
+    filled = np.full(n, None, dtype=object)
+    filled[rows] = np.asarray(values, dtype=object)
+    return pa.array(filled, type=pa.string())
+
+
+def _with_span_texts(table: pa.Table, texts: npt.NDArray[np.object_]) -> pa.Table:
+    """``table`` with the ``text`` of each span in ``spans`` cut from its row's text (null for a row without)."""
+    spans = table["spans"].combine_chunks()
+    items = spans.flatten()
+    fields = list(items.type)
+    children = items.flatten()
+    rows = pc.list_parent_indices(spans).to_numpy()
+    cut = np.flatnonzero(pd.notna(texts)[rows])
+    starts, ends = (children[[f.name for f in fields].index(name)].to_numpy()[cut].tolist() for name in ("start", "end"))
+    text = _strings_at(len(rows), cut, [texts[row][a:b] for row, a, b in zip(rows[cut].tolist(), starts, ends)])
+    children = [text if f.name == "text" else child for f, child in zip(fields, children)]
+    offsets = pc.subtract(spans.offsets, spans.offsets[0])
+    return _replace_column(
+        table, "spans", pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(children, fields=fields), type=spans.type)
+    )
+
+
+def _token_column(n: int, rows: IntArray, keys: Sequence[str], texts: Sequence[str]) -> pa.Array:
+    """The ``tokens`` column of ``n`` rows: the word tokens (``aggregate.index_tokens``) of ``texts``
+    (whose task keys are ``keys``) at ``rows``, null elsewhere."""
+    tokens = index_tokens(dict(zip(keys, texts)))
+    counts = np.zeros(n, dtype=np.intp)
+    counts[rows] = np.diff(tokens.offsets)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = _token_strings(pa.array(texts, type=pa.string()), tokens)
+    missing = np.ones(n, dtype=bool)
+    missing[rows] = False
+    return pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(missing) if missing.any() else None)
+
+
+def _set_texts(
+    tables: Mapping[str, pa.Table], articles: Mapping[str, Article], contexts: Mapping[str, Mapping[str, Any]]
+) -> dict[str, pa.Table]:
+    """The tables with every column of ``TEXT_COLUMNS`` filled from ``articles`` (article id ->
+    article, whose ``text`` the offsets refer to) and null for the rows of other articles.
+
+    ``contexts`` gives, by sentence id, the ``headline``, ``context_before`` and ``context_after``
+    of the sentences of ``articles`` (as ``tasks.make_tasks`` shows them to annotators). With no
+    articles, every text column is null: the release of a campaign whose texts may not be shared.
+    """
+    known = pa.array(list(articles), type=pa.string())
+
+    def rows_of(table: pa.Table) -> IntArray:
+        return np.flatnonzero(pc.is_in(table["article_id"], value_set=known).to_numpy(zero_copy_only=False))
+
+    table = tables["articles"]
+    rows = rows_of(table)
+    ids = table["article_id"].take(rows).to_pylist()
+    for name in ("title", "text"):
+        table = _replace_column(table, name, _strings_at(table.num_rows, rows, [getattr(articles[i], name) for i in ids]))
+    out = {"articles": table}
+
+    table = tables["sentences"]
+    n, rows = table.num_rows, rows_of(table)
+    picked = table.select(["article_id", "sentence_id", "task_key", "start", "end"]).take(rows).to_pydict()
+    texts = [articles[a].text[start:end] for a, start, end in zip(picked["article_id"], picked["start"], picked["end"])]
+    table = _replace_column(table, "text", _strings_at(n, rows, texts))
+    for name in ("headline", "context_before", "context_after"):
+        table = _replace_column(table, name, _strings_at(n, rows, [contexts[i][name] for i in picked["sentence_id"]]))
+    table = _replace_column(table, "tokens", _token_column(n, rows, picked["task_key"], texts))
+    sentence_texts = np.full(n, None, dtype=object)
+    sentence_texts[rows] = np.asarray(texts, dtype=object)
+    out["sentences"] = _with_span_texts(table, sentence_texts)
+
+    table = tables["annotations"]
+    row_of = pc.index_in(table["task_key"], value_set=tables["sentences"]["task_key"].combine_chunks()).to_numpy(zero_copy_only=False)
+    out["annotations"] = _with_span_texts(table, sentence_texts[row_of])
+    return {name: out[name] for name in tables}
 
 
 # --- statistics, card and datasheet ---------------------------------------------------------------
@@ -700,20 +845,84 @@ def _number(value: float) -> float | None:
     return None if np.isnan(value) else round(float(value), 4)
 
 
+def _counts(values: pd.Series) -> dict[str, int]:
+    """Value counts, most frequent first, ties by value: a deterministic order."""
+    counts = values.dropna().astype(str).value_counts()
+    return {key: int(n) for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))}
+
+
+def _published(values: pd.Series) -> dict[str, Any]:
+    """The first and last publication day among the ISO 8601 dates, and how many articles have none."""
+    days = values.dropna().astype(str).str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False).dropna()
+    return {
+        "first": days.min() if len(days) else None,
+        "last": days.max() if len(days) else None,
+        "undated": int(len(values) - len(days)),
+    }
+
+
+def _changes(campaign: Campaign) -> ChangelogEntry | None:
+    """The entry for ``campaign.version`` in the changelog the campaign names, if both exist."""
+    if campaign.changelog is None:
+        return None
+    return next((entry for entry in read_changelog(campaign.changelog) if entry.version == campaign.version), None)
+
+
+def _bibtex_text(value: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", value)
+
+
+def _citation(campaign: Campaign, year: str | None) -> str:
+    """The campaign's citation (BibTeX), or one generated from its name, title, authors, version and homepage.
+
+    Examples:
+        >>> from annotation.campaign import Author
+        >>> campaign = Campaign(root=Path("."), name="gulf-stance", title="Stance & loaded language", version="1.2.0",
+        ...                     authors=(Author("Ada Lovelace"), Author("The Lab")))
+        >>> print(_citation(campaign, "2026"))
+        @misc{gulf_stance_1_2_0,
+          title = {{Stance \\& loaded language}},
+          author = {{Ada Lovelace} and {The Lab}},
+          year = {2026},
+          note = {Version 1.2.0}
+        }
+    """
+    if campaign.citation:
+        return campaign.citation.strip()
+    fields = [("title", f"{{{_bibtex_text(campaign.title)}}}")]
+    if campaign.authors:
+        fields.append(("author", " and ".join(f"{{{_bibtex_text(a.name)}}}" for a in campaign.authors)))
+    if year:
+        fields.append(("year", year))
+    fields.append(("note", f"Version {campaign.version}"))
+    if campaign.homepage:
+        fields.append(("url", campaign.homepage))
+    key = re.sub(r"[^0-9A-Za-z]+", "_", f"{campaign.name}_{campaign.version}")
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
 def _stats(
-    release: ChangelogEntry,
+    campaign: Campaign,
+    changes: ChangelogEntry | None,
     schema: Schema,
     sentences: pd.DataFrame,
     annotations: pd.DataFrame,
-    articles: pd.Series,
+    articles: pd.DataFrame,
     spans: pd.DataFrame,
     report: pd.DataFrame,
     votes: Votes,
+    span_threshold: float,
 ) -> dict[str, Any]:
-    """Everything the card and the datasheet say in numbers; the frames and ``articles`` give the split per row."""
+    """Everything the card and the datasheet state: the campaign's metadata (with ``changes``, the
+    changelog entry for its version) and the data's numbers.
+
+    The frames carry a ``split`` column; ``sentences`` also ``target``, ``annotations`` also
+    ``created_at``, ``articles`` also ``outlet`` and ``published``.
+    """
     per_split = {
         split: {
-            "articles": int((articles == split).sum()),
+            "articles": int((articles["split"] == split).sum()),
             "sentences": int(sentences.loc[sentences["split"] == split, "sentence_id"].nunique()),
             "tasks": int((sentences["split"] == split).sum()),
             "annotations": int((annotations["split"] == split).sum()),
@@ -735,10 +944,26 @@ def _stats(
         for r in report.itertuples(index=False)
     ]
     n_annotators = sentences["n_annotators"]
+    created = annotations["created_at"].dropna().astype(str)
+    year = changes.date[:4] if changes else (created.max()[:4] if len(created) else None)
+    synthetic = annotations["synthetic"].astype(bool)
     return {
-        "name": DATASET_NAME,
-        "version": release.version,
-        "release_date": release.date,
+        "name": campaign.name,
+        "title": campaign.title,
+        "version": campaign.version,
+        "release_date": changes.date if changes else None,
+        "description": campaign.description,
+        "demo": campaign.demo,
+        "licence": {
+            "annotations": campaign.licence.annotations, "texts": campaign.licence.texts,
+            "redistribute_texts": campaign.licence.redistribute_texts,
+        },
+        "texts": {"included": campaign.licence.redistribute_texts, "rehydrated": None},
+        "authors": [{k: v for k, v in vars(author).items() if v is not None} for author in campaign.authors],
+        "homepage": campaign.homepage,
+        "language": list(campaign.language),
+        "citation": _citation(campaign, year),
+        "changes": changes.notes if changes else None,
         "schema": {"name": schema.name, "version": schema.version},
         "articles": len(articles),
         "sentences": int(sentences["sentence_id"].nunique()),
@@ -746,17 +971,26 @@ def _stats(
         "annotations": len(annotations),
         "annotators": int(annotations[WORKER].nunique()),
         "annotators_per_task": {"min": int(n_annotators.min()), "mean": round(float(n_annotators.mean()), 4), "max": int(n_annotators.max())},
-        "synthetic": bool(annotations["synthetic"].all()),
-        "synthetic_annotations": int(annotations["synthetic"].sum()),
+        "synthetic": bool(synthetic.all()),
+        "synthetic_annotations": int(synthetic.sum()),
+        "synthetic_annotators": int(annotations.loc[synthetic, WORKER].nunique()),
+        "corpus": {
+            "outlets": _counts(articles["outlet"]),
+            "without_outlet": int(articles["outlet"].isna().sum()),
+            "published": _published(articles["published"]),
+            "targets": _counts(sentences["target"]),
+        },
         "dropped": {key: int(value) for key, value in votes.dropped.items()},
         "splits": per_split,
         "empty_splits": [split for split, counts in per_split.items() if counts["tasks"] == 0],
         "stance_distribution": {name: int(stance.get(name, 0)) for name in schema.stance_names},
         "stance_ties": int(sentences["tie"].sum()),
         "span_distribution": {name: int(span_labels.get(name, 0)) for name in schema.span_names},
+        "span_threshold": span_threshold,
         "agreement": {"n_boot": N_BOOT, "confidence": 0.95, "min_articles": MIN_ARTICLES, "figures": figures},
         "library_versions": {
-            "datasets": datasets.__version__, "pyarrow": pa.__version__, "pandas": pd.__version__, "numpy": np.__version__,
+            "annotation": importlib.metadata.version("annotation"), "datasets": datasets.__version__,
+            "pyarrow": pa.__version__, "pandas": pd.__version__, "numpy": np.__version__,
         },
     }
 
@@ -767,6 +1001,7 @@ _MEASURES = {
     "span_f1_exact": "pairwise span F1, exact match",
     "span_f1_partial": "pairwise span F1, overlap",
 }
+_LISTED = 10  # outlets and targets named in prose; stats.json has them all
 
 
 def _fmt(value: float | None) -> str:
@@ -779,6 +1014,30 @@ def _scope(figure: dict[str, Any]) -> str:
 
 def _interval(figure: dict[str, Any]) -> str:
     return "–" if figure["low"] is None else f"[{figure['low']:.3f}, {figure['high']:.3f}]"
+
+
+def _listing(counts: Mapping[str, int], quote: bool = False) -> str:
+    """``a (3), b (1)``, the first ``_LISTED``, then how many more."""
+    items = [f"`{k}` ({v})" if quote else f"{k} ({v})" for k, v in list(counts.items())[:_LISTED]]
+    more = len(counts) - _LISTED
+    return ", ".join(items) + (f" and {more} more" if more > 0 else "")
+
+
+def _corpus(stats: dict[str, Any]) -> str:
+    """One sentence on where the rows come from: outlets, publication dates, languages, targets."""
+    corpus = stats["corpus"]
+    outlets = corpus["outlets"]
+    sources = [f"{len(outlets)} outlet(s): {_listing(outlets)}"] if outlets else []
+    if corpus["without_outlet"]:
+        sources.append(f"{corpus['without_outlet']} without a recorded outlet")
+    published = corpus["published"]
+    dates = f"published {published['first']} to {published['last']}" if published["first"] else "no publication date recorded"
+    if published["first"] and published["undated"]:
+        dates += f" ({published['undated']} without a date)"
+    return (
+        f"{stats['articles']} article(s) ({'; '.join(sources)}), {dates}, in {', '.join(stats['language'])}; "
+        f"stance targets (sentence × target rows): {_listing(corpus['targets'], quote=True)}"
+    )
 
 
 def _stats_markdown(stats: dict[str, Any]) -> str:
@@ -802,11 +1061,16 @@ def _stats_markdown(stats: dict[str, Any]) -> str:
     )
     per_task = stats["annotators_per_task"]
     dropped = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in stats["dropped"].items()) or "none"
+    date = f", {stats['release_date']}" if stats["release_date"] else ""
     return f"""## Statistics
 
-_Generated by `annotation build` for {stats['name']} {stats['version']} ({stats['release_date']}); do not edit by hand._
+_Generated by `annotation build` for {stats['title']} (`{stats['name']}` {stats['version']}{date}); do not edit by hand._
 
-{synthetic}
+Licence of the annotations: `{stats['licence']['annotations']}`. Terms of the source texts: {stats['licence']['texts']}
+
+{synthetic} Annotators: {stats['annotators']}, of whom {stats['synthetic_annotators']} simulated.
+
+Corpus: {_corpus(stats)}.
 
 | split | articles | sentences | sentence × target rows | annotations | annotators |
 |---|---:|---:|---:|---:|---:|
@@ -843,6 +1107,19 @@ def _fill_stats(template: str, block: str, where: str) -> str:
     return f"{head}{STATS_BEGIN}\n{block.strip()}\n{STATS_END}{tail}"
 
 
+def _datasheet(campaign: Campaign) -> tuple[str, str]:
+    """The text of the datasheet the release's DATASHEET.md is rendered from, and where it is."""
+    path = campaign.datasheet or DATASHEET_TEMPLATE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist; campaign.yml ({campaign.config_path}) names it as the datasheet: write it "
+            f"(start from {DATASHEET_TEMPLATE}), or remove 'datasheet' to use that template"
+        )
+    text = path.read_text(encoding="utf-8")
+    _fill_stats(text, "", str(path))
+    return text, str(path)
+
+
 def update_datasheet(datasheet: str | Path, release: str | Path) -> bool:
     """Rewrite the generated statistics block of a DATASHEET.md from a release's ``stats.json``.
 
@@ -850,7 +1127,7 @@ def update_datasheet(datasheet: str | Path, release: str | Path) -> bool:
     replaced atomically, and not touched when the block is already up to date.
 
     Args:
-        datasheet: The datasheet to update (the repository's ``DATASHEET.md``).
+        datasheet: The datasheet to update (the campaign's ``DATASHEET.md``).
         release: A built release directory (``dist/<name>-<version>``).
 
     Returns:
@@ -872,187 +1149,174 @@ def update_datasheet(datasheet: str | Path, release: str | Path) -> bool:
     return True
 
 
-def _card(stats: dict[str, Any], features: dict[str, datasets.Features], written: dict[str, list[str]], schema: Schema, release: ChangelogEntry) -> str:
-    configs = [
-        {
-            "config_name": name,
-            **({"default": True} if name == "sentences" else {}),
-            "data_files": [{"split": split, "path": f"{name}/{split}.parquet"} for split in written[name]],
-        }
-        for name in features
-    ]
-    dataset_info = [
-        {"config_name": name, "features": datasets.DatasetInfo(features=feats)._to_yaml_dict()["features"]}
-        for name, feats in features.items()
-    ]
+_LICENCE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]*")
+
+
+def _licences(stats: dict[str, Any]) -> list[str]:
+    """The card's ``license``: the annotations' licence id, and the texts' terms when the release holds
+    texts (their id when they are given as one, else ``other``)."""
+    licence = stats["licence"]
+    ids = [licence["annotations"]]
+    if stats["texts"]["included"]:
+        texts = licence["texts"] if _LICENCE_ID.fullmatch(licence["texts"]) else "other"
+        ids += [texts] if texts not in ids else []
+    return ids
+
+
+def _card(stats: dict[str, Any], features: Mapping[str, datasets.Features], files: Mapping[str, Mapping[str, str]]) -> str:
+    """The dataset card: YAML through ``huggingface_hub.DatasetCardData``, prose from ``CARD_TEMPLATE``."""
     n = stats["tasks"]
     size = "n<1K" if n < 1000 else "1K<n<10K" if n < 10_000 else "10K<n<100K" if n < 100_000 else "100K<n<1M"
-    header = {
-        "license": "cc-by-4.0",
-        "language": ["en"],
-        "pretty_name": "Stance and loaded language in news sentences",
-        "annotations_creators": ["machine-generated"] if stats["synthetic"] else ["crowdsourced", "expert-generated"],
-        "language_creators": ["found"],
-        "multilinguality": ["monolingual"],
-        "source_datasets": ["original"],
-        "size_categories": [size],
-        "task_categories": ["text-classification", "token-classification"],
-        "task_ids": ["sentiment-classification", "named-entity-recognition"],
-        "tags": ["stance-detection", "loaded-language", "media-bias", "synthetic-annotations" if stats["synthetic"] else "human-annotations"],
-        "configs": configs,
-        "dataset_info": dataset_info,
-    }
-    synthetic_note = (
-        "**All annotations in this build are synthetic**: they were made by simulated annotators "
-        "(`annotation.simulate`, a documented noise model around a keyword/lexicon reference label) to "
-        "demonstrate and test the pipeline. They say nothing about the articles. Do not train or "
-        "evaluate models on them as if they were human judgments.\n"
-        if stats["synthetic"]
-        else f"{stats['synthetic_annotations']} of {stats['annotations']} annotations are synthetic (column `synthetic`).\n"
+    synthetic, annotations = stats["synthetic_annotations"], stats["annotations"]
+    card_data = DatasetCardData(
+        license=_licences(stats),
+        language=stats["language"],
+        pretty_name=stats["title"],
+        annotations_creators=(["machine-generated"] if synthetic else []) + (["other"] if synthetic < annotations else []),
+        language_creators=["found"],
+        multilinguality=["monolingual" if len(stats["language"]) == 1 else "multilingual"],
+        source_datasets=["original"],
+        size_categories=[size],
+        # Stance: one of several labels for a (sentence, target) pair; spans: token tags. No Hub
+        # token-classification subtask (named-entity-recognition, part-of-speech, ...) is loaded language.
+        task_categories=["text-classification", "token-classification"],
+        task_ids=["multi-class-classification"],
+        tags=["stance-detection", "loaded-language"]
+        + (["synthetic-annotations"] if synthetic else []) + (["human-annotations"] if synthetic < annotations else []),
+        configs=[
+            {
+                "config_name": name,
+                **({"default": True} if name == "sentences" else {}),
+                "data_files": [{"split": split, "path": path} for split, path in files[name].items()],
+            }
+            for name in features
+        ],
+        dataset_info=[
+            {"config_name": name, "features": datasets.DatasetInfo(features=feats)._to_yaml_dict()["features"]}
+            for name, feats in features.items()
+        ],
     )
-    empty = (
-        f"Empty splits in this build: {', '.join(stats['empty_splits'])} (splits are assigned per article, "
-        "and there are too few articles to fill every split).\n" if stats["empty_splits"] else ""
+    sentences = features["sentences"]
+    authors = [
+        author["name"] + (f", {author['affiliation']}" if "affiliation" in author else "")
+        + (f" (ORCID {author['orcid']})" if "orcid" in author else "")
+        for author in stats["authors"]
+    ]
+    card = DatasetCard.from_template(
+        card_data,
+        template_path=str(CARD_TEMPLATE),
+        s=stats,
+        labels=", ".join(f"`{name}`" for name in sentences["stance"].names),
+        span_labels=", ".join(f"`{name}`" for name in sentences["spans"].feature["label"].names),
+        threshold=f"{100 * stats['span_threshold']:g}",
+        authors="; ".join(authors) or "not named in the campaign",
+        text_columns="; ".join(f"`{config}`: {', '.join(columns)}" for config, columns in TEXT_COLUMNS.items()),
+        corpus=_corpus(stats),
+        statistics=_stats_markdown(stats).strip(),
+        versions=", ".join(f"{name} {version}" for name, version in stats["library_versions"].items()),
     )
-    labels = ", ".join(f"`{n}`" for n in schema.stance_names)
-    span_labels = ", ".join(f"`{n}`" for n in schema.span_names)
-    versions = ", ".join(f"{name} {version}" for name, version in stats["library_versions"].items())
-    version = release.version
-    body = f"""
-# {header['pretty_name']} ({DATASET_NAME} {version})
-
-## Summary
-News sentences annotated for their **stance** toward a named target ({labels}) and for
-**loaded language** spans ({span_labels}). Built by `annotation build` from raw Label Studio exports.
-Version {version}, released {release.date}.
-
-{synthetic_note}
-## Configs and splits
-- `sentences` (default): one row per sentence × target, aggregated.
-- `annotations`: one row per annotator × sentence × target, raw labels; annotator ids are salted pseudonyms.
-- `articles`: article metadata and full text.
-
-{empty}Splits are assigned per article, so no article straddles splits, and frozen: the split of every
-article is recorded in a manifest when the article is first built, and never changes when articles
-are added (new articles get a split from the sha256 of `article_id`, 80/10/10).
-
-## Data Fields (`sentences`)
-- `task_key`: `sentence_id|target`, the unit that was annotated.
-- `sentence_id`, `article_id`, `index`: the sentence and its position (0 is the headline).
-- `target`: the entity the stance is judged toward.
-- `text`, `headline`, `context_before`, `context_after`: the sentence and the context annotators saw.
-- `stance`: aggregated label (ClassLabel {labels}); `stance_confidence`: share of annotators who chose it;
-  `stance_votes`: votes per label in ClassLabel order; `n_annotators`; `tie`: the top labels tied;
-  `adjudicated`: `stance` was decided by a reviewer in the disagreement queue (`annotation review`).
-- `spans`: aggregated loaded-language spans with character offsets into `text`, `label`, `support`
-  (mean share of annotators marking the span's tokens) and `n_annotators` who marked it.
-- `tokens`, `bio_tags`: word tokens and BIO tags derived from `spans`.
-- `synthetic`: the row's annotations came from simulated annotators.
-
-## Annotation process
-Annotators label in Label Studio, one task per sentence × target, with the headline and the
-neighbouring sentences as context; lexicon matches are shown as editable pre-annotations
-(predictions, never counted as votes). Stance is aggregated by majority vote with ties broken
-by label order ({labels}); spans by token-level vote (a token is kept when at least
-{int(SPAN_THRESHOLD * 100)}% of the task's annotators marked it with the winning label). A task's
-annotators are those who gave it a stance. Agreement figures are in the Statistics section.
-
-{_stats_markdown(stats)}
-## Who are the annotators
-{stats['annotators']} annotators contributed {stats['annotations']} annotations.
-{"They are simulated (see Summary)." if stats['synthetic'] else "See DATASHEET.md for recruitment and pay."}
-
-## Personal and Sensitive Information
-Annotator e-mails are replaced by salted pseudonyms before anything is written; the salt is not released.
-The articles are public news text and name public figures.
-
-## Biases
-The source articles come from a small set of outlets and one conflict; stance targets are chosen
-per article. The lexicon pre-annotations may anchor annotators toward the listed words.
-
-## Limitations
-{"Synthetic labels only; the numbers show that the pipeline works, not what the articles say. " if stats['synthetic'] else ""}Sentence segmentation is rule-based; offsets are Python code points into `text`.
-
-## Changes in {version}
-{release.notes}
-
-## Versions
-Built with {versions}; the parquet bytes depend on the pyarrow version.
-Statistics in `stats.json`, the datasheet in `DATASHEET.md`, checksums in `SHA256SUMS`.
-
-## Citation
-```bibtex
-@misc{{{DATASET_NAME.replace('-', '_')}_{re.sub(r'[^0-9A-Za-z]', '_', version)},
-  title = {{{header['pretty_name']}}},
-  year = {{{release.date[:4]}}},
-  note = {{Version {version}}}
-}}
-```
-"""
-    front: str = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
-    return "---\n" + front + "---\n" + body.lstrip("\n")
+    return str(card) + "\n"
 
 
 # --- the release ----------------------------------------------------------------------------------
 
 
+def _write_release(
+    final: Path, tables: Mapping[str, pa.Table], bounds: Mapping[str, IntArray], stats: dict[str, Any], datasheet: str
+) -> Path:
+    """Write a release to ``final``: parquet per config and split, card, datasheet, stats, citation,
+    checksums; into a temp directory first, which then replaces ``final`` whole."""
+    tmp = final.parent / f".{final.name}.tmp"
+    old = final.parent / f".{final.name}.old"
+    for leftover in (tmp, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    tmp.mkdir(parents=True)
+    try:
+        sums: dict[str, str] = {}
+        files: dict[str, dict[str, str]] = {}
+        for name, table in tables.items():
+            written = _write_config(table, bounds[name], tmp / name)
+            files[name] = {split: f"{name}/{split}-{digest[:16]}.parquet" for split, digest in written.items()}
+            sums.update({files[name][split]: digest for split, digest in written.items()})
+        features = {name: datasets.Features.from_arrow_schema(table.schema) for name, table in tables.items()}
+        # Keys in the order built (splits, labels in schema order), which the rendering follows.
+        texts = {
+            "stats.json": json.dumps(stats, indent=2, ensure_ascii=False) + "\n",
+            "README.md": _card(stats, features, files),
+            "DATASHEET.md": datasheet,
+            "CITATION.bib": stats["citation"] + "\n",
+        }
+        for name, text in texts.items():
+            data = text.encode("utf-8")
+            (tmp / name).write_bytes(data)
+            sums[name] = hashlib.sha256(data).hexdigest()
+        (tmp / "SHA256SUMS").write_text("".join(f"{sums[path]}  {path}\n" for path in sorted(sums)), encoding="utf-8")
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return final
+
+
 def build_release(
     votes: Votes,
     articles: pd.DataFrame,
-    out_root: str | Path,
+    campaign: Campaign,
     *,
     schema: Schema,
     splits: Mapping[str, str] | None = None,
     adjudications: Mapping[str, str] | None = None,
-    changelog: str | Path = DEFAULT_CHANGELOG,
-    datasheet: str | Path = DEFAULT_DATASHEET,
     span_threshold: float = SPAN_THRESHOLD,
 ) -> Path:
-    """Aggregate ``votes`` and write the release to ``out_root/<name>-<version>/``.
+    """Aggregate ``votes`` and write the campaign's release to ``campaign.release_dir``.
+
+    The card, the datasheet, ``stats.json`` and ``CITATION.bib`` are generated from ``campaign``
+    (name, title, description, version, licences, authors, citation, homepage, language, and the
+    changelog entry for its version when it names a changelog) and from the data in the release.
+    When ``campaign.licence.redistribute_texts`` is false, the columns of ``TEXT_COLUMNS`` are null.
 
     Args:
         votes: Long tables from ``exports.to_votes``.
         articles: The ingested articles table (``articles.articles_table``).
-        out_root: Parent directory of the release (``dist/``).
+        campaign: The campaign (``campaign.load_campaign``).
         schema: The annotation scheme (label names and ids).
         splits: The frozen split of every article (``read_split_manifest``, after
             ``freeze_splits``); ``None`` gives every article its hash-based split (``assign_split``).
         adjudications: Task key -> stance decided in the review queue; replaces the majority vote
             and sets ``adjudicated``.
-        changelog: The changelog; its newest entry is the version.
-        datasheet: The DATASHEET.md template; the release gets a copy with the statistics block filled.
         span_threshold: Minimum token support for aggregated spans.
 
     Returns:
-        The release directory.
+        The release directory, ``campaign.release_dir``.
 
     Raises:
-        FileNotFoundError: ``changelog`` or ``datasheet`` does not exist.
+        FileNotFoundError: The campaign names a changelog or a datasheet that does not exist.
         KeyError: A table lacks a column.
-        ValueError: As for ``aggregate_votes``; the changelog has no valid entry; the datasheet has
-            no statistics markers; an article is missing from ``splits``, or a task's article from
+        ValueError: As for ``aggregate_votes``; the changelog is malformed; the datasheet has no
+            statistics markers; an article is missing from ``splits``, or a task's article from
             ``articles``. Nothing is written then.
     """
-    release = read_changelog(changelog)[0]
-    datasheet = Path(datasheet)
-    if not datasheet.exists():
-        raise FileNotFoundError(f"{datasheet} does not exist; the release's DATASHEET.md is rendered from it")
-    template = datasheet.read_text(encoding="utf-8")
-    _fill_stats(template, "", str(datasheet))
+    datasheet, where = _datasheet(campaign)
+    changes = _changes(campaign)
     keys = _check_votes(votes)
     check_columns(articles, ("article_id", "title", "published", "updated", "source", "url", "outlet", "text", "targets"), "articles")
     split_of = _article_splits(articles, votes.tasks, splits)
     split_rank = split_of.map(SPLITS.index)
     aggregated = _aggregate(votes, keys, schema, span_threshold, split_rank, adjudications)
-    tables = {
+    columns = {
         "sentences": aggregated.columns,
         "annotations": _annotations(votes, keys, schema, aggregated.rows),
         "articles": _articles(articles, votes.tasks, split_rank),
     }
-    bounds = {name: _split_bounds(columns["article_id"], split_of) for name, columns in tables.items()}
+    bounds = {name: _split_bounds(config["article_id"], split_of) for name, config in columns.items()}
     row_split = {name: np.repeat(np.array(SPLITS, dtype=object), np.diff(b)) for name, b in bounds.items()}
     keys_of_rows = aggregated.tokens.tasks
-    article_of_row = tables["sentences"]["article_id"].to_numpy(zero_copy_only=False)
+    article_of_row = columns["sentences"]["article_id"].to_numpy(zero_copy_only=False)
     report = agreement_report(
         votes.annotations[[TASK, WORKER, LABEL]], votes.spans[list(SPAN_VOTE_COLUMNS)], aggregated.tokens,
         labels=schema.stance_names, span_labels=schema.span_names,
@@ -1060,53 +1324,158 @@ def build_release(
         clusters=pd.Series(article_of_row, index=keys_of_rows, name="article"), min_clusters=MIN_ARTICLES,
         n_boot=N_BOOT, random_state=0,
     )
-    sentences = pd.DataFrame({
-        "sentence_id": tables["sentences"]["sentence_id"].to_pandas(types_mapper=pd.ArrowDtype),
-        "stance": np.asarray(schema.stance_names)[tables["sentences"]["stance"].to_numpy()],
-        "tie": tables["sentences"]["tie"].to_numpy(zero_copy_only=False),
-        "n_annotators": tables["sentences"]["n_annotators"].to_numpy(),
-        "split": row_split["sentences"],
-    })
-    annotations = pd.DataFrame({
-        WORKER: tables["annotations"]["annotator"].to_pandas(types_mapper=pd.ArrowDtype),
-        "synthetic": tables["annotations"]["synthetic"].to_numpy(zero_copy_only=False),
-        "split": row_split["annotations"],
-    })
-    stats = _stats(release, schema, sentences, annotations, pd.Series(row_split["articles"]), aggregated.spans, report, votes)
+    frames = {
+        name: pd.DataFrame({
+            **{column: columns[name][column].to_numpy(zero_copy_only=False) for column in names},
+            "split": row_split[name],
+        })
+        for name, names in (("sentences", ("sentence_id", "target", "tie", "n_annotators")),
+                            ("annotations", ("annotator", "synthetic", "created_at")),
+                            ("articles", ("outlet", "published")))
+    }
+    frames["sentences"]["stance"] = np.asarray(schema.stance_names)[columns["sentences"]["stance"].to_numpy()]
+    frames["annotations"] = frames["annotations"].rename(columns={"annotator": WORKER})
+    stats = _stats(campaign, changes, schema, frames["sentences"], frames["annotations"], frames["articles"], aggregated.spans,
+                   report, votes, span_threshold)
     features = features_for(schema)
+    tables = {name: _table(config, features[name]) for name, config in columns.items()}
+    if not campaign.licence.redistribute_texts:
+        tables = _set_texts(tables, {}, {})
+    return _write_release(campaign.release_dir, tables, bounds, stats, _fill_stats(datasheet, _stats_markdown(stats), where))
 
-    out_root = Path(out_root)
-    final = out_root / f"{DATASET_NAME}-{release.version}"
-    tmp = out_root / f".{final.name}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        written = {name: _write_config(columns, bounds[name], features[name], tmp / name) for name, columns in tables.items()}
-        # Keys in the order built (splits, labels in schema order), which the rendering follows.
-        (tmp / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(_card(stats, features, written, schema, release), encoding="utf-8")
-        (tmp / "DATASHEET.md").write_text(_fill_stats(template, _stats_markdown(stats), str(datasheet)), encoding="utf-8")
-        sums = [
-            f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(tmp).as_posix()}"
-            for path in sorted(tmp.rglob("*")) if path.is_file()
-        ]
-        (tmp / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return final
+
+# --- rehydration ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rehydration:
+    """What ``rehydrate_release`` did.
+
+    Attributes:
+        release: The complete release it wrote.
+        articles: Articles in the release.
+        matched: Ids of the articles whose texts were filled in.
+        missing: Article id -> why its texts were not (no text with its sha256 in the corpus, or it
+            segments differently); their rows keep null texts.
+        skipped: Corpus inputs that could not be read as articles (``articles.Problem``).
+    """
+
+    release: Path
+    articles: int
+    matched: tuple[str, ...]
+    missing: dict[str, str] = field(default_factory=dict)
+    skipped: tuple[Problem, ...] = ()
+
+    def summary(self) -> str:
+        """One line: how many articles were rehydrated, into where."""
+        missing = f"; {len(self.missing)} not found in the corpus or not matching" if self.missing else ""
+        return f"rehydrated {len(self.matched)} of {self.articles} article(s) into {self.release}{missing}"
+
+
+def _verified_release(release: Path) -> dict[str, Any]:
+    """The ``stats.json`` of a release whose files all match its SHA256SUMS."""
+    sums = release / "SHA256SUMS"
+    if not sums.exists():
+        raise FileNotFoundError(f"{release} is not a release (no SHA256SUMS); pass a folder written by `annotation build`")
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        path = release / name
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise ValueError(f"{path}: missing, or changed since the release was built (sha256 differs from {sums})")
+    stats: dict[str, Any] = json.loads((release / "stats.json").read_text(encoding="utf-8"))
+    return stats
+
+
+def _read_tables(release: Path) -> tuple[dict[str, pa.Table], dict[str, IntArray]]:
+    """Each config of a release as one table in split order, with its split boundaries."""
+    tables, bounds = {}, {}
+    for config in DatasetCard.load(release / "README.md").data["configs"]:
+        files = {item["split"]: release / item["path"] for item in config["data_files"]}
+        parts = {split: pq.read_table(files[split]) for split in SPLITS if split in files}  # type: ignore[no-untyped-call]
+        counts = [parts[split].num_rows if split in parts else 0 for split in SPLITS]
+        table = pa.concat_tables(parts.values()).combine_chunks()
+        # Parquet names list items "element"; the features' schema (what the build writes) names them "item".
+        tables[config["config_name"]] = table.cast(datasets.Features.from_arrow_schema(table.schema).arrow_schema)
+        bounds[config["config_name"]] = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+    return tables, bounds
+
+
+def rehydrate_release(release: str | Path, corpus: str | Path | Iterable[str | Path], *, out: str | Path) -> Rehydration:
+    """Rebuild the texts of a release built without them, from the user's own copy of the articles.
+
+    The corpus is ingested with ``annotation.articles`` (the same normalisation as the build, so
+    offsets match); each article of the release takes the corpus article whose normalised text has
+    the sha256 recorded in ``articles.text_sha256``, whatever its file, id or manifest; its
+    sentences are segmented again (``segment.split_sentences``) and must fall at the release's
+    offsets, and the headline and context are those ``tasks.make_tasks`` shows annotators. The
+    result is a complete release in ``out`` with the same features and, for every matched
+    article, the same parquet bytes as a build that shipped the texts; rows of unmatched articles
+    keep null texts. The card says the copy was rehydrated and must not be redistributed.
+
+    Args:
+        release: A release folder whose texts were withheld (``dist/<name>-<version>``).
+        corpus: Files or folders of ``.txt``, ``.jsonl`` or ``.csv`` articles (see ``articles``).
+        out: The folder to write; replaced if it holds a release, refused if it holds anything else.
+
+    Returns:
+        What was matched, what was not and why, and which corpus inputs were skipped.
+
+    Raises:
+        FileNotFoundError: ``release`` is not a release.
+        ValueError: A file of ``release`` no longer matches its SHA256SUMS; the release carries
+            its texts already; ``out`` is the release itself, or an existing folder that is not a release.
+    """
+    release, out = Path(release), Path(out)
+    stats = _verified_release(release)
+    if stats["texts"]["included"]:
+        raise ValueError(
+            f"{release} carries its texts already (its campaign may share them, or it is a rehydrated copy); nothing to rehydrate"
+        )
+    if out.resolve() == release.resolve():
+        raise ValueError(f"--out {out} is the release itself; write the rehydrated copy to another folder")
+    if out.exists() and not (out / "SHA256SUMS").exists():
+        raise ValueError(f"{out} exists and is not a release; pass a new folder to --out")
+    tables, bounds = _read_tables(release)
+    # Every record needs stance targets to be ingested; here they play no part (the release has them).
+    report = ingest_sources(corpus, Manifest(default_targets=("(rehydration)",)))
+    by_digest = {_sha256(article.text): article for article in report.articles}
+    released: dict[str, list[tuple[str, int, int]]] = {}
+    sentences = tables["sentences"]
+    for article_id, *sentence in zip(*(sentences[name].to_pylist() for name in ("article_id", "sentence_id", "start", "end"))):
+        released.setdefault(article_id, []).append((sentence[0], sentence[1], sentence[2]))
+    scheme = load_schema()  # make_tasks names the prediction control with it; no predictions are made here
+    found: dict[str, Article] = {}
+    contexts: dict[str, dict[str, Any]] = {}
+    missing: dict[str, str] = {}
+    table = tables["articles"]
+    for article_id, digest, targets in zip(*(table[name].to_pylist() for name in ("article_id", "text_sha256", "targets"))):
+        own = by_digest.get(digest)
+        if own is None:
+            missing[article_id] = f"no article in the corpus has its text (sha256 {digest[:16]}…)"
+            continue
+        article = replace(own, article_id=article_id, targets=tuple(targets))
+        shown = {t["data"]["sentence_id"]: t["data"] for t in make_tasks([article], split_sentences(article), schema=scheme)}
+        offsets = {i: (data["start"], data["end"]) for i, data in shown.items()}
+        moved = [(i, start, end) for i, start, end in released.get(article_id, []) if offsets.get(i) != (start, end)]
+        if moved:
+            missing[article_id] = (
+                f"its text matches, but sentence {moved[0][0]} ({moved[0][1]}:{moved[0][2]} in the release) is segmented "
+                f"differently now; rehydrate with annotation {stats['library_versions']['annotation']}, which built the release"
+            )
+            continue
+        found[article_id] = article
+        contexts.update(shown)
+    stats["texts"] = {"included": bool(found), "rehydrated": len(found)}
+    datasheet = (release / "DATASHEET.md").read_text(encoding="utf-8")
+    written = _write_release(out, _set_texts(tables, found, contexts), bounds, stats, datasheet)
+    return Rehydration(written, len(table), tuple(found), missing, tuple(report.skipped))
 
 
 def load_release(path: str | Path, config: str = "sentences") -> datasets.DatasetDict:
     """Load a built release config with ``datasets.load_dataset`` (all non-empty splits).
 
-    ``datasets`` (5.2) keys its cache of a local directory so that a release rebuilt in place can
-    come back stale (measured: an adjudicated rebuild loaded as the old one), so this always re-reads
-    the parquet files; releases are small.
+    The default cache is safe: data file names carry their content's sha256, so a release rebuilt
+    in place is a new cache entry (see the module docstring).
     """
     datasets.disable_progress_bars()
-    return datasets.load_dataset(str(path), config, download_mode=datasets.DownloadMode.FORCE_REDOWNLOAD)
+    return datasets.load_dataset(str(path), config)

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
+from annotation.campaign import DEFAULT_OVERLAP
 from annotation.exports import to_votes, user_id_of
 from annotation.schema import Schema, to_instructions, to_label_config
 
@@ -68,19 +69,21 @@ def _comparable(export: list[dict[str, Any]], users: dict[int, str], schema: Sch
 def migrate_project(
     source: studio.Studio,
     target: studio.Studio,
+    source_id: int,
     title: str,
     *,
     schema: Schema,
     logins: dict[str, str],
-    overlap: int = 3,
+    overlap: int = DEFAULT_OVERLAP,
     batch_size: int = 1000,
 ) -> tuple[MigrationReport, dict[str, str]]:
-    """Copy the project titled ``title`` with all its tasks and annotations from source to target.
+    """Copy project ``source_id`` with all its tasks and annotations from source to a new project on target.
 
     Args:
         source: Admin client of the server that holds the campaign.
         target: Admin client of the new (empty) server.
-        title: Project title on both.
+        source_id: The campaign's project on the source.
+        title: Title of the new project on the target.
         schema: The scheme both projects use.
         logins: Known annotator passwords (e-mail → password); new ones are added to it.
         overlap: The target project's annotations per task.
@@ -90,12 +93,10 @@ def migrate_project(
         The report and the updated logins.
 
     Raises:
-        StudioError: Either server fails, the project is missing on the source, or the target
-            already has tasks in that project.
+        StudioError: Either server fails or the project is missing on the source.
     """
-    source_id = source.find_project(title)
-    if source_id is None:
-        raise studio.StudioError(f"migrate: the source has no project titled {title!r}")
+    if source.get_project(source_id) is None:
+        raise studio.StudioError(f"migrate: the source has no project {source_id}")
     export = source.export_tasks(source_id)
     source_users = source.users()
     authors = {int(user_id_of(a.get("completed_by"))) for t in export for a in t.get("annotations") or []}
@@ -107,9 +108,7 @@ def migrate_project(
             logins[email] = secrets.token_urlsafe(12)
             new_logins += 1
         target.add_annotator(email, logins[email])
-    project_id, _ = target.ensure_project(title, to_label_config(schema), to_instructions(schema), overlap=overlap)
-    if any(True for _ in target.iter_tasks(project_id)):
-        raise studio.StudioError(f"migrate: project {project_id} on the target already has tasks; migrate into an empty server")
+    project_id = target.create_project(title, to_label_config(schema), to_instructions(schema), overlap=overlap)
     tasks = [
         {
             "data": task["data"],

@@ -1,9 +1,10 @@
-"""The stages as file-to-file steps: each reads the previous stage's files and writes its own.
+"""The stages of a campaign as file-to-file steps: each reads the previous stage's files and writes its own.
 
-The CLI calls one of these per command and the ``demo`` chains them, so any stage can be re-run
-alone. The library modules stay free of file layout decisions; this module owns the layout::
+The CLI calls one of these per command and ``demo`` chains them, so any stage can be re-run
+alone. Every function takes the ``Campaign`` (``annotation/campaign.py``), which owns the layout
+and the settings; the library modules stay free of file layout decisions::
 
-    seeds/ ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
+    corpus ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
           ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet + dist/<name>-<version>/
           ─baselines→ data/baselines/metrics.json
 """
@@ -17,75 +18,62 @@ import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from annotation import studio
-from annotation.articles import Article, IngestReport, articles_table, ingest_sources
-from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
+from annotation.articles import Article, IngestReport, Manifest, articles_table, ingest_sources, load_manifest
+from annotation.campaign import Campaign, CampaignError, copy_campaign, load_campaign, record_studio
+from annotation.exports import (
+    INTEGRITY_COLUMNS,
+    ExportError,
+    Votes,
+    edited_by_other,
+    load_export,
+    load_salt,
+    progress,
+    read_users,
+    to_votes,
+)
 from annotation.lexicon import load_lexicon
 from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
-from annotation.schema import DEFAULT_LEXICON, DEFAULT_SCHEMA, Schema, load_schema, to_instructions, to_label_config, to_review_config
+from annotation.schema import TASK, WORKER, Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.segment import Sentence, split_sentences
 from annotation.tasks import make_tasks
 
 __all__ = [
-    "Paths",
-    "PROJECT_TITLE",
+    "SEED_CAMPAIGN",
+    "LOGINS_FILE",
     "ingest",
     "segment",
+    "start_studio",
     "push",
     "pull",
     "latest_export",
     "PulledExports",
     "build",
     "run_baselines",
+    "with_texts",
+    "make_demo",
     "simulate_annotation",
     "add_annotators",
     "annotation_progress",
+    "overlap_warning",
     "migrate",
     "review",
     "newest_release",
+    "clean",
 ]
 
-PROJECT_TITLE = "Stance and loaded language"
+# The seed campaign: the repository root (one seed article), copied by `annotation demo`.
+SEED_CAMPAIGN = Path(__file__).resolve().parent.parent
 LOGINS_FILE = "annotator-logins.csv"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where each stage reads and writes, relative to the project root."""
-
-    root: Path = Path(".")
-
-    @property
-    def seeds(self) -> Path:
-        return self.root / "seeds"
-
-    @property
-    def interim(self) -> Path:
-        return self.root / "data" / "interim"
-
-    @property
-    def raw(self) -> Path:
-        return self.root / "data" / "raw"
-
-    @property
-    def dist(self) -> Path:
-        return self.root / "dist"
-
-    @property
-    def studio(self) -> Path:
-        return self.root / ".studio"
-
-    @property
-    def metrics(self) -> Path:
-        return self.root / "data" / "baselines" / "metrics.json"
 
 
 def newest_release(dist: Path) -> Path:
@@ -114,21 +102,38 @@ def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def ingest(paths: Paths, sources: Path | None = None, manifest: Path | None = None) -> IngestReport:
-    """seeds/ (files or directories of .txt/.jsonl/.csv) → ``data/interim/articles.parquet``.
+def _manifest(campaign: Campaign, path: Path | None) -> Manifest:
+    """The manifest to match articles with; the campaign's targets stand in for missing default targets."""
+    path = path or campaign.manifest
+    manifest = load_manifest(path) if path.exists() or path != campaign.manifest else Manifest()
+    if not manifest.default_targets and campaign.targets:
+        manifest = replace(manifest, default_targets=campaign.targets)
+    return manifest
 
-    Bad files and records are skipped and reported; the good ones are still written.
+
+def ingest(campaign: Campaign, sources: list[Path] | None = None, manifest: Path | None = None) -> IngestReport:
+    """Corpus files (.txt/.jsonl/.csv, or folders of them) → ``data/interim/articles.parquet``.
+
+    Bad files and records are skipped and reported; the good ones are written. When nothing at
+    all could be ingested the earlier ``articles.parquet`` is left as it was (check
+    ``report.articles``), so a mistyped path never wipes a good corpus.
+
+    Args:
+        campaign: The campaign.
+        sources: Files or folders; the campaign's ``corpus`` folder when None or empty.
+        manifest: Targets and metadata per article; the campaign's ``manifest`` when None.
+
+    Raises:
+        IngestError: The manifest is invalid.
     """
-    sources = sources or paths.seeds
-    if manifest is None:
-        manifest = (sources if sources.is_dir() else sources.parent) / "articles.yaml"
-    report = ingest_sources(sources, manifest)
-    _write_parquet(pd.DataFrame(articles_table(report.articles)), paths.interim / "articles.parquet")
+    report = ingest_sources(sources or [campaign.corpus], _manifest(campaign, manifest))
+    if report.articles:
+        _write_parquet(pd.DataFrame(articles_table(report.articles)), campaign.interim / "articles.parquet")
     return report
 
 
-def _articles(paths: Paths) -> list[Article]:
-    frame = _read_parquet(paths.interim / "articles.parquet", "ingest")
+def _articles(campaign: Campaign) -> list[Article]:
+    frame = _read_parquet(campaign.interim / "articles.parquet", "ingest")
     return [
         Article(
             article_id=r["article_id"], title=r["title"], text=r["text"], source=r["source"],
@@ -139,85 +144,113 @@ def _articles(paths: Paths) -> list[Article]:
     ]
 
 
-def segment(paths: Paths) -> list[Sentence]:
+def segment(campaign: Campaign) -> list[Sentence]:
     """``articles.parquet`` → ``data/interim/sentences.parquet``."""
-    sentences = [s for article in _articles(paths) for s in split_sentences(article)]
-    _write_parquet(pd.DataFrame([vars(s) for s in sentences]), paths.interim / "sentences.parquet")
+    sentences = [s for article in _articles(campaign) for s in split_sentences(article)]
+    _write_parquet(pd.DataFrame([vars(s) for s in sentences]), campaign.interim / "sentences.parquet")
     return sentences
 
 
-def _sentences(paths: Paths) -> list[Sentence]:
-    frame = _read_parquet(paths.interim / "sentences.parquet", "segment")
+def _sentences(campaign: Campaign) -> list[Sentence]:
+    frame = _read_parquet(campaign.interim / "sentences.parquet", "segment")
     return [Sentence(**r) for r in frame.to_dict("records")]
 
 
-def push(
-    paths: Paths,
-    *,
-    schema_path: Path = DEFAULT_SCHEMA,
-    lexicon_path: Path = DEFAULT_LEXICON,
-    title: str = PROJECT_TITLE,
-    overlap: int = 3,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[int, studio.PushReport, int]:
-    """Create/update the project from the schema and push one task per sentence × target.
+def start_studio(campaign: Campaign, *, host: str = "127.0.0.1", port: int | None = None,
+                 database: str | None = None) -> tuple[Campaign, studio.ServerInfo]:
+    """Start the campaign's Label Studio (or report the running one) on its remembered port.
+
+    The first start picks a free port (or ``port``) and records it in ``campaign.yml``, so the
+    login URLs handed to annotators stay valid across restarts.
+
+    Raises:
+        StudioError: The remembered (or given) port is taken by another program, or the server
+            does not come up (the message points to its log).
+    """
+    info = studio.start_server(campaign.studio_dir, host=host, port=port or campaign.studio.port, database=database)
+    if info.port != campaign.studio.port:
+        campaign = record_studio(campaign, port=info.port)
+    return campaign, info
+
+
+def _project_id(client: studio.Studio, campaign: Campaign, *, review: bool = False) -> int:
+    """The campaign's (or its review) project id, checked to exist on this server."""
+    project_id = campaign.studio.review_project_id if review else campaign.studio.project_id
+    what = "review project" if review else "project"
+    if project_id is None:
+        step = "annotation review" if review else "annotation push"
+        raise studio.StudioError(f"{campaign.config_path}: no Label Studio {what} yet; run `{step}` first")
+    if client.get_project(project_id) is None:
+        raise studio.StudioError(
+            f"{campaign.config_path} names {what} {project_id}, which the server at {client.url} does not have; "
+            f"if this is a new server on purpose, set studio.{'review_' if review else ''}project_id to null and push again"
+        )
+    return project_id
+
+
+def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -> tuple[Campaign, int, studio.PushReport, int]:
+    """Create (first time) or update the campaign's project and push one task per sentence × target.
+
+    The project is found by the id remembered in ``campaign.yml``, never by its title, so a
+    rename in the UI changes nothing and two campaigns on one server never share a project.
 
     Returns:
-        ``(project_id, report, n_tasks)``.
+        ``(campaign, project_id, report, n_tasks)``; the campaign carries the new project id.
     """
-    schema = load_schema(schema_path)
-    lexicon = load_lexicon(lexicon_path, labels=schema.span_names)
-    tasks = make_tasks(_articles(paths), _sentences(paths), schema=schema, lexicon=lexicon)
-    client = studio.connect(paths.studio)
-    project_id, _ = client.ensure_project(title, to_label_config(schema), to_instructions(schema), overlap=overlap)
+    schema = load_schema(campaign.scheme)
+    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
+    tasks = make_tasks(_articles(campaign), _sentences(campaign), schema=schema, lexicon=lexicon)
+    client = studio.connect(campaign.studio_dir)
+    config, instructions = to_label_config(schema), to_instructions(schema)
+    if campaign.studio.project_id is None:
+        project_id = client.create_project(campaign.project_title, config, instructions, overlap=campaign.overlap)
+        campaign = record_studio(campaign, project_id=project_id)
+    else:
+        project_id = _project_id(client, campaign)
+        client.ensure_project(campaign.project_title, config, instructions, overlap=campaign.overlap, project_id=project_id)
     report = client.push_tasks(project_id, tasks, progress=progress)
-    return project_id, report, len(tasks)
+    return campaign, project_id, report, len(tasks)
 
 
-def _project_id(client: studio.Studio, title: str) -> int:
-    project_id = client.find_project(title)
-    if project_id is not None:
-        return project_id
-    raise studio.StudioError(f"find project: no project titled {title!r}; run `annotation push` first")
-
-
-def _review_title(title: str) -> str:
-    return f"{title} (review)"
-
-
-def pull(paths: Paths, *, title: str = PROJECT_TITLE) -> studio.RawExport:
+def pull(campaign: Campaign) -> studio.RawExport:
     """Label Studio → ``data/raw/project-<id>-<time>.json`` (+ users map, manifest with sha256).
 
     The review project, if there is one, is pulled too, into ``data/raw/review/``.
     """
-    client = studio.connect(paths.studio)
-    review_id = client.find_project(_review_title(title))
-    if review_id is not None:
-        client.pull_export(review_id, paths.raw / "review")
-    return client.pull_export(_project_id(client, title), paths.raw)
+    client = studio.connect(campaign.studio_dir)
+    if campaign.studio.review_project_id is not None:
+        client.pull_export(_project_id(client, campaign, review=True), campaign.raw / "review")
+    return client.pull_export(_project_id(client, campaign), campaign.raw)
 
 
-def review(paths: Paths, *, title: str = PROJECT_TITLE, below: float = 0.5, schema_path: Path = DEFAULT_SCHEMA) -> tuple[int, studio.PushReport, int]:
+def review(campaign: Campaign, *, below: float = 0.5) -> tuple[Campaign, int, studio.PushReport, int]:
     """Send the tasks of the last build whose stance tied or had no label with ``below`` of the
-    votes to a review project, showing every annotator's label; returns (project id, push report, n selected).
+    votes to a review project, showing every annotator's label.
+
+    Returns:
+        ``(campaign, review project id, push report, n selected)``.
     """
     from annotation.review import review_tasks, select_for_review
 
-    schema = load_schema(schema_path)
-    votes = _read_parquet(paths.interim / "stance_votes.parquet", "build")
+    schema = load_schema(campaign.scheme)
+    votes = _read_parquet(campaign.interim / "stance_votes.parquet", "build")
     selected = select_for_review(votes, labels=schema.stance_names, below=below)
-    tasks = review_tasks(_read_parquet(paths.interim / "tasks.parquet", "build"), votes, selected)
-    client = studio.connect(paths.studio)
-    project_id, _ = client.ensure_project(_review_title(title), to_review_config(schema), to_instructions(schema), overlap=1)
-    return project_id, client.push_tasks(project_id, tasks), len(selected)
+    tasks = review_tasks(_read_parquet(campaign.interim / "tasks.parquet", "build"), votes, selected)
+    client = studio.connect(campaign.studio_dir)
+    if campaign.studio.review_project_id is None:
+        project_id = client.create_project(campaign.review_project_title, to_review_config(schema), to_instructions(schema), overlap=1)
+        campaign = record_studio(campaign, review_project_id=project_id)
+    else:
+        project_id = _project_id(client, campaign, review=True)
+    return campaign, project_id, client.push_tasks(project_id, tasks), len(selected)
 
 
-def _adjudications(paths: Paths, schema: Schema) -> dict[str, str]:
+def _adjudications(campaign: Campaign, schema: Schema) -> dict[str, str]:
     from annotation.review import adjudications
 
-    if not (paths.raw / "review" / "MANIFEST.json").exists():
+    if not (campaign.raw / "review" / "MANIFEST.json").exists():
         return {}
-    pulled = latest_export(paths.raw / "review")
+    pulled = latest_export(campaign.raw / "review")
     return adjudications(pulled.export, schema, source=pulled.source)
 
 
@@ -266,76 +299,143 @@ def latest_export(raw_dir: Path) -> PulledExports:
     )
 
 
-def build(paths: Paths, *, schema_path: Path = DEFAULT_SCHEMA, freeze_splits: bool = False) -> tuple[Path, Votes]:
-    """Newest raw export → long tables in ``data/interim/`` → release in ``dist/``.
+def _without_synthetic(votes: Votes) -> Votes:
+    """A real campaign's votes without any synthetic annotator's, each one listed in the integrity report.
 
-    Article splits come from the committed manifest ``seeds/splits.yaml`` (article_id: split). An
+    Synthetic accounts (``exports.SYNTHETIC_DOMAIN``) belong to the demo and the tests; this is the
+    last gate that keeps them out of a real campaign's release, whatever labelled its project.
+    """
+    synthetic = votes.annotations["synthetic"].astype(bool)
+    if not synthetic.any():
+        return votes
+    dropped = votes.annotations[synthetic]
+    report = pd.DataFrame({
+        TASK: dropped[TASK], WORKER: dropped[WORKER], "ls_annotation_id": dropped["ls_annotation_id"],
+        "issue": "synthetic_annotator", "action": "dropped: simulated annotators label demo campaigns only",
+    }, columns=INTEGRITY_COLUMNS)
+    keys = set(zip(dropped[TASK], dropped[WORKER]))
+    spans = votes.spans[[key not in keys for key in zip(votes.spans[TASK], votes.spans[WORKER])]]
+    return replace(
+        votes,
+        annotations=votes.annotations[~synthetic].reset_index(drop=True),
+        spans=spans.reset_index(drop=True),
+        dropped={**votes.dropped, "synthetic": int(synthetic.sum())},
+        integrity=pd.concat([votes.integrity, report], ignore_index=True),
+    )
+
+
+def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Votes]:
+    """Newest raw export → long tables in ``data/interim/`` → release in ``dist/<name>-<version>/``.
+
+    Article splits come from the campaign's frozen manifest (``splits``: article_id → split). An
     ingested article missing from it stops the build before anything is written, unless
     ``freeze_splits``: then each new article gets its hash-based split and, once the release is
-    built, is appended to the manifest (atomic rewrite; existing entries never change). The
-    release version is the newest entry of CHANGELOG.md (see ``dataset.build_release``).
+    built, is appended to the manifest (atomic rewrite; existing entries never change). Outside a
+    demo campaign, annotations by synthetic accounts are dropped and reported.
     """
     from annotation import dataset  # imports `datasets`, slow; only this stage needs it
 
-    schema = load_schema(schema_path)
-    pulled = latest_export(paths.raw)
-    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(paths.studio), source=pulled.source,
+    schema = load_schema(campaign.scheme)
+    pulled = latest_export(campaign.raw)
+    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(campaign.studio_dir), source=pulled.source,
                      max_annotations=pulled.max_annotations, history=pulled.history)
-    articles = _read_parquet(paths.interim / "articles.parquet", "ingest")
-    manifest_path = paths.seeds / "splits.yaml"
-    manifest = dataset.read_split_manifest(manifest_path)
+    if not campaign.demo:
+        votes = _without_synthetic(votes)
+    articles = _read_parquet(campaign.interim / "articles.parquet", "ingest")
+    manifest = dataset.read_split_manifest(campaign.splits)
     splits = dataset.freeze_splits(manifest, articles["article_id"])
     new = [article_id for article_id in splits if article_id not in manifest]
     if new and not freeze_splits:
         raise ValueError(
-            f"{manifest_path} has no split for {len(new)} article(s), e.g. {new[:5]}; run `annotation build "
+            f"{campaign.splits} has no split for {len(new)} article(s), e.g. {new[:5]}; run `annotation build "
             "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
         )
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
-        _write_parquet(frame, paths.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, paths.dist, schema=schema, splits=splits,
-                                    adjudications=_adjudications(paths, schema))
+        _write_parquet(frame, campaign.interim / f"{name}.parquet")
+    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits,
+                                    adjudications=_adjudications(campaign, schema))
     if new:
-        dataset.write_split_manifest(manifest_path, splits)
+        dataset.write_split_manifest(campaign.splits, splits)
     return release, votes
 
 
-def run_baselines(paths: Paths, release: Path, *, schema_path: Path = DEFAULT_SCHEMA, lexicon_path: Path = DEFAULT_LEXICON) -> dict[str, Any]:
-    """Train and evaluate the baselines on a release; writes ``data/baselines/metrics.json``."""
+def with_texts(campaign: Campaign, release: Path) -> Path:
+    """``release`` if it ships its texts; else a copy rehydrated from the campaign's own corpus.
+
+    A campaign that may not redistribute its texts still has them: the copy goes to
+    ``data/rehydrated/<release>/`` (git-ignored, rebuilt on every call, for local use only; its
+    card says it must not be published).
+
+    Raises:
+        ValueError: Some article of the release is not in the campaign's corpus any more (the
+            message names it); nothing is returned then.
+    """
+    from annotation.dataset import rehydrate_release
+
+    stats = json.loads((release / "stats.json").read_text(encoding="utf-8"))
+    if stats["texts"]["included"]:
+        return release
+    local = campaign.root / "data" / "rehydrated" / release.name
+    report = rehydrate_release(release, [campaign.corpus], out=local)
+    if report.missing:
+        article_id, reason = next(iter(report.missing.items()))
+        raise ValueError(f"{release}: {len(report.missing)} article(s) not in {campaign.corpus}, e.g. {article_id}: {reason}")
+    return local
+
+
+def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
+    """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
+    ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
     from annotation.baselines import evaluate_baselines
     from annotation.dataset import load_release
 
-    schema = load_schema(schema_path)
+    schema = load_schema(campaign.scheme)
     frames = []
-    for split, part in load_release(release, "sentences").items():
+    for split, part in load_release(with_texts(campaign, release), "sentences").items():
         frame = part.to_pandas()
         frame["stance"] = [schema.stance_names[i] for i in frame["stance"]]
         frame["spans"] = [[{**s, "label": schema.span_names[s["label"]]} for s in spans] for spans in frame["spans"]]
         frame["split"] = split
         frames.append(frame)
     sentences = pd.concat(frames, ignore_index=True)
-    metrics = evaluate_baselines(sentences, stance_labels=schema.stance_names, lexicon=load_lexicon(lexicon_path, labels=schema.span_names))
+    metrics = evaluate_baselines(sentences, stance_labels=schema.stance_names, lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))
     metrics["release"] = release.name
-    studio.atomic_write_bytes(paths.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    studio.atomic_write_bytes(campaign.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return metrics
 
 
+def make_demo(folder: Path, seed_campaign: Path = SEED_CAMPAIGN) -> Campaign:
+    """A fresh scratch copy of the seed campaign in ``folder`` for ``annotation demo`` (``demo: true``).
+
+    Raises:
+        CampaignError: ``folder`` holds something other than an earlier demo.
+    """
+    return copy_campaign(load_campaign(seed_campaign), folder, demo=True)
+
+
 def simulate_annotation(
-    paths: Paths,
+    campaign: Campaign,
     *,
-    schema_path: Path = DEFAULT_SCHEMA,
-    lexicon_path: Path = DEFAULT_LEXICON,
-    title: str = PROJECT_TITLE,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Demo only: the simulated annotators sign up and label every task they are served."""
+    """Demo only: the simulated annotators sign up and label every task they are served.
+
+    Raises:
+        CampaignError: The campaign is not a demo campaign (simulated annotators never label a
+            real campaign's project).
+    """
     from annotation.simulate import DEMO_ANNOTATORS, run_simulated_annotators
 
-    schema = load_schema(schema_path)
-    admin = studio.connect(paths.studio)
-    accounts_path = paths.studio / "simulated-annotators.json"
+    if not campaign.demo:
+        raise CampaignError(
+            f"{campaign.config_path}: simulated annotators label demo campaigns only (`demo: true`); "
+            "run `annotation demo`, which makes its own scratch campaign"
+        )
+    schema = load_schema(campaign.scheme)
+    admin = studio.connect(campaign.studio_dir)
+    accounts_path = campaign.studio_dir / "simulated-annotators.json"
     accounts = json.loads(accounts_path.read_text(encoding="utf-8")) if accounts_path.exists() else {}
     for annotator in DEMO_ANNOTATORS:
         accounts.setdefault(annotator.email, secrets.token_urlsafe(18))
@@ -345,8 +445,8 @@ def simulate_annotation(
         for a in DEMO_ANNOTATORS
     }
     return run_simulated_annotators(
-        clients, _project_id(admin, title), schema=schema,
-        lexicon=load_lexicon(lexicon_path, labels=schema.span_names), seed=seed, progress=progress,
+        clients, _project_id(admin, campaign), schema=schema,
+        lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names), seed=seed, progress=progress,
     )
 
 
@@ -368,48 +468,96 @@ def _read_annotator_csv(path: Path) -> list[tuple[str, str]]:
     return people
 
 
-def add_annotators(paths: Paths, csv_path: Path) -> tuple[list[str], Path]:
-    """Create a Label Studio login for each annotator in ``csv_path`` (``email, name``).
+def overlap_warning(campaign: Campaign, n_annotators: int) -> str | None:
+    """A warning when the campaign's overlap can never be reached with ``n_annotators`` people, else None.
+
+    Examples:
+        >>> overlap_warning(Campaign(root=Path("."), name="c", title="c", version="0.1.0", overlap=3), 2)
+        'overlap 3 needs at least 3 annotators, but the campaign has 2: no task can reach its overlap; add annotators or lower `overlap` in campaign.yml (then `annotation push`)'
+    """
+    if n_annotators >= campaign.overlap:
+        return None
+    return (f"overlap {campaign.overlap} needs at least {campaign.overlap} annotators, but the campaign has {n_annotators}: "
+            "no task can reach its overlap; add annotators or lower `overlap` in campaign.yml (then `annotation push`)")
+
+
+def add_annotators(campaign: Campaign, csv_path: Path) -> tuple[list[str], Path, str | None]:
+    """Create a Label Studio login for each annotator in ``csv_path`` (a header ``email,name``).
 
     Passwords are generated once and kept, with the login URL, in ``.studio/annotator-logins.csv``
     (0600) for the curator to hand out; re-running reuses them.
 
     Returns:
-        The e-mails added (or already present) and the logins file.
+        The e-mails added (or already present), the logins file, and a warning when the campaign
+        has fewer annotators than its overlap (``overlap_warning``).
     """
     people = _read_annotator_csv(csv_path)
-    admin = studio.connect(paths.studio)
-    logins_path = paths.studio / LOGINS_FILE
+    admin = studio.connect(campaign.studio_dir)
+    logins_path = campaign.studio_dir / LOGINS_FILE
     logins = read_logins(logins_path)
     for email, name in people:
         logins.setdefault(email, secrets.token_urlsafe(12))
         first, _, last = name.partition(" ")
         admin.add_annotator(email, logins[email], first_name=first, last_name=last)
     write_logins(logins_path, logins, admin.url)
-    return [email for email, _ in people], logins_path
+    return [email for email, _ in people], logins_path, overlap_warning(campaign, len(logins))
 
 
-def migrate(paths: Paths, target_root: Path, *, database: str | None, title: str = PROJECT_TITLE,
-            schema_path: Path = DEFAULT_SCHEMA, overlap: int = 3) -> tuple[MigrationReport, studio.ServerInfo]:
-    """Copy the campaign to a new server in ``target_root/.studio`` (e.g. on PostgreSQL), verified equal.
+def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> tuple[Campaign, MigrationReport, studio.ServerInfo]:
+    """Copy the campaign to ``target_root`` with a new server there (e.g. on PostgreSQL), verified equal.
 
-    The target server is started (and left running); annotator logins for it go to its
-    ``annotator-logins.csv``, reusing the passwords the curator already handed out.
+    ``target_root`` becomes a campaign of its own (the same campaign.yml settings, corpus, scheme
+    and salt, so pseudonyms stay the same); its server is started and left running; annotator
+    logins for it go to its ``.studio/annotator-logins.csv``, reusing the passwords the curator
+    already handed out.
     """
-    target_paths = Paths(target_root)
-    info = studio.start_server(target_paths.studio, database=database)
-    target = studio.connect(target_paths.studio)
+    target = copy_campaign(campaign, target_root, demo=campaign.demo)
+    salt = campaign.studio_dir / "salt"
+    if salt.exists():
+        target.studio_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        studio.atomic_write_bytes(target.studio_dir / "salt", salt.read_bytes(), mode=0o600)
+    target, info = start_studio(target, database=database)
+    source_client, target_client = studio.connect(campaign.studio_dir), studio.connect(target.studio_dir)
     report, logins = migrate_project(
-        studio.connect(paths.studio), target, title, schema=load_schema(schema_path),
-        logins=read_logins(paths.studio / LOGINS_FILE), overlap=overlap,
+        source_client, target_client, _project_id(source_client, campaign), campaign.project_title,
+        schema=load_schema(campaign.scheme), logins=read_logins(campaign.studio_dir / LOGINS_FILE), overlap=campaign.overlap,
     )
-    write_logins(target_paths.studio / LOGINS_FILE, logins, target.url)
-    return report, info
+    target = record_studio(target, project_id=report.project_id)
+    write_logins(target.studio_dir / LOGINS_FILE, logins, target_client.url)
+    for interim in (campaign.interim / "articles.parquet", campaign.interim / "sentences.parquet"):
+        if interim.exists():
+            target.interim.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(interim, target.interim / interim.name)
+    return target, report, info
 
 
-def annotation_progress(paths: Paths, *, title: str = PROJECT_TITLE, overlap: int = 3) -> tuple[pd.DataFrame, int, int]:
-    """Per-annotator counts and median lead time, tasks short of ``overlap``, and the task count."""
-    client = studio.connect(paths.studio)
-    export = client.export_tasks(_project_id(client, title))
-    table, short = progress(export, client.users(), overlap=overlap)
-    return table, short, len(export)
+def annotation_progress(campaign: Campaign) -> tuple[pd.DataFrame, int, int, str | None]:
+    """Per-annotator counts and median lead time, tasks short of the campaign's overlap, the task
+    count, and a warning when the overlap exceeds the number of annotators (``overlap_warning``)."""
+    client = studio.connect(campaign.studio_dir)
+    export = client.export_tasks(_project_id(client, campaign))
+    admin = client.request_json("GET", "/api/current-user/whoami", "read current user")
+    table, short = progress(export, client.users(), overlap=campaign.overlap)
+    people = {email for user_id, email in client.users().items() if user_id != admin["id"]}
+    return table, short, len(export), overlap_warning(campaign, len(people))
+
+
+def clean(campaign: Campaign, *, raw_exports_of: str | None = None) -> list[Path]:
+    """Delete what the campaign can rebuild (``data/interim``, ``data/baselines``, ``dist``).
+
+    Raw exports are the campaign's record of its annotators' work and cannot be rebuilt; they go
+    only when ``raw_exports_of`` names this campaign (its ``name`` in campaign.yml).
+
+    Returns:
+        The folders deleted.
+
+    Raises:
+        CampaignError: ``raw_exports_of`` is given but is not this campaign's name.
+    """
+    if raw_exports_of is not None and raw_exports_of != campaign.name:
+        raise CampaignError(f"--delete-raw-exports {raw_exports_of!r} does not name this campaign ({campaign.name!r}); nothing deleted")
+    folders = [campaign.interim, campaign.metrics.parent, campaign.dist] + ([campaign.raw] if raw_exports_of else [])
+    deleted = [folder for folder in folders if folder.exists()]
+    for folder in deleted:
+        shutil.rmtree(folder)
+    return deleted

@@ -32,6 +32,8 @@ import ijson
 import psutil
 import requests
 
+from annotation.campaign import DEFAULT_OVERLAP
+
 __all__ = [
     "StudioError",
     "Credentials",
@@ -475,6 +477,20 @@ def connect(studio_dir: str | Path, url: str | None = None) -> Studio:
     return Studio(url, _load_credentials(studio_dir).token)
 
 
+def _project_settings(label_config: str, instructions: str, overlap: int) -> dict[str, Any]:
+    return {
+        "label_config": label_config,
+        "expert_instruction": instructions,
+        "show_instruction": True,
+        "maximum_annotations": overlap,
+        "show_skip_button": True,
+        "show_collab_predictions": True,
+        "show_annotation_history": False,
+        "enable_empty_annotation": False,
+        "sampling": "Uniform sampling",
+    }
+
+
 class Studio:
     """An authenticated Label Studio client for one user (admin or annotator)."""
 
@@ -511,33 +527,49 @@ class Studio:
         label_config: str,
         instructions: str,
         *,
-        overlap: int = 3,
+        overlap: int = DEFAULT_OVERLAP,
+        project_id: int | None = None,
     ) -> tuple[int, bool]:
-        """Return the id of the project titled ``title``, creating it if needed.
+        """Set up the project ``project_id`` (or, without an id, the one titled ``title``), creating it if needed.
 
-        An existing project gets the current config and instructions (Label Studio itself
-        refuses a config that drops labels already used in annotations).
+        A campaign passes the id it remembers, so a project renamed in the UI is still found and a
+        project of another campaign with the same title never is (before its first push a campaign
+        calls ``create_project`` instead). An existing project gets the current config,
+        instructions and overlap (Label Studio itself refuses a config that drops labels already
+        used in annotations).
 
         Returns:
             ``(project_id, created)``.
+
+        Raises:
+            StudioError: ``project_id`` does not exist on this server, or a request fails.
         """
-        settings = {
-            "label_config": label_config,
-            "expert_instruction": instructions,
-            "show_instruction": True,
-            "maximum_annotations": overlap,
-            "show_skip_button": True,
-            "show_collab_predictions": True,
-            "show_annotation_history": False,
-            "enable_empty_annotation": False,
-            "sampling": "Uniform sampling",
-        }
-        project_id = self.find_project(title)
+        settings = _project_settings(label_config, instructions, overlap)
+        if project_id is None:
+            project_id = self.find_project(title)
         if project_id is not None:
             self.request("PATCH", f"/api/projects/{project_id}/", f"update project {project_id}", json=settings)
             return project_id, False
         created = self.request_json("POST", "/api/projects/", "create project", json={"title": title, **settings})
         return int(created["id"]), True
+
+    def create_project(self, title: str, label_config: str, instructions: str, *, overlap: int = DEFAULT_OVERLAP) -> int:
+        """A new project (never an existing one with the same title); returns its id."""
+        created = self.request_json("POST", "/api/projects/", "create project", json={"title": title, **_project_settings(label_config, instructions, overlap)})
+        return int(created["id"])
+
+    def get_project(self, project_id: int) -> dict[str, Any] | None:
+        """The project's settings, or None when this server has no project ``project_id``."""
+        operation = f"read project {project_id}"
+        try:
+            response = self._session.get(f"{self.url}/api/projects/{project_id}/", timeout=REQUEST_TIMEOUT_S)
+        except requests.RequestException as err:
+            raise StudioError(f"{operation}: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise StudioError(f"{operation}: HTTP {response.status_code}: {response.text[:300]}")
+        return dict(_decode(response, operation))
 
     def find_project(self, title: str) -> int | None:
         """The id of the project titled ``title``, or None."""

@@ -200,6 +200,7 @@ def run_ours(directory: Path, out: Path) -> dict[str, Any]:
     """Child process: build the release once (as ``annotation build`` does); then time aggregation
     and agreement alone, after the peak RSS of the build was taken."""
     from annotation.agreement import agreement_report
+    from annotation.campaign import Campaign, Licence
     from annotation.dataset import MIN_ARTICLES, aggregate_votes, build_release, read_split_manifest
 
     schema = load_schema()
@@ -207,7 +208,8 @@ def run_ours(directory: Path, out: Path) -> dict[str, Any]:
     loaded_mb = _peak_rss_mb()
     splits = read_split_manifest(directory / "splits.yaml")
     start = time.perf_counter()
-    release = build_release(votes, articles, out, schema=schema, splits=splits)
+    release = build_release(votes, articles, Campaign(root=out, name="bench", title="Benchmark (synthetic texts and votes)", version="0.0.0",
+                                                      licence=Licence(redistribute_texts=True)), schema=schema, splits=splits)
     build_s = time.perf_counter() - start
     peak_mb = _peak_rss_mb()
     start = time.perf_counter()

@@ -17,6 +17,7 @@ from sklearn.utils import estimator_checks
 from annotation import baselines
 from annotation.baselines import (
     EMBEDDING_KINDS,
+    MIN_SCORED_ROWS,
     STANCE_KINDS,
     TAGGER_KINDS,
     LexiconTagger,
@@ -27,6 +28,8 @@ from annotation.baselines import (
     evaluation_folds,
     make_loaded_language_tagger,
     make_stance_classifier,
+    plan_evaluation,
+    predict_stance,
     summary_table,
 )
 from annotation.lexicon import Lexicon, find_loaded_spans, load_lexicon
@@ -215,20 +218,20 @@ def test_folds_reject_too_few_sentences_and_leaky_splits() -> None:
 
 
 def test_evaluate_baselines_report_is_json_and_complete(lexicon: Lexicon) -> None:
-    frame = make_sentences(12, splits=("train", "test"))
+    frame = make_sentences(24, splits=("train", "test"))
     metrics = evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon)
     json.dumps(metrics, allow_nan=False)
     assert metrics["protocol"].startswith("train/test split")
-    assert (metrics["n_rows"], metrics["n_folds"]) == (24, 1)
+    assert (metrics["n_rows"], metrics["n_folds"], metrics["refused"]) == (48, 1, {})
     assert list(metrics["stance"]) == list(STANCE_KINDS) and list(metrics["loaded_language"]) == list(TAGGER_KINDS)
     assert metrics["skipped"] == {}
     for scores in metrics["stance"].values():
-        assert scores["n"] == 12
+        assert scores["n"] == 24
         assert list(scores["per_label_f1"]) == STANCE
         assert scores["confusion_matrix"]["labels"] == STANCE
-        assert sum(map(sum, scores["confusion_matrix"]["matrix"])) == 12
+        assert sum(map(sum, scores["confusion_matrix"]["matrix"])) == 24
     loaded = metrics["loaded_language"]["lexicon"]
-    assert loaded["n"] == 12
+    assert loaded["n"] == 24
     for match in ("exact", "partial", "token"):
         assert (loaded[match]["precision"], loaded[match]["recall"]) == (1.0, 1.0)
     # No loaded-positive anywhere: its scores are undefined and reported as None.
@@ -239,19 +242,104 @@ def test_evaluate_baselines_rejects_bad_tables(lexicon: Lexicon) -> None:
     frame = make_sentences(4)
     with pytest.raises(KeyError, match=r"missing column\(s\) \['split'\]"):
         evaluate_baselines(frame.drop(columns="split"), stance_labels=STANCE, lexicon=lexicon)
+    with pytest.raises(ValueError, match="min_rows=0 must be an integer >= 1"):
+        evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon, min_rows=0)
     frame["stance"] = [0, 1, 2, 3] * 2
     with pytest.raises(ValueError, match="int2str"):
         evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon)
-    with pytest.raises(ValueError, match="no rows"):
-        evaluate_baselines(frame.iloc[:0], stance_labels=STANCE, lexicon=lexicon)
-    frame["stance"] = "neutral"
-    with pytest.raises(ValueError, match="fold 0 all have stance 'neutral'"):
-        evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon)
+
+
+@pytest.mark.parametrize("n_rows", [0, 5, MIN_SCORED_ROWS - 1])
+def test_baselines_refuse_to_score_fewer_rows_than_the_minimum(
+    lexicon: Lexicon, n_rows: int
+) -> None:
+    frame = make_sentences(MIN_SCORED_ROWS).iloc[:n_rows]
+    metrics = evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon)
+    json.dumps(metrics, allow_nan=False)
+    assert (metrics["stance"], metrics["loaded_language"], metrics["n_folds"]) == ({}, {}, 0)
+    assert metrics["protocol"] == "not evaluated"
+    for reason in metrics["refused"].values():
+        assert reason == (
+            f"only {n_rows} rows: the baselines are scored on at least {MIN_SCORED_ROWS} "
+            "(MIN_SCORED_ROWS), since on fewer a score says nothing about a model; annotate more "
+            "sentences"
+        )
+    table = summary_table(metrics)
+    assert f"stance not scored: only {n_rows} rows" in table
+    assert f"loaded language not scored: only {n_rows} rows" in table
+    assert "0.000" not in table and "macro-F1" not in table
+
+
+def test_baselines_score_from_the_minimum_and_min_rows_is_a_parameter(
+    lexicon: Lexicon,
+) -> None:
+    frame = make_sentences(MIN_SCORED_ROWS).iloc[:MIN_SCORED_ROWS]
+    kinds: dict[str, Any] = {"stance_kinds": ["tfidf-lr"], "tagger_kinds": ["lexicon"]}
+    metrics = evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon, **kinds)
+    assert metrics["refused"] == {} and metrics["stance"]["tfidf-lr"]["n"] == MIN_SCORED_ROWS
+    few = evaluate_baselines(frame.iloc[:6], stance_labels=STANCE, lexicon=lexicon, min_rows=6,
+                             **kinds)
+    assert few["refused"] == {} and few["min_rows"] == 6
+    assert few["loaded_language"]["lexicon"]["n"] == 6
+
+
+def test_a_small_test_split_falls_back_to_cross_validation() -> None:
+    # 24 train rows and 4 test rows: the test split alone is too small to score.
+    frame = make_sentences(14, splits=("train",) * 5 + ("test",))
+    counts = frame["split"].value_counts()
+    assert counts["train"] >= MIN_SCORED_ROWS > counts["test"] > 0
+    assert evaluation_folds(frame)[0].startswith("train/test split")
+    plan = plan_evaluation(frame)
+    assert plan.protocol.startswith("grouped 5-fold cross-validation over all 28 rows")
+    assert f"the train or test split has fewer than {MIN_SCORED_ROWS} rows" in plan.protocol
+    assert plan.scored.tolist() == list(range(len(frame)))
+    assert plan_evaluation(frame, min_rows=counts["test"]).protocol.startswith("train/test split")
+
+
+def test_baselines_refuse_one_task_per_class_problem(lexicon: Lexicon) -> None:
+    one_label = make_sentences(MIN_SCORED_ROWS).assign(stance="neutral")
+    metrics = evaluate_baselines(one_label, stance_labels=STANCE, lexicon=lexicon,
+                                 tagger_kinds=["lexicon"])
+    assert metrics["stance"] == {} and list(metrics["loaded_language"]) == ["lexicon"]
+    assert metrics["refused"] == {
+        "stance": "the training rows of fold 0 all have stance 'neutral'; the classifiers need "
+        "at least two stance labels to learn from: annotate more sentences"
+    }
+    assert "stance not scored: the training rows of fold 0" in summary_table(metrics)
+
+    no_spans = make_sentences(MIN_SCORED_ROWS).assign(spans=[[]] * 2 * MIN_SCORED_ROWS)
+    metrics = evaluate_baselines(no_spans, stance_labels=STANCE, lexicon=lexicon,
+                                 stance_kinds=["majority"])
+    assert list(metrics["stance"]) == ["majority"] and metrics["loaded_language"] == {}
+    assert metrics["refused"]["loaded_language"].startswith(
+        f"none of the {2 * MIN_SCORED_ROWS} scored rows has a gold loaded-language span"
+    )
+
+
+def test_baselines_refuse_rows_without_text(lexicon: Lexicon) -> None:
+    frame = make_sentences(MIN_SCORED_ROWS)
+    frame.loc[3, "text"] = None
+    metrics = evaluate_baselines(frame, stance_labels=STANCE, lexicon=lexicon)
+    assert (metrics["stance"], metrics["loaded_language"]) == ({}, {})
+    assert metrics["refused"]["stance"].startswith(
+        f"1 of {2 * MIN_SCORED_ROWS} rows have no text: this release does not carry the sentence "
+        "texts; rebuild them from your own copy of the articles (annotation rehydrate)"
+    )
+
+
+def test_predict_stance_predicts_the_test_rows_only() -> None:
+    frame = make_sentences(3 * MIN_SCORED_ROWS // 2, splits=("train", "test", "validation"))
+    plan = plan_evaluation(frame)
+    assert plan.protocol.startswith("train/test split")
+    predicted = predict_stance(frame, "tfidf-lr", plan.folds)
+    test = (frame["split"] == "test").to_numpy()
+    assert predicted[~test].tolist() == [None] * int((~test).sum())
+    assert predicted[test].tolist() == frame.loc[test, "stance"].tolist()
 
 
 def test_summary_table_lists_every_model(lexicon: Lexicon) -> None:
     metrics = evaluate_baselines(
-        make_sentences(8), stance_labels=STANCE, lexicon=lexicon,
+        make_sentences(10), stance_labels=STANCE, lexicon=lexicon,
         stance_kinds=CLASSICAL_STANCE, tagger_kinds=["lexicon"],
     )
     table = summary_table(metrics)
@@ -266,7 +354,7 @@ def test_missing_embedding_extra_skips_those_kinds_with_a_note(
     lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(baselines, "embedding_available", lambda: False)
-    metrics = evaluate_baselines(make_sentences(8), stance_labels=STANCE, lexicon=lexicon)
+    metrics = evaluate_baselines(make_sentences(10), stance_labels=STANCE, lexicon=lexicon)
     assert list(metrics["stance"]) == CLASSICAL_STANCE
     assert list(metrics["loaded_language"]) == CLASSICAL_TAGGERS
     assert sorted(metrics["skipped"]) == sorted(EMBEDDING_KINDS)

@@ -13,43 +13,94 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     "command",
     [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
-     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"]],
+     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"],
+     ["init"], ["clean"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
 
 
+def _campaign(tmp_path: Path) -> Path:
+    result = runner.invoke(app, ["init", str(tmp_path / "camp"), "--title", "A test campaign"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "camp"
+
+
+def test_init_makes_a_campaign_that_every_command_reads(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path / "My Camp")])
+    assert result.exit_code == 0, result.output
+    camp = tmp_path / "My Camp"
+    assert {p.name for p in camp.iterdir()} >= {"campaign.yml", "corpus", "schemas", "DATASHEET.md", ".gitignore"}
+    assert "name: my-camp " in (camp / "campaign.yml").read_text()
+    again = runner.invoke(app, ["init", str(camp)])
+    assert again.exit_code == 1 and "campaign.yml exists already" in again.output
+
+
+def test_a_command_outside_a_campaign_says_how_to_start_one(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["segment", "--campaign", str(tmp_path)])
+    assert result.exit_code == 1 and "no campaign.yml here; run `annotation init DIR`" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_ingest_and_segment_the_seed(tmp_path: Path) -> None:
+    camp = _campaign(tmp_path)
     seeds = Path(__file__).resolve().parents[1] / "seeds"
-    result = runner.invoke(app, ["ingest", "--root", str(tmp_path), "--seeds", str(seeds)])
+    result = runner.invoke(app, ["ingest", str(seeds), "--manifest", str(seeds / "articles.yaml"), "--campaign", str(camp)])
     assert result.exit_code == 0, result.output
     assert "1 article(s) ingested, 0 skipped; 2 stance target(s)" in result.output
-    result = runner.invoke(app, ["segment", "--root", str(tmp_path)])
+    result = runner.invoke(app, ["segment", "-C", str(camp)])
     assert "segmented into 12 sentence(s)" in result.output
 
 
 def test_a_stage_run_too_early_says_what_to_run_first(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["segment", "--root", str(tmp_path)])
+    result = runner.invoke(app, ["segment", "--campaign", str(_campaign(tmp_path))])
     assert result.exit_code == 1
     assert "articles.parquet does not exist; run `annotation ingest` first" in result.output
     assert "Traceback" not in result.output
 
 
 def test_build_without_exports_is_one_clear_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["build", "--root", str(tmp_path)])
+    result = runner.invoke(app, ["build", "--campaign", str(_campaign(tmp_path))])
     assert result.exit_code == 1 and "no exports yet; run `annotation pull` first" in result.output
 
 
 def test_bad_input_is_skipped_and_reported_while_good_files_ingest(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "good.jsonl").write_text('{"title": "T", "text": "One sentence. Two."}\n{"title": "no text"}\n')
-    (seeds / "articles.yaml").write_text("default_targets: [X]\narticles: []\n")
-    result = runner.invoke(app, ["ingest", "--root", str(tmp_path), "--seeds", str(seeds)])
+    camp = _campaign(tmp_path)
+    (camp / "corpus" / "good.jsonl").write_text('{"title": "T", "text": "One sentence. Two."}\n{"title": "no text"}\n')
+    (camp / "corpus" / "articles.yaml").write_text("default_targets: [X]\narticles: []\n")
+    result = runner.invoke(app, ["ingest", "--campaign", str(camp)])  # the campaign's corpus/ and manifest
     assert result.exit_code == 1
     assert "good.jsonl:2:" in result.output and "1 article(s) ingested, 1 skipped" in result.output
-    assert (tmp_path / "data" / "interim" / "articles.parquet").exists()
+    assert (camp / "data" / "interim" / "articles.parquet").exists()
+
+
+def test_an_ingest_that_ingests_nothing_leaves_the_earlier_articles(tmp_path: Path) -> None:
+    camp = _campaign(tmp_path)
+    (camp / "corpus" / "news.jsonl").write_text('{"title": "T", "text": "One sentence. Two."}\n')
+    (camp / "campaign.yml").write_text((camp / "campaign.yml").read_text().replace("targets: []", "targets: [X]", 1))
+    assert runner.invoke(app, ["ingest", "-C", str(camp)]).exit_code == 0
+    articles = camp / "data" / "interim" / "articles.parquet"
+    before = articles.read_bytes()
+    (tmp_path / "typo.jsonl").write_text('{"title": "no text"}\n')
+    result = runner.invoke(app, ["ingest", str(tmp_path / "typo.jsonl"), "-C", str(camp)])
+    assert result.exit_code == 1 and "nothing ingested; data/interim/articles.parquet was left as it was" in result.output
+    assert articles.read_bytes() == before
+
+
+def test_clean_keeps_raw_exports_unless_the_campaign_is_named(tmp_path: Path) -> None:
+    camp = _campaign(tmp_path)
+    for folder in ("data/raw", "data/interim", "dist"):
+        (camp / folder).mkdir(parents=True)
+        (camp / folder / "file").write_text("x")
+    result = runner.invoke(app, ["clean", "-C", str(camp)])
+    assert result.exit_code == 0 and (camp / "data" / "raw" / "file").exists()
+    assert not (camp / "data" / "interim").exists() and not (camp / "dist").exists()
+    wrong = runner.invoke(app, ["clean", "-C", str(camp), "--delete-raw-exports", "another-campaign"])
+    assert wrong.exit_code == 1 and "does not name this campaign ('camp')" in wrong.output
+    assert (camp / "data" / "raw" / "file").exists()
+    named = runner.invoke(app, ["clean", "-C", str(camp), "--delete-raw-exports", "camp"])
+    assert named.exit_code == 0 and not (camp / "data" / "raw").exists()
 
 
 @pytest.mark.parametrize(
@@ -58,5 +109,5 @@ def test_bad_input_is_skipped_and_reported_while_good_files_ingest(tmp_path: Pat
 )
 def test_bad_annotators_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "people.csv").write_text(content)
-    result = runner.invoke(app, ["studio", "annotators", "add", str(tmp_path / "people.csv"), "--root", str(tmp_path)])
+    result = runner.invoke(app, ["studio", "annotators", "add", str(tmp_path / "people.csv"), "-C", str(_campaign(tmp_path))])
     assert result.exit_code == 1 and message in result.output

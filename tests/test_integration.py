@@ -9,6 +9,7 @@ import datasets
 import pytest
 
 from annotation import pipeline, studio
+from annotation.campaign import Campaign, load_campaign
 from annotation.schema import load_schema
 
 pytestmark = pytest.mark.integration
@@ -26,14 +27,15 @@ def admin(root: Path) -> studio.Studio:
 
 
 @pytest.fixture(scope="module")
-def pushed(root: Path) -> tuple[pipeline.Paths, int, studio.PushReport, studio.PushReport]:
-    paths = pipeline.Paths(root)
-    pipeline.ingest(paths)
-    pipeline.segment(paths)
-    project_id, first, n_tasks = pipeline.push(paths)
-    _, second, _ = pipeline.push(paths)
+def pushed(root: Path) -> tuple[Campaign, int, studio.PushReport, studio.PushReport]:
+    campaign = load_campaign(root)
+    pipeline.ingest(campaign)
+    pipeline.segment(campaign)
+    campaign, project_id, first, n_tasks = pipeline.push(campaign)
+    assert load_campaign(root).studio.project_id == project_id  # remembered in campaign.yml
+    campaign, _, second, _ = pipeline.push(campaign)
     assert n_tasks == 24
-    return paths, project_id, first, second
+    return campaign, project_id, first, second
 
 
 def test_second_push_adds_no_task(pushed, admin: studio.Studio) -> None:
@@ -53,22 +55,26 @@ def test_project_config_comes_from_schema(pushed, admin: studio.Studio) -> None:
 
 
 def test_lexicon_hits_are_predictions_not_annotations(pushed) -> None:
-    paths, _, _, _ = pushed
-    export = json.loads(pipeline.pull(paths).path.read_text())
+    campaign, _, _, _ = pushed
+    export = json.loads(pipeline.pull(campaign).path.read_text())
     regime = [t for t in export if "terrorize" in t["data"]["text"]]
     assert regime and all(t["predictions"] and not t["annotations"] for t in regime)
 
 
 def test_pipeline_builds_a_loadable_dataset(pushed) -> None:
-    paths, _, _, _ = pushed
-    counts = pipeline.simulate_annotation(paths, seed=0)
+    campaign, _, _, _ = pushed
+    counts = pipeline.simulate_annotation(campaign, seed=0)
     assert sorted(counts.values()) == [24, 24, 24]  # overlap 3 with 3 annotators: each labels every task
-    pipeline.pull(paths)
-    release, votes = pipeline.build(paths)
+    pipeline.pull(campaign)
+    release, votes = pipeline.build(campaign)
     assert len(votes.annotations) == 72 and votes.annotations["synthetic"].all()
 
     schema = load_schema()
     sentences = datasets.load_dataset(str(release), "sentences")
+    assert not any(row["text"] for split in sentences.values() for row in split)  # the seed's text is not ours to share
+    local = pipeline.with_texts(campaign, release)  # rehydrated from the campaign's own corpus
+    assert local != release and local.is_relative_to(campaign.root / "data")
+    sentences = datasets.load_dataset(str(local), "sentences")
     rows = [row for split in sentences.values() for row in split]
     assert len(rows) == 24
     assert sentences["train"].features["stance"].names == schema.stance_names
@@ -82,6 +88,6 @@ def test_pipeline_builds_a_loadable_dataset(pushed) -> None:
     assert not any("@" in row["annotator"] for row in raw)
     articles = datasets.load_dataset(str(release), "articles")
     assert sum(len(split) for split in articles.values()) == 1
-    assert studio.server_status(paths.studio).database.startswith("sqlite" if "pg" not in paths.root.name else "postgresql:")
+    assert studio.server_status(campaign.studio_dir).database.startswith("sqlite" if "pg" not in campaign.root.parent.name else "postgresql:")
     card = (release / "README.md").read_text()
     assert "synthetic" in card.lower() and "configs:" in card

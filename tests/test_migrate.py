@@ -39,7 +39,7 @@ def test_sqlite_campaign_moves_to_postgresql_with_every_annotation(admin: studio
     done.add((skipped["data"]["task_key"], "mig-one@synthetic.invalid", None, None, True))
 
     target = studio.connect(pg_studio_root / ".studio")
-    report, logins = migrate_project(admin, target, "migrate-me", schema=schema, logins={"mig-one@synthetic.invalid": "mig-one-password"})
+    report, logins = migrate_project(admin, target, project_id, "migrate-me", schema=schema, logins={"mig-one@synthetic.invalid": "mig-one-password"})
     assert report.equal, report.difference
     assert (report.tasks, report.annotations, report.annotators, report.new_logins) == (24, 7, 2, 1)
     assert logins["mig-one@synthetic.invalid"] == "mig-one-password"  # a handed-out password keeps working

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from annotation import pipeline, studio
+from annotation.campaign import record_studio
 from annotation.schema import load_schema, to_instructions, to_label_config
 
-from tests.fixtures.studio import killed_push, seed_copy_tasks
+from tests.fixtures.studio import campaign_copy, killed_push, seed_copy_tasks
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +57,9 @@ def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin:
     admin.push_tasks(project_id, seed_copy_tasks(1))
     people = tmp_path / "people.csv"
     people.write_text("email,name\nalice@synthetic.invalid,Alice Example\nbob@synthetic.invalid,Bob\n")
-    paths = pipeline.Paths(studio_root)
-    emails, logins = pipeline.add_annotators(paths, people)
+    campaign = record_studio(campaign_copy(tmp_path / "progress", demo=False, server_root=studio_root), project_id=project_id)
+    emails, logins, warning = pipeline.add_annotators(campaign, people)
+    assert warning is not None and "overlap 3 needs at least 3 annotators" in warning
     assert emails == ["alice@synthetic.invalid", "bob@synthetic.invalid"]
     assert oct(logins.stat().st_mode & 0o777) == "0o600"
     password = next(line.split(",")[1] for line in logins.read_text().splitlines() if line.startswith("alice@"))
@@ -65,7 +67,7 @@ def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin:
     task = alice.next_task(project_id)
     alice.submit_annotation(task["id"], [{"from_name": "stance", "to_name": "text", "type": "choices",
                                           "value": {"choices": ["neutral"]}}], lead_time=7.5)
-    table, short, n_tasks = pipeline.annotation_progress(paths, title=title, overlap=3)
+    table, short, n_tasks, _ = pipeline.annotation_progress(campaign)
     assert table.loc["alice@synthetic.invalid", "submitted"] == 1
     assert table.loc["alice@synthetic.invalid", "median_lead_time_s"] == 7.5
     assert (short, n_tasks) == (24, 24)

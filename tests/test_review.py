@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,26 +9,23 @@ import pytest
 from annotation import pipeline, studio
 from annotation.dataset import load_release
 from annotation.schema import load_schema
-from tests.fixtures.studio import REPO
+from tests.fixtures.studio import campaign_copy
 
 pytestmark = pytest.mark.integration
-TITLE = "review-flow"
 
 
 def test_adjudicated_labels_replace_the_majority_and_are_flagged(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
-    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
-    (tmp_path / ".studio").symlink_to(studio_root / ".studio")  # the session's server, a separate project
-    paths = pipeline.Paths(tmp_path)
-    pipeline.ingest(paths)
-    pipeline.segment(paths)
-    pipeline.push(paths, title=TITLE)
-    pipeline.simulate_annotation(paths, title=TITLE, seed=0)
-    pipeline.pull(paths, title=TITLE)
-    pipeline.build(paths)
+    campaign = campaign_copy(tmp_path / "review-flow", demo=True, server_root=studio_root)  # a project of its own
+    pipeline.ingest(campaign)
+    pipeline.segment(campaign)
+    campaign = pipeline.push(campaign)[0]
+    pipeline.simulate_annotation(campaign, seed=0)
+    pipeline.pull(campaign)
+    pipeline.build(campaign)
 
-    project_id, report, n_selected = pipeline.review(paths, title=TITLE, below=0.5)
+    campaign, project_id, report, n_selected = pipeline.review(campaign, below=0.5)
     assert n_selected > 0 and report.created == n_selected
-    assert pipeline.review(paths, title=TITLE, below=0.5)[1].created == 0  # idempotent
+    assert pipeline.review(campaign, below=0.5)[2].created == 0  # idempotent
 
     reviewer = admin.add_annotator("reviewer@synthetic.invalid", "reviewer-password-1")
     decided = {}
@@ -40,8 +36,8 @@ def test_adjudicated_labels_replace_the_majority_and_are_flagged(studio_root: Pa
                                                  "value": {"choices": ["unrelated"]}}], 4.0)
     assert len(decided) == n_selected
 
-    pipeline.pull(paths, title=TITLE)
-    release, _ = pipeline.build(paths)
+    pipeline.pull(campaign)
+    release, _ = pipeline.build(campaign)
     names = load_schema().stance_names
     rows = [row for split in load_release(release, "sentences").values() for row in split]
     for row in rows:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,10 +17,10 @@ from annotation import pipeline, studio
 from annotation.cli import app
 from annotation.exports import load_export, read_users, to_votes
 from annotation.schema import load_schema, to_instructions, to_label_config
+from tests.fixtures.studio import campaign_copy
 
 pytestmark = pytest.mark.integration
 STANCE = {"from_name": "stance", "to_name": "text", "type": "choices"}
-REPO = Path(__file__).resolve().parents[1]
 # Where the project keeps secrets on purpose, each 0600: the admin login, the handed-out annotator
 # logins, the simulated annotators' passwords; and the server's own data (its database holds tokens).
 SECRET_STORES = {"credentials.json", pipeline.LOGINS_FILE, "simulated-annotators.json"}
@@ -73,7 +72,7 @@ def test_an_edit_by_another_annotator_is_detected_and_the_authors_version_kept(
 
 def test_status_prints_no_secret(studio_root: Path) -> None:
     creds = json.loads((studio_root / ".studio" / "credentials.json").read_text())
-    result = CliRunner().invoke(app, ["studio", "status", "--root", str(studio_root)])
+    result = CliRunner().invoke(app, ["studio", "status", "--campaign", str(studio_root)])
     assert result.exit_code == 0 and "running at http://127.0.0.1:" in result.output
     assert creds["token"] not in result.output and creds["password"] not in result.output
 
@@ -124,23 +123,20 @@ def test_no_file_the_project_writes_holds_a_secret(
     monkeypatch.setattr(studio.Studio, "invite_url", seen_invite)
     monkeypatch.setattr(studio.Studio, "__init__", seen_token)
 
-    # A campaign on the SQLite server, from seeds to release, with handed-out and simulated logins.
-    title = "secrets-walk"
-    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
-    (tmp_path / ".studio").symlink_to(studio_root / ".studio")
-    paths = pipeline.Paths(tmp_path)
-    pipeline.ingest(paths)
-    pipeline.segment(paths)
-    pipeline.push(paths, title=title)
+    # A campaign of its own on the SQLite server, from corpus to release, with handed-out and simulated logins.
+    campaign = campaign_copy(tmp_path / "secrets-walk", demo=True, server_root=studio_root)
+    pipeline.ingest(campaign)
+    pipeline.segment(campaign)
+    campaign = pipeline.push(campaign)[0]
     (tmp_path / "people.csv").write_text("email,name\nsec-walk-a@synthetic.invalid,A\nsec-walk-b@synthetic.invalid,B\n")
-    pipeline.add_annotators(paths, tmp_path / "people.csv")
-    pipeline.simulate_annotation(paths, title=title, seed=0)
-    pipeline.pull(paths, title=title)
-    pipeline.build(paths)
+    pipeline.add_annotators(campaign, tmp_path / "people.csv")
+    pipeline.simulate_annotation(campaign, seed=0)
+    pipeline.pull(campaign)
+    pipeline.build(campaign)
     # And on the PostgreSQL server: an annotator and a pull.
     pg = studio.connect(pg_studio_root / ".studio")
     pg.add_annotator("sec-walk-pg@synthetic.invalid", "sec-walk-pg-password-1")
-    pg.pull_export(pg.ensure_project(title, "<View><Text name='text' value='$text'/></View>", "")[0], tmp_path / "pg-raw")
+    pg.pull_export(pg.create_project("secrets-walk", "<View><Text name='text' value='$text'/></View>", ""), tmp_path / "pg-raw")
 
     studio_dirs = [studio_root / ".studio", pg_studio_root / ".studio"]
     secrets = {"PostgreSQL password": [urlsplit(postgres_url).password], "invite token": invites, "API token": tokens}

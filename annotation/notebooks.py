@@ -1,0 +1,318 @@
+"""Run the analysis notebooks against a chosen release, and what the notebooks share.
+
+The notebooks (``notebooks/NN_topic.py``, jupytext percent format, shipped with the source
+repository) read one release and write their figures to one directory. ``run_notebooks`` names
+both for each notebook's kernel through ``$ANNOTATION_DATASET`` and ``$ANNOTATION_NOTEBOOK_OUT``,
+runs the notebooks top to bottom with nbclient (the kernel is this Python, whatever kernels the
+user has installed), and writes each executed notebook, outputs included, to
+``<out>/<NN_topic>.ipynb`` and its figures to ``<out>/<NN_topic>/``; the working directory
+never matters. Opened in Jupyter without those variables, a notebook reads the newest release
+of the campaign it sits in (``release_paths``).
+
+The notebooks read a release with ``load_release_tables``: the three configs as pandas tables
+with label names from the release's own features, so a campaign with its own scheme is read
+with its own labels. A release can be a campaign's first day (one annotator, one article, empty
+splits, no spans) or carry no texts (``licence.redistribute_texts: false``); the notebooks then
+say what they cannot show and why, rather than fail.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from annotation.campaign import CAMPAIGN_FILE
+
+__all__ = [
+    "NOTEBOOKS_DIR",
+    "RELEASE_ENV",
+    "OUT_ENV",
+    "CELL_TIMEOUT",
+    "ReleaseTables",
+    "NotebookRun",
+    "check_release",
+    "release_paths",
+    "load_release_tables",
+    "list_notebooks",
+    "run_notebooks",
+]
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+"""Where the notebooks live: ``notebooks/`` of the source repository this package runs from."""
+RELEASE_ENV = "ANNOTATION_DATASET"
+"""The environment variable naming the release directory a notebook reads."""
+OUT_ENV = "ANNOTATION_NOTEBOOK_OUT"
+"""The environment variable naming the directory a notebook writes its figures to."""
+CELL_TIMEOUT = 600
+"""Seconds one notebook cell may run before ``run_notebooks`` stops that notebook."""
+
+
+def check_release(path: str | Path) -> Path:
+    """``path`` as an absolute path, if it is a built release directory.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist, or lacks the dataset card (``README.md``)
+            or the ``sentences/`` config that every release has.
+
+    Examples:
+        >>> check_release("dist/no-such-release-0.0.0")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: release dist/no-such-release-0.0.0 does not exist; pass a directory ...
+    """
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"release {path} does not exist; pass a directory built by `annotation build`, "
+            "such as dist/<name>-<version>/"
+        )
+    missing = [name for name in ("README.md", "sentences") if not (path / name).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{path} is not a release: it has no {' or '.join(missing)}; pass a directory built "
+            "by `annotation build`, such as dist/<name>-<version>/"
+        )
+    return path.resolve()
+
+
+def _campaign_root(start: Path) -> Path | None:
+    return next((p for p in [start, *start.parents] if (p / CAMPAIGN_FILE).is_file()), None)
+
+
+def release_paths(start: str | Path | None = None) -> tuple[Path, Path]:
+    """The release a notebook reads and the directory (created) its figures go to.
+
+    The release is ``$ANNOTATION_DATASET`` if set, else the newest release in ``dist/`` of the
+    campaign that holds ``start`` (the first of ``start`` and its parents with a
+    ``campaign.yml``). The figures go to ``$ANNOTATION_NOTEBOOK_OUT`` if set, else to
+    ``notebooks/output/`` of that campaign (or of ``start`` when there is none).
+
+    Args:
+        start: Where to look for the campaign; the working directory by default.
+
+    Raises:
+        FileNotFoundError: The release does not exist or is not one (see ``check_release``),
+            or none is named and no campaign (or no release in it) is found.
+    """
+    from annotation.pipeline import newest_release
+
+    start = Path(start or Path.cwd()).resolve()
+    root = _campaign_root(start)
+    if os.environ.get(RELEASE_ENV):
+        release = check_release(os.environ[RELEASE_ENV])
+    elif root is None:
+        raise FileNotFoundError(
+            f"no release to read: ${RELEASE_ENV} is not set and neither {start} nor a parent "
+            f"holds a {CAMPAIGN_FILE}; run `annotation notebooks --release DIR --out DIR`, or "
+            f"set {RELEASE_ENV}=DIR"
+        )
+    else:
+        release = check_release(newest_release(root / "dist"))
+    out = Path(os.environ.get(OUT_ENV) or (root or start) / "notebooks" / "output")
+    out.mkdir(parents=True, exist_ok=True)
+    return release, out
+
+
+@dataclass(frozen=True)
+class ReleaseTables:
+    """A release's configs as pandas tables, with label names and a ``split`` column.
+
+    ``stance`` holds names (not ClassLabel ids) in ``sentences`` and ``annotations``, and every
+    span's ``label`` is a name; the names and their order come from the release's features.
+
+    Attributes:
+        path: The release directory.
+        sentences: One row per sentence × target (the ``sentences`` config, all splits).
+        annotations: One row per annotator × sentence × target (``annotations``).
+        articles: One row per article (``articles``).
+        stance_names: The stance labels in scheme order.
+        span_names: The loaded-language span labels in scheme order.
+    """
+
+    path: Path
+    sentences: pd.DataFrame
+    annotations: pd.DataFrame
+    articles: pd.DataFrame
+    stance_names: list[str]
+    span_names: list[str]
+
+    @property
+    def missing_texts(self) -> str | None:
+        """Why the cells that need sentence texts are skipped, or None if every row has one."""
+        n_missing = int(self.sentences["text"].isna().sum())
+        if not n_missing:
+            return None
+        return (
+            f"{n_missing} of {len(self.sentences)} sentence rows of {self.path.name} have no "
+            "text: the release does not carry the texts (see the licence in its card). "
+            "Rebuild them from your own copy of the articles (`annotation rehydrate`) to see "
+            "the cells that need them; those cells are skipped here."
+        )
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether every annotation is a simulated (demo) one."""
+        return bool(self.annotations["synthetic"].all())
+
+
+def _named_spans(cells: pd.Series, names: list[str]) -> list[list[dict[str, Any]]]:
+    return [[{**span, "label": names[int(span["label"])]} for span in cell] for cell in cells]
+
+
+def load_release_tables(path: str | Path) -> ReleaseTables:
+    """Read every config of a release into pandas (see ``ReleaseTables``).
+
+    Raises:
+        FileNotFoundError: ``path`` is not a release (see ``check_release``).
+    """
+    from annotation.dataset import load_release
+
+    path = check_release(path)
+    frames: dict[str, pd.DataFrame] = {}
+    features: dict[str, Any] = {}
+    for config in ("sentences", "annotations", "articles"):
+        splits = load_release(path, config)
+        features[config] = next(iter(splits.values())).features
+        frames[config] = pd.concat(
+            [part.to_pandas().assign(split=name) for name, part in splits.items()],
+            ignore_index=True,
+        )
+    stance_names = list(features["sentences"]["stance"].names)
+    span_names = list(features["sentences"]["spans"].feature["label"].names)
+    for config in ("sentences", "annotations"):
+        frame = frames[config]
+        frame["stance"] = [stance_names[i] for i in frame["stance"]]
+        frame["spans"] = _named_spans(frame["spans"], span_names)
+    return ReleaseTables(
+        path=path,
+        sentences=frames["sentences"],
+        annotations=frames["annotations"],
+        articles=frames["articles"],
+        stance_names=stance_names,
+        span_names=span_names,
+    )
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook.
+
+    Attributes:
+        name: The notebook's name (``01_explore``).
+        notebook: The executed notebook written by ``run_notebooks`` (``<out>/<name>.ipynb``).
+        figures: The directory the notebook wrote its figures to (``<out>/<name>/``).
+        seconds: How long it ran.
+        error: ``None``, or which cell failed and how (the executed notebook shows the
+            traceback in that cell's output).
+    """
+
+    name: str
+    notebook: Path
+    figures: Path
+    seconds: float
+    error: str | None
+
+
+def list_notebooks() -> list[Path]:
+    """The ``NN_topic.py`` notebooks in ``NOTEBOOKS_DIR``, in order.
+
+    Raises:
+        FileNotFoundError: There are none (the notebooks ship with the source repository, not
+            with an installed wheel).
+    """
+    found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
+    if not found:
+        raise FileNotFoundError(
+            f"no notebooks (NN_topic.py) in {NOTEBOOKS_DIR}: they ship with the source "
+            "repository; install the toolkit from a clone (pip install -e .) to run them"
+        )
+    return found
+
+
+def _failure(notebook: Any, err: Exception) -> str:
+    """Which cell of an executed notebook failed, and with what."""
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    failed = next(
+        (
+            i
+            for i, cell in enumerate(code_cells, 1)
+            if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+        ),
+        None,
+    )
+    where = f"code cell {failed}" if failed else "the kernel"
+    what = f"{err.ename}: {err.evalue}" if hasattr(err, "ename") else f"{type(err).__name__}: {err}"
+    return f"{where} failed with {what}"
+
+
+def run_notebooks(
+    release: str | Path,
+    out: str | Path,
+    *,
+    notebooks: list[Path] | None = None,
+    progress: Callable[[NotebookRun], None] | None = None,
+) -> list[NotebookRun]:
+    """Execute the notebooks against ``release`` and write the executed copies to ``out``.
+
+    Each notebook runs in a fresh kernel of this Python (so it imports this ``annotation``),
+    whose working directory is ``out``, with ``$ANNOTATION_DATASET`` set to ``release`` and
+    ``$ANNOTATION_NOTEBOOK_OUT`` to ``out/<name>/``. A failing notebook does not stop the
+    others: its executed copy, written as far as it ran, shows the traceback, and its
+    ``NotebookRun.error`` says which cell failed.
+
+    Args:
+        release: A release directory (``dist/<name>-<version>/``).
+        out: Where the executed notebooks and their figures go (created).
+        notebooks: The notebooks to run; ``list_notebooks()`` by default.
+        progress: Called with each ``NotebookRun`` as soon as it is done.
+
+    Returns:
+        One ``NotebookRun`` per notebook, in order.
+
+    Raises:
+        FileNotFoundError: ``release`` is not a release, or there are no notebooks.
+    """
+    import jupytext
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    release = check_release(release)
+    out = Path(out).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for path in notebooks if notebooks is not None else list_notebooks():
+        notebook = jupytext.read(path)
+        figures = out / path.stem
+        # No kernel directories: only the native kernel of this Python, never a user's python3.
+        kernel = AsyncKernelManager(
+            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[])
+        )
+        client = NotebookClient(
+            notebook, km=kernel, timeout=CELL_TIMEOUT, extra_arguments=["--log-level=ERROR"],
+            resources={"metadata": {"path": str(out)}},
+        )
+        env = {**os.environ, RELEASE_ENV: str(release), OUT_ENV: str(figures)}
+        started = time.perf_counter()
+        error = None
+        try:
+            client.execute(env=env)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+            error = _failure(notebook, err)
+        target = out / f"{path.stem}.ipynb"
+        partial = target.with_name(f".{target.name}.tmp")
+        nbformat.write(notebook, partial)
+        partial.replace(target)
+        run = NotebookRun(path.stem, target, figures, time.perf_counter() - started, error)
+        runs.append(run)
+        if progress is not None:
+            progress(run)
+    return runs
