@@ -123,8 +123,9 @@ def test_no_file_the_project_writes_holds_a_secret(
     monkeypatch.setattr(studio.Studio, "invite_url", seen_invite)
     monkeypatch.setattr(studio.Studio, "__init__", seen_token)
 
-    # A campaign of its own on the SQLite server, from corpus to release, with handed-out and simulated logins.
-    campaign = campaign_copy(tmp_path / "secrets-walk", demo=True, server_root=studio_root)
+    # A campaign of its own on the PostgreSQL server, from corpus to release, with handed-out and
+    # simulated logins. (Not on the SQLite server: test_push counts the logins handed out there.)
+    campaign = campaign_copy(tmp_path / "secrets-walk", demo=True, server_root=pg_studio_root)
     pipeline.ingest(campaign)
     pipeline.segment(campaign)
     campaign = pipeline.push(campaign)[0]
@@ -133,21 +134,24 @@ def test_no_file_the_project_writes_holds_a_secret(
     pipeline.simulate_annotation(campaign, seed=0)
     pipeline.pull(campaign)
     pipeline.build(campaign)
-    # And on the PostgreSQL server: an annotator and a pull.
-    pg = studio.connect(pg_studio_root / ".studio")
-    pg.add_annotator("sec-walk-pg@synthetic.invalid", "sec-walk-pg-password-1")
-    pg.pull_export(pg.create_project("secrets-walk", "<View><Text name='text' value='$text'/></View>", ""), tmp_path / "pg-raw")
+    # And on the SQLite server: an annotator and a pull.
+    sqlite = studio.connect(studio_root / ".studio")
+    sqlite.add_annotator("sec-walk-sqlite@synthetic.invalid", "sec-walk-sqlite-password-1")
+    sqlite.pull_export(sqlite.create_project("secrets-walk", "<View><Text name='text' value='$text'/></View>", ""),
+                       tmp_path / "sqlite-raw")
 
-    studio_dirs = [studio_root / ".studio", pg_studio_root / ".studio"]
-    secrets = {"PostgreSQL password": [urlsplit(postgres_url).password], "invite token": invites, "API token": tokens}
-    for studio_dir in studio_dirs:
+    studio_dirs = [pg_studio_root / ".studio", studio_root / ".studio"]
+    secrets = {"PostgreSQL password": [urlsplit(postgres_url).password], "invite token": invites, "API token": tokens,
+               "admin password": [], "annotator password": ["sec-walk-sqlite-password-1"]}
+    for studio_dir in studio_dirs:  # what the project keeps for each server, wherever the tests put it
         creds = json.loads((studio_dir / "credentials.json").read_text())
-        secrets["admin password"] = [*secrets.get("admin password", []), creds["password"]]
-        secrets["API token"] = [*secrets["API token"], creds["token"]]
-    with open(studio_root / ".studio" / pipeline.LOGINS_FILE, newline="") as handle:
-        secrets["annotator password"] = [row["password"] for row in csv.DictReader(handle)]
-    secrets["annotator password"] += [*json.loads((studio_root / ".studio" / "simulated-annotators.json").read_text()).values(),
-                                      "sec-walk-pg-password-1"]
+        secrets["admin password"].append(creds["password"])
+        secrets["API token"].append(creds["token"])
+        if (studio_dir / pipeline.LOGINS_FILE).exists():
+            with open(studio_dir / pipeline.LOGINS_FILE, newline="") as handle:
+                secrets["annotator password"] += [row["password"] for row in csv.DictReader(handle)]
+        if (studio_dir / "simulated-annotators.json").exists():
+            secrets["annotator password"] += json.loads((studio_dir / "simulated-annotators.json").read_text()).values()
     # The secrets are real ones: many, long, and where the project keeps them on purpose.
     assert len(invites) >= 6 and len(set(tokens)) >= 6 and len(secrets["annotator password"]) >= 6
     assert all(len(secret) >= 12 for values in secrets.values() for secret in values)
@@ -155,7 +159,7 @@ def test_no_file_the_project_writes_holds_a_secret(
         for store in studio_dir.iterdir():
             if store.name in SECRET_STORES:
                 assert stat.S_IMODE(store.stat().st_mode) == 0o600, store
-    assert secrets["API token"][-1] in (pg_studio_root / ".studio" / "credentials.json").read_text()
+    assert secrets["API token"][-1] in (studio_root / ".studio" / "credentials.json").read_text()
 
     files = [f for root in (tmp_path, *studio_dirs) for f in _files(root)]
     assert {"server.log", "server.json", "MANIFEST.json", "SHA256SUMS"} <= {f.name for f in files}
