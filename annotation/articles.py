@@ -3,7 +3,7 @@
 Inputs (``iter_articles``, ``ingest_sources``, ``load_articles``):
 
 - **Seed text** (``.txt``, one article per file): headline, ``Published``/``Updated`` lines,
-  body paragraphs, share-button boilerplate (``parse_seed_text``).
+  body paragraphs (``parse_seed_text``).
 - **JSONL** (``.jsonl``, one JSON object per line) and **CSV** (``.csv``, comma-separated
   with a header row and RFC 4180 quoting): one article per record, with the fields
   ``text`` (required), ``title``, ``published``, ``updated``, ``url``, ``outlet`` and an id
@@ -15,7 +15,11 @@ Inputs (``iter_articles``, ``ingest_sources``, ``load_articles``):
 
 The stored ``Article.text`` is the title, a blank line, then the body (for a record without a
 title, the body alone). Normalisation is explicit (``NORMALISATION``, ``normalise_text``) and
-every offset downstream refers to this stored text.
+every offset downstream refers to this stored text. Each article records what it changed
+(``Article.normalisation``: HTML entities decoded, invisible characters removed or kept, line
+endings, NFC, trailing whitespace, with counts) and which lines it dropped as page furniture
+(``Article.dropped_lines``: lone page numbers, advertising labels, share-button rows; the
+patterns are ``PAGE_FURNITURE`` unless the caller passes its own ``drop_lines``).
 
 The manifest (``articles.yaml``, ``load_manifest``) gives the stance targets and metadata::
 
@@ -36,7 +40,9 @@ first 16 hex digits of the sha256 of the stored text. Sentence ids follow from t
 
 Input problems do not stop ingestion: an unreadable, empty, binary, non-UTF-8 or oversized file,
 an invalid record, an article without targets or a duplicate each give one ``Problem`` naming
-the file and line, and everything else is still ingested. Manifest errors raise ``IngestError``.
+the file and line, and everything else is still ingested. Manifest errors and invalid
+``drop_lines`` patterns raise ``IngestError``. ``IngestReport.empty`` tells a caller that nothing
+was ingested, so that it keeps its earlier outputs.
 JSONL and CSV are streamed record by record, so memory does not grow with the file size, only
 with the number of articles through the duplicate check (about 400 bytes per article).
 """
@@ -46,6 +52,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import json
 import re
 import unicodedata
@@ -61,13 +68,17 @@ import yaml
 
 __all__ = [
     "Article",
+    "INVISIBLE_KEPT",
+    "INVISIBLE_REMOVED",
     "IngestError",
     "IngestReport",
     "ID_COLUMNS",
     "MAX_BYTES",
+    "MAX_COMBINING",
     "Manifest",
     "ManifestEntry",
     "NORMALISATION",
+    "NORMALISATION_STEPS",
     "Problem",
     "ProblemKind",
     "Record",
@@ -83,17 +94,50 @@ __all__ = [
     "PAGE_FURNITURE",
 ]
 
+# Invisible format characters that only hint at hyphenation or line breaking, or are a byte
+# order mark left inside the text: soft hyphen, zero-width space, word joiner, U+FEFF.
+INVISIBLE_REMOVED = "\u00ad\u200b\u2060\ufeff"
+# Invisible format characters that change how text is shaped or ordered, so they are kept:
+# zero-width non-joiner and joiner (Persian words, emoji sequences), the Arabic letter mark, and
+# the direction marks, embeddings, overrides and isolates.
+INVISIBLE_KEPT = "\u061c\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+# The text normalisation steps, in the order applied, as recorded per article
+# (``Article.normalisation``): step name -> what it does and what its count counts.
+NORMALISATION_STEPS: Mapping[str, str] = {
+    "html-entities": "HTML character references such as &amp;, &quot; and &#8217; decoded (count: references)",
+    "line-endings": "CRLF and CR line breaks made LF (count: line breaks)",
+    "invisible-removed": "soft hyphens, zero-width spaces, word joiners and byte order marks removed (count: characters)",
+    "invisible-kept": "zero-width joiners and non-joiners and direction marks kept (count: characters)",
+    "nfc": "Unicode NFC (count: characters recomposed, a base character with its combining marks once)",
+    "trailing-whitespace": "trailing spaces and tabs stripped per line (count: characters)",
+}
 NORMALISATION = (
-    "CRLF/CR to LF; Unicode NFC; trailing spaces and tabs stripped per line; "
+    "; ".join(f"{step}: {what}" for step, what in NORMALISATION_STEPS.items())
+    + "; then lines that fully match a page-furniture pattern dropped (Article.dropped_lines); "
     "title and body trimmed; non-breaking spaces kept"
 )
 MAX_BYTES = 50_000_000
-# Lines dropped as page furniture unless a campaign sets its own (`ingest.drop_lines` in
-# campaign.yml): lone page numbers, advertising labels, share-button rows.
+# Longest run of combining marks accepted: the Unicode stream-safe limit (UAX #15). CPython's NFC
+# reorders a longer run of alternating marks in time quadratic in its length.
+MAX_COMBINING = 30
+
+_SHARE_BUTTON = (
+    r"(?:share(?:\s+(?:on|via|to))?\s+)?"
+    r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|messenger|e-?mail|print|tweet|copy\s+link"
+    r"|share(?:\s+this(?:\s+(?:article|story|page|post))?)?:?)"
+)
+# Lines dropped as page furniture unless the caller passes its own patterns (a campaign's
+# `ingest.drop_lines` in campaign.yml). A line is dropped when, stripped, it fully matches one.
 PAGE_FURNITURE = (
-    r"\d{1,4}",
-    r"(?i:sponsored|advertisement|ad)",
-    r"(?i:share(?: on)? (?:facebook|twitter|x|linkedin|whatsapp|e-?mail)(?:\s+share(?: on)? (?:facebook|twitter|x|linkedin|whatsapp|e-?mail))*)",
+    # Page and gallery numbers: "7", "Page 7", "Page 7 of 12", "7 of 12", "- 7 -".
+    r"(?i:(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—])",
+    # Advertising labels and the reading prompts around advertisements.
+    r"(?i:sponsored(?:\s+(?:content|post|story))?|advertisement|advertising|ad|promoted(?:\s+content)?"
+    r"|paid\s+(?:content|post|partnership)|partner\s+content|skip\s+advertisement"
+    r"|story\s+continues\s+below(?:\s+this)?\s+advertisement|continue\s+reading(?:\s+the\s+main\s+story|\s+below)?)",
+    # Share-button rows: "Share on Facebook Share on Twitter", "Facebook | Twitter | Email", "Share this article".
+    rf"(?i:{_SHARE_BUTTON}(?:[\s|·•/,]+{_SHARE_BUTTON})*)",
 )
 ID_COLUMNS = ("article_id", "id")
 
@@ -106,8 +150,15 @@ ProblemKind = Literal[
 _SUFFIXES = (".txt", ".jsonl", ".csv")
 _CHUNK = 1 << 16
 _HEADER = re.compile(r"^(Published|Updated)\s+(\d{2}\.\d{2}\.\d{4}\s+\d{2}:\d{2})\s*$")
-_BOILERPLATE = re.compile(r"^\s*Share on Facebook\s+Share on Twitter\s*$")
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_PARAGRAPH_BREAK = re.compile(r"(\n(?:[^\S\n]*+\n)+)")
+# A character reference with its semicolon (a bare "&amp" or "&notes" is left alone).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INVISIBLE = re.compile(f"[{INVISIBLE_REMOVED}{INVISIBLE_KEPT}]")
+_REMOVED = re.compile(f"[{INVISIBLE_REMOVED}]")
+_KEPT = re.compile(f"[{INVISIBLE_KEPT}]")
+# Global inline flags at the start of a pattern, such as "(?i)".
+_GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?")
 
 
@@ -140,6 +191,9 @@ class Article:
         url: The manifest's, else the record's.
         outlet: The manifest's, else the record's.
         targets: Stance targets from the manifest entry, else ``default_targets``.
+        normalisation: ``(step, count)`` for each ``NORMALISATION_STEPS`` step that changed the
+            title or text (for ``invisible-kept``: found characters to keep), in step order.
+        dropped_lines: The lines dropped as page furniture (stripped), in text order.
     """
 
     article_id: str
@@ -151,6 +205,8 @@ class Article:
     url: str | None = None
     outlet: str | None = None
     targets: tuple[str, ...] = field(default_factory=tuple)
+    normalisation: tuple[tuple[str, int], ...] = ()
+    dropped_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +245,15 @@ class IngestReport:
     articles: list[Article]
     skipped: list[Problem]
 
+    @property
+    def empty(self) -> bool:
+        """Whether no article was ingested (every input skipped, or none given).
+
+        A caller that writes the articles must then keep its earlier output rather than
+        overwrite it with nothing.
+        """
+        return not self.articles
+
     def summary(self) -> str:
         """One line: how many articles were ingested, how many inputs skipped and why.
 
@@ -202,6 +267,51 @@ class IngestReport:
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
         return f"{len(self.articles)} article(s) ingested, {len(self.skipped)} skipped" + (f" ({why})" if why else "")
 
+    def changes_summary(self) -> str:
+        """One line: how many articles ingest changed, with the totals per step ("" for none).
+
+        Examples:
+            >>> article = Article("a1", "", "AT&T.", "a.txt", normalisation=(("html-entities", 1),), dropped_lines=("1",))
+            >>> IngestReport([article, article], []).changes_summary()
+            '2 article(s) normalised (html-entities 2; 2 line(s) dropped)'
+        """
+        changed = [a for a in self.articles if a.normalisation or a.dropped_lines]
+        if not changed:
+            return ""
+        steps: Counter[str] = Counter()
+        for article in changed:
+            steps.update(dict(article.normalisation))
+        return f"{len(changed)} article(s) normalised ({_changes(list(steps.items()), sum(len(a.dropped_lines) for a in changed))})"
+
+    def changes(self) -> list[str]:
+        """One line per article that ingest changed: ``source (article_id): steps; dropped lines``.
+
+        Steps are ``NORMALISATION_STEPS`` names with their counts; the dropped lines are quoted.
+
+        Examples:
+            >>> article = Article("a1", "", "AT&T.", "a.jsonl:3", normalisation=(("html-entities", 1),), dropped_lines=("1",))
+            >>> IngestReport([article], []).changes()
+            ["a.jsonl:3 (a1): html-entities 1; 1 line(s) dropped: '1'"]
+        """
+        return [
+            f"{a.source} ({a.article_id}): " + _changes(list(a.normalisation), len(a.dropped_lines), a.dropped_lines)
+            for a in self.articles
+            if a.normalisation or a.dropped_lines
+        ]
+
+
+def _changes(steps: list[tuple[str, int]], dropped: int, lines: Sequence[str] = ()) -> str:
+    """``html-entities 2, nfc 1; 2 line(s) dropped: '1', 'SPONSORED'`` (steps in step order)."""
+    order = list(NORMALISATION_STEPS)
+    text = ", ".join(f"{step} {n}" for step, n in sorted(steps, key=lambda item: order.index(item[0])))
+    if dropped:
+        text += ("; " if text else "") + f"{dropped} line(s) dropped" + (f": {_quoted(lines)}" if lines else "")
+    return text
+
+
+def _quoted(lines: Sequence[str]) -> str:
+    return ", ".join(map(repr, lines))
+
 
 @dataclass(frozen=True)
 class Record:
@@ -209,7 +319,8 @@ class Record:
 
     Attributes:
         line: The record's first line (JSONL, CSV); ``None`` for a seed ``.txt`` file.
-        fields: Field name → value as read (for ``.txt``: title, text, published, updated).
+        fields: Field name → value as read (for ``.txt``: ``text``, the whole page, whose headline,
+            ``Published``/``Updated`` lines and body are parsed after normalisation).
     """
 
     line: int | None
@@ -257,14 +368,122 @@ def _as_text(value: Any, name: str) -> str | None:
 
 
 def normalise_text(text: str) -> str:
-    """Apply the recorded line and Unicode normalisation (``NORMALISATION``, except trimming).
+    """Apply the ``NORMALISATION_STEPS`` (not page furniture or trimming) to ``text``.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text with HTML entities decoded, line endings LF, ``INVISIBLE_REMOVED`` characters
+        removed, NFC, and trailing spaces and tabs stripped from each line. Offsets (code points)
+        downstream refer to this text. Time is linear in ``len(text)``.
+
+    Raises:
+        ValueError: The text has more than ``MAX_COMBINING`` combining marks in a row (not
+            stream-safe Unicode); the message gives the offset of the run.
 
     Examples:
-        >>> normalise_text("Cafe\\u0301 \\r\\nnext\\u00a0")
-        'Café\\nnext\\xa0'
+        >>> normalise_text("Cafe\\u0301 \\r\\nAT&amp;T\\u200b\\u00a0")
+        'Café\\nAT&T\\xa0'
     """
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    return _normalise(text, Counter())
+
+
+def _normalise(text: str, counts: Counter[str]) -> str:
+    """``normalise_text``, adding to ``counts`` what each step changed (see ``NORMALISATION_STEPS``)."""
+    if "&" in text:
+        decoded = 0
+
+        def decode(match: re.Match[str]) -> str:
+            nonlocal decoded
+            value = html.unescape(match.group())
+            decoded += value != match.group()
+            return value
+
+        text = _ENTITY.sub(decode, text)
+        counts["html-entities"] += decoded
+    counts["line-endings"] += text.count("\r")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # ASCII has no invisible characters and is NFC
+        if _INVISIBLE.search(text):
+            text, removed = _REMOVED.subn("", text)
+            counts["invisible-removed"] += removed
+            counts["invisible-kept"] += len(_KEPT.findall(text))
+        if not unicodedata.is_normalized("NFC", text):
+            counts["nfc"] += _recomposed(text)
+            text = unicodedata.normalize("NFC", text)
+    stripped = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+    counts["trailing-whitespace"] += len(text) - len(stripped)
+    return stripped
+
+
+def _recomposed(text: str) -> int:
+    """Characters that NFC changes in ``text``: a base character with the combining marks after it
+    counts once; a line whose change spans base characters (Hangul jamo, some Indic vowel signs)
+    counts at least once. ``ValueError`` for more than ``MAX_COMBINING`` marks in a row."""
+    count = offset = 0
+    for line in text.split("\n"):
+        if not unicodedata.is_normalized("NFC", line):
+            changed = start = 0
+            for end in range(1, len(line) + 1):
+                if end == len(line) or not unicodedata.combining(line[end]):
+                    if end - start > MAX_COMBINING + 1:
+                        raise ValueError(
+                            f"more than {MAX_COMBINING} combining marks in a row from offset {offset + start + 1} (code points): "
+                            "not stream-safe Unicode (UAX #15); remove the stacked marks"
+                        )
+                    cluster = line[start:end]
+                    changed += unicodedata.normalize("NFC", cluster) != cluster
+                    start = end
+            count += max(changed, 1)
+        offset += len(line) + 1
+    return count
+
+
+def _furniture(drop_lines: Sequence[str] | None) -> re.Pattern[str] | None:
+    """One pattern that fully matches any page-furniture line (``PAGE_FURNITURE`` for None; None
+    for no patterns). A pattern's leading global flags (``(?i)``) are scoped to it.
+
+    Raises:
+        IngestError: ``drop_lines`` is a single string, or a pattern is not a regular expression.
+    """
+    if isinstance(drop_lines, str):
+        raise IngestError(f"drop_lines={drop_lines!r} is one string; pass a list of regular expressions")
+    scoped = []
+    for pattern in PAGE_FURNITURE if drop_lines is None else drop_lines:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as err:
+            raise IngestError(f"drop_lines pattern {pattern!r} is not a regular expression ({err}); fix or remove it") from None
+        flags = _GLOBAL_FLAGS.match(pattern)
+        scoped.append(f"(?{flags[1]}:{pattern[flags.end():]})" if flags else f"(?:{pattern})")
+    return re.compile("|".join(scoped)) if scoped else None
+
+
+def _drop_furniture(text: str, furniture: re.Pattern[str] | None, dropped: list[str]) -> str:
+    """``text`` without its page-furniture lines, which are appended (stripped) to ``dropped``.
+
+    A line is furniture when, stripped, it is not empty and fully matches ``furniture``. A
+    paragraph left without lines goes with the blank line before it, so paragraphs stay one
+    break apart.
+    """
+    if furniture is None:
+        return text
+    pieces = _PARAGRAPH_BREAK.split(text)  # paragraph, break, paragraph, ...
+    kept: list[str] = []
+    for i in range(0, len(pieces), 2):
+        lines = []
+        for line in pieces[i].split("\n"):
+            stripped = line.strip()
+            if stripped and furniture.fullmatch(stripped):
+                dropped.append(stripped)
+            else:
+                lines.append(line)
+        if lines:
+            if kept:
+                kept.append(pieces[i - 1])
+            kept.append("\n".join(lines))
+    return "".join(kept)
 
 
 def _iso(moment: datetime) -> str:
@@ -316,11 +535,12 @@ def normalise_date(value: str) -> str:
     return text
 
 
-def _parse_seed(raw: str) -> dict[str, Any]:
-    paragraphs = [p.strip() for p in _BLANK_LINES.split(normalise_text(raw).strip())]
+def _parse_seed(page: str) -> dict[str, Any]:
+    """Headline, Published/Updated stamps and body of a normalised seed page."""
+    paragraphs = [p.strip() for p in _BLANK_LINES.split(page.strip())]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
-        raise _Skip("empty", "empty file, expected a headline and a body")
+        raise _Skip("empty", "no text left, expected a headline and a body")
     title, rest = paragraphs[0], paragraphs[1:]
     stamps: dict[str, str] = {}
     body: list[str] = []
@@ -329,7 +549,7 @@ def _parse_seed(raw: str) -> dict[str, Any]:
         if all(headers):
             for match in filter(None, headers):
                 stamps[match.group(1).lower()] = normalise_date(match.group(2))
-        elif not _BOILERPLATE.match(paragraph):
+        else:
             body.append(paragraph)
     if not body:
         raise _Skip("invalid-record", "no body text after the headline")
@@ -341,29 +561,37 @@ def _parse_seed(raw: str) -> dict[str, Any]:
     }
 
 
-def parse_seed_text(raw: str, source: str) -> dict[str, Any]:
-    """Parse the seed ``.txt`` format: headline, Published/Updated lines, body, share boilerplate.
+def parse_seed_text(raw: str, source: str, *, drop_lines: Sequence[str] | None = None) -> dict[str, Any]:
+    """Parse the seed ``.txt`` format: headline, Published/Updated lines, body.
+
+    The text is normalised (``normalise_text``) and its page-furniture lines dropped first.
 
     Args:
         raw: The file's text.
         source: The file's name, for messages.
+        drop_lines: Page-furniture patterns (regular expressions; a stripped line that fully
+            matches one is dropped); None for ``PAGE_FURNITURE``.
 
     Returns:
         A dict with ``title``, ``published``, ``updated`` (ISO 8601 or None) and ``body``
         (paragraphs joined by one blank line).
 
     Raises:
-        IngestError: The file has no headline or no body.
+        IngestError: The file has no headline or no body or a run of more than
+            ``MAX_COMBINING`` combining marks, or a ``drop_lines`` pattern is invalid.
 
     Examples:
         >>> doc = parse_seed_text("Head\\n\\nPublished 03.11.2019 17:48\\n\\nBody one.\\n\\nShare on Facebook Share on Twitter\\n", "x.txt")
         >>> doc["title"], doc["published"], doc["body"]
         ('Head', '2019-11-03T17:48', 'Body one.')
     """
+    furniture = _furniture(drop_lines)
     try:
-        return _parse_seed(raw)
+        return _parse_seed(_drop_furniture(normalise_text(raw), furniture, []))
     except _Skip as skip:
         raise IngestError(f"{source}: {skip.reason}") from None
+    except ValueError as err:
+        raise IngestError(f"{source}: {err}") from None
 
 
 # --- Manifest -----------------------------------------------------------------------------
@@ -490,12 +718,11 @@ def _check_file(path: Path, max_bytes: int | None) -> Problem | None:
 
 
 def _read_txt(path: Path) -> Iterator[Record | Problem]:
-    try:
-        doc = _parse_seed(path.read_bytes().decode("utf-8-sig"))
-    except _Skip as skip:
-        yield Problem(str(path), None, skip.kind, skip.reason)
+    page = path.read_bytes().decode("utf-8-sig")
+    if not page.strip():
+        yield Problem(str(path), None, "empty", "empty file, expected a headline and a body")
         return
-    yield Record(None, {"title": doc["title"], "text": doc["body"], "published": doc["published"], "updated": doc["updated"]})
+    yield Record(None, {"text": page})
 
 
 def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
@@ -569,8 +796,8 @@ def iter_records(path: str | Path, *, max_bytes: int | None = MAX_BYTES) -> Iter
         max_bytes: Larger files are skipped; ``None`` for no limit.
 
     Yields:
-        A ``Record`` per article (a ``.txt`` file is one record with ``title``, ``text``,
-        ``published`` and ``updated``), or a ``Problem``.
+        A ``Record`` per article (a ``.txt`` file is one record whose ``text`` is the whole
+        page), or a ``Problem``.
     """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
@@ -625,15 +852,37 @@ def _field(fields: Mapping[str, Any], name: str) -> str | None:
 
 
 def _to_article(
-    record: Record, file: _File, manifest: Manifest, id_columns: Sequence[str], txt_entry: ManifestEntry | None
+    record: Record,
+    file: _File,
+    manifest: Manifest,
+    id_columns: Sequence[str],
+    txt_entry: ManifestEntry | None,
+    furniture: re.Pattern[str] | None,
 ) -> tuple[Article, bytes]:
     body = record.fields.get("text")
     if not isinstance(body, str | None):
         raise _Skip("invalid-record", f"field 'text' is {type(body).__name__}, expected a string")
     if body is None or not body.strip():
         raise _Skip("missing-text", "no 'text' (or only whitespace); every record needs the article body in 'text'")
-    title = normalise_text(_field(record.fields, "title") or "").strip()
-    body = normalise_text(body).strip()
+    counts: Counter[str] = Counter()
+    dropped: list[str] = []
+    try:
+        body = _drop_furniture(_normalise(body, counts), furniture, dropped).strip()
+        title = _normalise(_field(record.fields, "title") or "", counts).strip()
+    except ValueError as err:
+        raise _Skip("invalid-record", f"'text' or 'title': {err}") from None
+    after_dropping = f" after dropping page furniture ({_quoted(dropped)}); check the drop_lines patterns" if dropped else ""
+    if record.line is None:  # a seed page: headline, Published/Updated lines, body
+        try:
+            page = _parse_seed(body)
+        except _Skip as skip:
+            raise _Skip(skip.kind, skip.reason + after_dropping) from None
+        title, body = page["title"], page["body"]
+        published, updated = page["published"], page["updated"]
+    else:
+        if not body:
+            raise _Skip("missing-text", "no 'text' left" + (after_dropping or " after normalisation (NORMALISATION)"))
+        published, updated = (_field(record.fields, name) for name in ("published", "updated"))
     text = f"{title}\n\n{body}" if title else body
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     url = _field(record.fields, "url")
@@ -648,7 +897,6 @@ def _to_article(
     if not targets:
         manifest_name = f" in {manifest.path}" if manifest.path else ""
         raise _Skip("no-targets", f"no manifest entry{manifest_name} and no default_targets; {hint} and 'targets'")
-    published, updated = (_field(record.fields, name) for name in ("published", "updated"))
     article = Article(
         article_id=(entry and entry.article_id) or own_id or digest.hex()[:16],
         title=title,
@@ -659,12 +907,19 @@ def _to_article(
         url=(entry and entry.url) or url,
         outlet=(entry and entry.outlet) or _field(record.fields, "outlet"),
         targets=targets,
+        normalisation=tuple((step, counts[step]) for step in NORMALISATION_STEPS if counts[step]),
+        dropped_lines=tuple(dropped),
     )
     return article, digest
 
 
 def _stream(
-    files: list[_File], missing: list[Problem], manifest: Manifest, max_bytes: int | None, id_columns: Sequence[str]
+    files: list[_File],
+    missing: list[Problem],
+    manifest: Manifest,
+    max_bytes: int | None,
+    id_columns: Sequence[str],
+    furniture: re.Pattern[str] | None,
 ) -> Iterator[Article | Problem]:
     yield from missing
     first_text: dict[bytes, str] = {}
@@ -677,7 +932,7 @@ def _stream(
                 continue
             where = _where(str(file.path), item.line)
             try:
-                article, digest = _to_article(item, file, manifest, id_columns, txt_entry)
+                article, digest = _to_article(item, file, manifest, id_columns, txt_entry, furniture)
                 if digest in first_text:
                     raise _Skip("duplicate", f"same text as {first_text[digest]}, which is kept")
                 if article.article_id in first_id:
@@ -696,6 +951,7 @@ def iter_articles(
     *,
     max_bytes: int | None = MAX_BYTES,
     id_columns: Sequence[str] = ID_COLUMNS,
+    drop_lines: Sequence[str] | None = None,
 ) -> Iterator[Article | Problem]:
     """Stream articles from files and directories, with a ``Problem`` for each input skipped.
 
@@ -706,22 +962,31 @@ def iter_articles(
     ``article_id``, ``url`` and ``outlet`` win over the record's. An article without an entry
     takes ``default_targets``, and without those it is reported (``no-targets``).
 
+    Each text is normalised (``NORMALISATION``) and its page-furniture lines dropped; the
+    article records both (``Article.normalisation``, ``Article.dropped_lines``). An article left
+    without a body is reported (``missing-text``, or ``invalid-record`` for a seed page).
+
     Args:
         sources: A file or directory, or several.
         manifest: ``articles.yaml`` (see ``load_manifest``) or a ``Manifest``.
         max_bytes: Larger files are skipped; ``None`` for no limit.
         id_columns: Record fields that may hold the article id, in order of preference.
+        drop_lines: Page-furniture patterns (Python regular expressions): a line of a seed page
+            or of a record's ``text`` is dropped when, stripped, it fully matches one. None for
+            ``PAGE_FURNITURE``; an empty list drops nothing.
 
     Returns:
         An iterator of ``Article`` and ``Problem`` in source order.
 
     Raises:
-        IngestError: The manifest is invalid (raised at the call, before any file is read).
+        IngestError: The manifest or a ``drop_lines`` pattern is invalid (raised at the call,
+            before any file is read).
     """
+    furniture = _furniture(drop_lines)
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
     files, missing = _expand([sources] if isinstance(sources, str | Path) else sources)
-    return _stream(files, missing, manifest, max_bytes, id_columns)
+    return _stream(files, missing, manifest, max_bytes, id_columns, furniture)
 
 
 def ingest_sources(
@@ -730,15 +995,16 @@ def ingest_sources(
     *,
     max_bytes: int | None = MAX_BYTES,
     id_columns: Sequence[str] = ID_COLUMNS,
+    drop_lines: Sequence[str] | None = None,
 ) -> IngestReport:
     """Ingest files and directories into an ``IngestReport`` (arguments as in ``iter_articles``).
 
     Raises:
-        IngestError: The manifest is invalid.
+        IngestError: The manifest or a ``drop_lines`` pattern is invalid.
     """
     articles: list[Article] = []
     skipped: list[Problem] = []
-    for item in iter_articles(sources, manifest, max_bytes=max_bytes, id_columns=id_columns):
+    for item in iter_articles(sources, manifest, max_bytes=max_bytes, id_columns=id_columns, drop_lines=drop_lines):
         if isinstance(item, Problem):
             skipped.append(item)
         else:
@@ -746,24 +1012,31 @@ def ingest_sources(
     return IngestReport(articles, skipped)
 
 
-def load_articles(seed_dir: str | Path, manifest: str | Path | None = None, *, max_bytes: int | None = MAX_BYTES) -> list[Article]:
+def load_articles(
+    seed_dir: str | Path,
+    manifest: str | Path | None = None,
+    *,
+    max_bytes: int | None = MAX_BYTES,
+    drop_lines: Sequence[str] | None = None,
+) -> list[Article]:
     """Load every article under ``seed_dir``, or fail listing every input problem.
 
     Args:
         seed_dir: A directory (searched recursively) or a file.
         manifest: Manifest path; defaults to ``articles.yaml`` in ``seed_dir`` (or beside the file).
         max_bytes: Larger files are problems; ``None`` for no limit.
+        drop_lines: Page-furniture patterns, as in ``iter_articles``; None for ``PAGE_FURNITURE``.
 
     Returns:
         Articles sorted by ``article_id``.
 
     Raises:
-        IngestError: The manifest is invalid, or any input was skipped (see ``ingest_sources``
-            for a report that keeps the good articles).
+        IngestError: The manifest or a ``drop_lines`` pattern is invalid, or any input was
+            skipped (see ``ingest_sources`` for a report that keeps the good articles).
     """
     seed_dir = Path(seed_dir)
     folder = seed_dir if seed_dir.is_dir() else seed_dir.parent
-    report = ingest_sources(seed_dir, manifest or folder / "articles.yaml", max_bytes=max_bytes)
+    report = ingest_sources(seed_dir, manifest or folder / "articles.yaml", max_bytes=max_bytes, drop_lines=drop_lines)
     if report.skipped:
         lines = "\n".join(f"  {problem}" for problem in report.skipped)
         raise IngestError(f"{seed_dir}: {report.summary()}:\n{lines}")
@@ -771,7 +1044,12 @@ def load_articles(seed_dir: str | Path, manifest: str | Path | None = None, *, m
 
 
 def articles_table(articles: Iterable[Article]) -> list[dict[str, Any]]:
-    """Articles as plain records (one dict per article) for a DataFrame."""
+    """Articles as plain records (one dict per article) for a DataFrame.
+
+    Columns: the ``Article`` fields, with ``targets`` and ``dropped_lines`` as lists of strings
+    and ``normalisation`` as a list of ``{"step": str, "count": int}``. Missing metadata
+    (``published``, ``updated``, ``url``, ``outlet``) stays None.
+    """
     return [
         {
             "article_id": a.article_id,
@@ -783,6 +1061,8 @@ def articles_table(articles: Iterable[Article]) -> list[dict[str, Any]]:
             "title": a.title,
             "text": a.text,
             "targets": list(a.targets),
+            "normalisation": [{"step": step, "count": count} for step, count in a.normalisation],
+            "dropped_lines": list(a.dropped_lines),
         }
         for a in articles
     ]

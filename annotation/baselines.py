@@ -1206,7 +1206,7 @@ def evaluate_baselines(
         >>> metrics = evaluate_baselines(
         ...     sentences, stance_labels=["favor", "against", "neutral", "unrelated"],
         ...     lexicon=load_lexicon(), stance_kinds=["majority", "tfidf-lr"],
-        ...     tagger_kinds=["lexicon"])
+        ...     tagger_kinds=["lexicon"], min_rows=4)
         >>> metrics["protocol"][:57]
         'grouped 2-fold cross-validation over all 4 rows, grouped '
         >>> metrics["loaded_language"]["lexicon"]["exact"]["recall"]

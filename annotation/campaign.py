@@ -288,12 +288,16 @@ def load_campaign(folder: str | Path = ".") -> Campaign:
     ingest = raw.get("ingest") or {}
     if not isinstance(ingest, dict) or set(ingest) - {"drop_lines"}:
         raise CampaignError(f"{where}: 'ingest' may only hold 'drop_lines' (a list of regular expressions)")
-    drop_lines = _strings(ingest, "drop_lines", f"{where}: ingest")
-    for pattern in drop_lines or ():
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise CampaignError(f"{where}: ingest.drop_lines pattern {pattern!r} is not a regular expression ({err})") from None
+    drop_lines = ingest.get("drop_lines")
+    if drop_lines is not None:
+        if not isinstance(drop_lines, list) or not all(isinstance(p, str) and p for p in drop_lines):
+            raise CampaignError(f"{where}: ingest.drop_lines must be a list of regular expressions ([] drops nothing)")
+        for pattern in drop_lines:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise CampaignError(f"{where}: ingest.drop_lines pattern {pattern!r} is not a regular expression ({err})") from None
+        drop_lines = tuple(drop_lines)
     demo = raw.get("demo", False)
     if not isinstance(demo, bool):
         raise CampaignError(f"{where}: 'demo' must be true or false")
@@ -382,8 +386,10 @@ overlap: 3                  # annotations each task collects from distinct annot
 datasheet: DATASHEET.md     # the release's datasheet; its statistics block is filled by each build
 
 ingest:
-  # Lines dropped as page furniture, reported by `annotation ingest` (regular expressions).
-  drop_lines: {drop_lines}
+  # Lines dropped as page furniture, reported by `annotation ingest`: null for the toolkit's
+  # patterns (lone page numbers, "SPONSORED"/"Advertisement", share-button rows); else a list of
+  # regular expressions that must match a whole line, e.g. ['Read more:.*', '©.*'], or [] for none.
+  drop_lines: null
 
 studio: {{port: null, project_id: null, review_project_id: null}}  # written by the toolkit
 """
@@ -421,7 +427,6 @@ def init_campaign(folder: str | Path, *, name: str | None = None, title: str | N
     Raises:
         CampaignError: ``folder`` already has a ``campaign.yml``, or the name is invalid.
     """
-    from annotation.articles import PAGE_FURNITURE
     from annotation.dataset import DATASHEET_TEMPLATE
 
     root = Path(folder).resolve()
@@ -445,7 +450,6 @@ def init_campaign(folder: str | Path, *, name: str | None = None, title: str | N
     text = _TEMPLATE.format(
         name=name, title=yaml.safe_dump(title, default_style=None).strip().removesuffix("..."),
         description="What the dataset is for, where its texts come from, and how they were chosen.",
-        drop_lines=yaml.safe_dump(list(PAGE_FURNITURE), default_flow_style=True, width=10_000).strip(),
     )
     (root / CAMPAIGN_FILE).write_text(text, encoding="utf-8")
     return load_campaign(root)

@@ -78,17 +78,22 @@ def init_cli(
 def ingest_cli(
     sources: list[Path] = typer.Argument(None, help="Files or folders of .txt/.jsonl/.csv articles (default: the campaign's corpus folder)."),
     manifest: Path = typer.Option(None, help="Manifest with each article's targets (default: the campaign's `manifest`)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List what normalisation changed in each article (entities, invisible characters, dropped lines)."),
     campaign: Path = CAMPAIGN,
 ) -> None:
-    """Parse the articles and their manifest into data/interim/articles.parquet; report bad input."""
+    """Parse the articles and their manifest into data/interim/articles.parquet; report bad input and what was normalised."""
     report = pipeline.ingest(load_campaign(campaign), sources, manifest)
     for problem in report.skipped:
         errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
+    for line in report.changes() if verbose else []:
+        console.print(f"normalised: {escape(line)}", highlight=False)
     targets = sum(len(a.targets) for a in report.articles)
     console.print(f"{report.summary()}; {targets} stance target(s)")
-    if not report.articles:
+    if report.changes_summary():
+        console.print(f"{report.changes_summary()}" + ("" if verbose else " (--verbose lists them)"), highlight=False)
+    if report.empty:
         errors.print("[bold red]error:[/] nothing ingested; data/interim/articles.parquet was left as it was", highlight=False)
-    if report.skipped or not report.articles:
+    if report.skipped or report.empty:
         sys.exit(1)
 
 
@@ -285,7 +290,7 @@ def demo_cli(
     """
     demo = pipeline.make_demo(into)
     console.print(f"demo campaign (simulated annotators only): {demo.root}")
-    ingest_cli(sources=None, manifest=None, campaign=demo.root)
+    ingest_cli(sources=None, manifest=None, verbose=False, campaign=demo.root)
     segment_cli(campaign=demo.root)
     studio_start_cli(campaign=demo.root, port=None, host="127.0.0.1", database=None)
     try:
@@ -328,11 +333,18 @@ def rehydrate_cli(
 @app.command("notebooks")
 @_user_errors
 def notebooks_cli(
-    release: Path = typer.Option(..., help="Release directory the notebooks read (dist/<name>-<version>/)."),
+    release: Path = typer.Option(
+        None, help="Release directory the notebooks read (default: the campaign's release, with its texts rebuilt from the campaign's corpus)."
+    ),
     out: Path = typer.Option(Path("notebooks/output"), help="Where the executed notebooks (NN_topic.ipynb) and their figures (NN_topic/) go."),
+    campaign: Path = CAMPAIGN,
 ) -> None:
     """Execute the notebooks top to bottom against a release; keep the executed copies and figures."""
     from annotation.notebooks import NotebookRun, run_notebooks
+
+    if release is None:
+        loaded = load_campaign(campaign)
+        release = pipeline.with_texts(loaded, loaded.release_dir)
 
     def done(run: NotebookRun) -> None:
         figures = len(list(run.figures.glob("*.png")))

@@ -90,7 +90,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, bio_tag_ids, encode_votes, index_tokens
 from annotation.agreement import agreement_report
-from annotation.articles import Article, Manifest, Problem, ingest_sources
+from annotation.articles import PAGE_FURNITURE, Article, Manifest, Problem, ingest_sources
 from annotation.campaign import Campaign
 from annotation.exports import Votes
 from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns, load_schema
@@ -959,6 +959,8 @@ def _stats(
             "redistribute_texts": campaign.licence.redistribute_texts,
         },
         "texts": {"included": campaign.licence.redistribute_texts, "rehydrated": None},
+        # How the texts were read, so that a rehydration reads the user's copy the same way.
+        "ingest": {"drop_lines": list(PAGE_FURNITURE if campaign.drop_lines is None else campaign.drop_lines)},
         "authors": [{k: v for k, v in vars(author).items() if v is not None} for author in campaign.authors],
         "homepage": campaign.homepage,
         "language": list(campaign.language),
@@ -1437,7 +1439,7 @@ def rehydrate_release(release: str | Path, corpus: str | Path | Iterable[str | P
         raise ValueError(f"{out} exists and is not a release; pass a new folder to --out")
     tables, bounds = _read_tables(release)
     # Every record needs stance targets to be ingested; here they play no part (the release has them).
-    report = ingest_sources(corpus, Manifest(default_targets=("(rehydration)",)))
+    report = ingest_sources(corpus, Manifest(default_targets=("(rehydration)",)), drop_lines=stats["ingest"]["drop_lines"])
     by_digest = {_sha256(article.text): article for article in report.articles}
     released: dict[str, list[tuple[str, int, int]]] = {}
     sentences = tables["sentences"]

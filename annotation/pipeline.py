@@ -114,9 +114,11 @@ def _manifest(campaign: Campaign, path: Path | None) -> Manifest:
 def ingest(campaign: Campaign, sources: list[Path] | None = None, manifest: Path | None = None) -> IngestReport:
     """Corpus files (.txt/.jsonl/.csv, or folders of them) → ``data/interim/articles.parquet``.
 
-    Bad files and records are skipped and reported; the good ones are written. When nothing at
-    all could be ingested the earlier ``articles.parquet`` is left as it was (check
-    ``report.articles``), so a mistyped path never wipes a good corpus.
+    Bad files and records are skipped and reported; the good ones are written. Page furniture
+    is dropped with the campaign's ``ingest.drop_lines`` (``articles.PAGE_FURNITURE`` by default)
+    and every change is recorded in the report. When nothing at all could be ingested the earlier
+    ``articles.parquet`` is left as it was (``report.empty``), so a mistyped path never wipes a
+    good corpus.
 
     Args:
         campaign: The campaign.
@@ -126,8 +128,8 @@ def ingest(campaign: Campaign, sources: list[Path] | None = None, manifest: Path
     Raises:
         IngestError: The manifest is invalid.
     """
-    report = ingest_sources(sources or [campaign.corpus], _manifest(campaign, manifest))
-    if report.articles:
+    report = ingest_sources(sources or [campaign.corpus], _manifest(campaign, manifest), drop_lines=campaign.drop_lines)
+    if not report.empty:
         _write_parquet(pd.DataFrame(articles_table(report.articles)), campaign.interim / "articles.parquet")
     return report
 

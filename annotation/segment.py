@@ -17,14 +17,30 @@ Boundaries, strongest first:
 3. **Terminal punctuation** (``.``, ``!``, ``?``, ``…``, runs like ``?!`` or ``....``, and
    closing quotes or brackets after them) followed by whitespace, unless the next word
    starts with a lowercase letter, or the period belongs to an abbreviation, an initial, a
-   number prefix (``No. 10``, ``Sept. 17``) or an ellipsis that does not end a sentence.
+   number prefix (``No. 10``, ``Sept. 17``) or an ellipsis that does not end a sentence,
+   or a quoted question or exclamation is followed by its speech tag: a speaker of up to
+   ten words (titles, names, an apposition between commas) and a reporting verb that ends
+   the clause, alone or with an addressee and short phrases (``“Why now?” Foreign Minister
+   Sergei Lavrov asked reporters in Moscow.``).
 4. **Inline lists.** A run that starts with an enumerator (``1.``, ``2.)``, ``a.``, a
    bullet) is cut before the next enumerator of the same list (``2.`` after ``1.``).
+
+Invisible format characters (zero-width space, soft hyphen, word joiner, byte order mark,
+joiners and direction marks: ``articles.INVISIBLE_REMOVED`` and ``INVISIBLE_KEPT``) count as
+whitespace: they separate sentences like a space, a line of them is blank, and no sentence
+starts or ends with one. Inside a word they stay where they are.
+
+Every step is linear in the length of the text.
 
 Known limits: an abbreviation that may end a sentence (``U.S.``, ``a.m.``, ``Co.``, an
 initial) is treated as final only when the next word is a common sentence opener
 (``U.S. How`` breaks, ``U.S. Government`` does not), so ``10 a.m. Officials will`` stays
-one sentence.
+one sentence. Names spelled with ``!`` or ``?`` (``Yahoo!``, ``Yum!``, ``E!``, ``Guess?``; a
+closed list) follow the same rule, so ``Mamma Mia! Here We Go Again`` breaks before ``Here``.
+A speech tag's verb comes from a list of reporting verbs, its speaker may not contain a
+lowercase word ending in ``-ed`` or an auxiliary (``An armed man asked.`` breaks after the
+quotation), and a verb such as ``asked`` takes as addressee only capitalised words and
+common ones (``asked reporters``, not ``asked the minister``).
 """
 
 from __future__ import annotations
@@ -33,6 +49,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
+
+from annotation.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 
@@ -87,6 +105,14 @@ _SENTENCE_STARTERS = frozenset(
     }
 )  # fmt: skip
 
+# Names spelled with a final "!" or "?": like an abbreviation that may end a sentence
+# (_MAYBE_FINAL), the mark ends the sentence only before a common sentence opener ("Yahoo! News
+# reported", "Yum! Brands", "Guess? Inc.", but "at Yahoo! Then he left").
+_MARKED_NAMES = {
+    "!": ("Yahoo", "Jeopardy", "Yum", "E", "Wham", "Oklahoma", "Airplane", "Mamma Mia"),
+    "?": ("Guess",),
+}
+
 # Lowercase words allowed inside a Title Case heading line ("Clash With Regime in Idlib").
 _MINOR_WORDS = frozenset(
     {
@@ -98,20 +124,30 @@ _MINOR_WORDS = frozenset(
 
 # --- Patterns -----------------------------------------------------------------------
 
+_INVISIBLE = INVISIBLE_REMOVED + INVISIBLE_KEPT
+# The characters that count as blank: whitespace (every str.isspace() character lies below
+# U+3001) and the invisible format characters.
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + _INVISIBLE
+_BLANK = rf"[\s{_INVISIBLE}]"
+_SOLID = rf"[^\s{_INVISIBLE}]"
+
 _BULLETS = "•◦▪▫‣⁃∙●○■□►▸▶➢➤✓✔"
 _OPENERS = "\"'“‘«‹([{"
 _CLOSERS = "\"'”’»›)]}"
 
-# Two or more newlines, possibly with spaces between them: a paragraph break.
-_PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+# Two or more newlines, possibly with blanks between them: a paragraph break.
+_PARAGRAPH_BREAK = re.compile(rf"\n(?:(?:[^\S\n]|[{_INVISIBLE}])*+\n)+")
 
 # A candidate boundary: a spaced ellipsis (". . .", ". . . .") or a run of terminal
 # marks, then closing quotes/brackets, then whitespace (``next`` = the next visible
-# character) or the end of the run.
+# character) or the end of the run. A run of marks is matched from its first mark only (the
+# lookbehind follows that mark, so the scan still jumps from mark to mark) and possessively: a run
+# glued to the next word is given up in one step, not retried from each of its marks (which
+# made the scan quadratic in the length of the run).
 _CANDIDATE = re.compile(
-    r"(?P<punct>\.(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]+)"
-    rf"(?P<close>[{re.escape(_CLOSERS)}]*)"
-    r"(?:(?=\s+(?P<next>\S))|(?=\s*\Z))"
+    r"(?P<punct>[.!?…‼⁇⁈⁉‽](?<![.!?…‼⁇⁈⁉‽]{2})(?:(?<=\.)(?:[ \u00a0]\.){2,}|[.!?…‼⁇⁈⁉‽]*+))"
+    rf"(?P<close>[{re.escape(_CLOSERS)}]*+)"
+    rf"(?:(?={_BLANK}++(?P<next>{_SOLID}))|(?={_BLANK}*+\Z))"
 )
 
 # A list marker at the start of a line or run: a bullet, an enumerator, or both.
@@ -121,15 +157,16 @@ _LIST_ITEM = re.compile(
     r"(?=\s|\Z)"
 )
 
-# A later item of an inline list ("... 2.) The second item", "... • 10. The second").
+# A later item of an inline list ("... 2.) The second item", "... • 10. The second"). The
+# item starts right after whitespace, so a long run of spaces is not rescanned from each space.
 _INLINE_ITEM = re.compile(
-    rf"(?<=\s)(?P<bullet>[{_BULLETS}])?[^\S\n]*"
+    rf"(?<=\s)(?:(?P<bullet>[{_BULLETS}])[^\S\n]*+)?"
     r"(?P<enum>[0-9]{1,3}|[a-z])(?P<style>\.\)|[.)])(?=\s)"
 )
 _INLINE_BULLET = re.compile(rf"(?<=\s)[{_BULLETS}]")
 
 # The first visible character, and a Markdown heading ("## Background").
-_VISIBLE = re.compile(r"\S")
+_VISIBLE = re.compile(_SOLID)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 
 # A dotted acronym or abbreviation: "u.s", "u.s.a", "a.m", "ph.d", "d.c".
@@ -138,14 +175,89 @@ _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 # The word after a boundary candidate; a trailing "." marks an initial ("A. Smith").
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENERS)}]*(\w+)(\.?)")
 
-# A quoted question or exclamation followed by its attribution keeps the sentence
-# together: "“Why now?” Putin asked."
-_ATTRIBUTION = re.compile(
-    r"\s+(?:\w[\w’'.-]*\s+){1,3}"
-    r"(?:said|says|asked|asks|added|adds|told|wrote|replied|shouted|tweeted)\b"
-)
-
 _MAX_TOKEN = 40  # longest word looked at before a period
+
+# A marked name ending just before its mark, as a whole word ("E!" but not "VE!").
+_MARKED_NAME = {
+    mark: re.compile(rf"(?<![\w’'&.-])(?:{'|'.join(map(re.escape, names))})\Z")
+    for mark, names in _MARKED_NAMES.items()
+}
+
+# --- Speech tags ----------------------------------------------------------------------
+# A quoted question or exclamation keeps its speech tag: "“Why now?” Foreign Minister Sergei
+# Lavrov asked." A tag is a speaker (up to _MAX_SPEAKER words) and a reporting verb that closes
+# the clause, or opens only an addressee and short phrases that close it ("asked reporters in
+# Ankara.", "wrote on Twitter.", "asked rhetorically."). Verb-first tags ("asked Lavrov") start
+# lowercase and never break anyway.
+
+# Reporting verbs, past and present. Left out: present forms that are common plural nouns
+# ("claims", "notes", "protests"), and verbs that as often report an action ("continued",
+# "charged", "cheered", "roared").
+_REPORTING_VERBS = frozenset(
+    {
+        "said", "says", "say", "asked", "asks", "ask", "added", "adds", "told", "tells", "tell",
+        "wrote", "writes", "write", "replied", "answered", "responded", "responds", "retorted",
+        "retorts", "countered", "shouted", "yelled", "yells", "screamed", "cried", "exclaimed",
+        "exclaims", "demanded", "wondered", "wonders", "wonder", "insisted", "insists", "insist",
+        "declared", "declares", "announced", "announces", "explained", "explains", "noted",
+        "stressed", "stresses", "argued", "argues", "argue", "warned", "warns", "warn", "urged",
+        "urges", "pleaded", "pleads", "begged", "implored", "appealed", "chanted", "whispered",
+        "whispers", "murmured", "muttered", "mutters", "sighed", "laughed", "joked", "quipped",
+        "quips", "mused", "muses", "recalled", "recalls", "remarked", "observed", "observes",
+        "claimed", "complained", "complains", "protested", "objected", "conceded", "concedes",
+        "admitted", "admits", "acknowledged", "acknowledges", "suggested", "suggests", "queried",
+        "inquired", "inquires", "enquired", "pressed", "challenged", "thundered", "bellowed",
+        "fumed", "snapped", "vowed", "promised", "alleged", "alleges", "contended", "maintained",
+        "maintains", "reiterated", "reiterates", "repeated", "stated", "confirmed", "confirms",
+        "denied", "denies", "mocked", "scoffed", "taunted", "tweeted", "posted", "texted",
+        "emailed", "wailed", "sobbed", "gasped", "groaned", "hissed", "growled", "grumbled",
+        "cautioned", "reminded", "assured", "commented", "interjected", "interrupted", "offered",
+        "ventured", "boasted", "lamented", "laments", "predicted", "predicts", "concluded",
+        "agreed", "reasoned", "teased", "thought",
+    }
+)  # fmt: skip
+# Reporting verbs that may name the person addressed: "asked reporters", "told Anadolu Agency".
+_ADDRESSING_VERBS = frozenset(
+    {
+        "asked", "asks", "ask", "told", "tells", "tell", "urged", "urges", "warned", "warns",
+        "warn", "reminded", "assured", "pressed", "begged", "implored", "challenged", "taunted",
+        "teased", "mocked",
+    }
+)  # fmt: skip
+# Lowercase words that may make up the person addressed (capitalised words always may).
+_ADDRESSEES = frozenset(
+    {
+        "the", "a", "an", "his", "her", "their", "its", "our", "him", "them", "us", "me", "you",
+        "reporters", "journalists", "lawmakers", "parliament", "supporters", "protesters",
+        "crowd", "audience", "residents", "viewers", "followers", "delegates", "officials",
+        "colleagues", "students", "troops", "soldiers", "mourners", "worshippers", "listeners",
+        "readers", "members", "ministers", "diplomats", "counterpart", "counterparts",
+    }
+)  # fmt: skip
+# Words that open a phrase after the verb ("asked in a statement", "wrote on Twitter").
+_TAG_ADJUNCTS = frozenset(
+    {
+        "in", "on", "at", "during", "after", "before", "from", "to", "via", "with", "as",
+        "while", "when", "through", "outside", "inside", "near", "amid", "over", "again",
+        "later", "aloud", "then", "too", "back",
+    }
+)  # fmt: skip
+# Lowercase words that make what surrounds them a clause rather than a speaker or a phrase of
+# the tag ("Nobody knows what analysts say", "said on Monday the talks would resume").
+_CLAUSE_WORDS = frozenset(
+    {
+        "that", "what", "whether", "if", "because", "but", "not", "is", "was", "are", "were",
+        "be", "been", "has", "have", "had", "will", "would", "can", "could", "should", "may",
+        "might", "must", "do", "does", "did",
+    }
+)  # fmt: skip
+_MAX_SPEAKER = 10  # words before the reporting verb
+_MAX_PHRASE = 4  # words of one addressee or phrase after it
+_TAG_WINDOW = 300  # characters of a run looked at for a speech tag
+
+# A word of a speech tag, its final period and the punctuation after it ("U.N.", "Lavrov,").
+_TAG_TOKEN = re.compile(r"(?P<word>\w(?:[\w’'&-]|\.(?=\w))*+)(?P<period>\.?)(?P<trail>.*)", re.DOTALL)
+_SOLID_RUN = re.compile(rf"{_SOLID}++")
 
 
 # --- Records --------------------------------------------------------------------------
@@ -200,9 +312,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         text: Any text; paragraphs separated by blank lines.
 
     Returns:
-        ``(start, end)`` pairs in text order, end exclusive, each without leading or
-        trailing whitespace, so ``text[start:end]`` is exactly one sentence. Empty or
-        whitespace-only text gives ``[]``.
+        ``(start, end)`` pairs (code points) in text order, end exclusive, each without
+        leading or trailing whitespace or invisible characters, so ``text[start:end]`` is
+        exactly one sentence. Empty or blank text gives ``[]``. Time and memory are linear in
+        ``len(text)``.
 
     Examples:
         >>> text = "Gen. Smith arrived at 17:48. The U.N.-sponsored talks began."
@@ -210,6 +323,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         ['Gen. Smith arrived at 17:48.', 'The U.N.-sponsored talks began.']
         >>> sentence_spans("Headline\\n\\n  Body 3.5 km long. ")
         [(0, 8), (12, 29)]
+        >>> sentence_spans("The regime fell.\\u200b The rebels advanced.")
+        [(0, 16), (18, 38)]
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -262,7 +377,7 @@ def split_sentences(article: HasText) -> list[Sentence]:
         sentence_text = text[start:end]
         # Guard the invariant text[start:end] == sentence.text with exact, ordered,
         # non-empty and stripped spans, so a segmenter bug can never write bad offsets.
-        if not previous_end <= start < end <= len(text) or sentence_text != sentence_text.strip():
+        if not previous_end <= start < end <= len(text) or sentence_text != sentence_text.strip(_BLANKS):
             raise ValueError(
                 f"article {article_id!r}: sentence {index} span ({start}, {end}) is not an "
                 f"ordered, stripped slice of article.text (previous end {previous_end}, "
@@ -305,7 +420,7 @@ def _is_item(text: str, start: int, end: int) -> bool:
 
 def _is_heading(text: str, start: int, end: int, block_end: int) -> bool:
     """Whether the line ``text[start:end]`` is a heading above the next line."""
-    line = text[start:end].strip()
+    line = text[start:end].strip(_BLANKS)
     following = _VISIBLE.search(text, end + 1, block_end)
     if not line or following is None or following.group().islower():
         return False
@@ -362,22 +477,22 @@ def _split_sentences(
     """Cut ``text[start:end]`` at sentence-final punctuation found from ``scan_from``."""
     current = start
     for candidate in _CANDIDATE.finditer(text, scan_from, end):
-        cut = _cut(text, candidate, start)
+        cut = _cut(text, candidate, start, end)
         if cut != -1:
             _emit(text, current, cut, out)
             current = cut
     _emit(text, current, end, out)
 
 
-def _cut(text: str, candidate: re.Match[str], start: int) -> int:
-    """Offset where the sentence ends at ``candidate``, or -1 if it does not end there."""
+def _cut(text: str, candidate: re.Match[str], start: int, end: int) -> int:
+    """Offset where the sentence ends at ``candidate`` in the run ``text[start:end]``, or -1."""
     following = candidate["next"]
     if following is None:  # only whitespace follows: the run ends here anyway
         return -1
     punct = candidate["punct"]
     position = candidate.start()
     attached = position > start and not (
-        text[position - 1].isspace() or text[position - 1] in _OPENERS
+        text[position - 1] in _BLANKS or text[position - 1] in _OPENERS
     )
     if " " in punct or "\u00a0" in punct:
         # ". . ." marks an omission inside a sentence. With a fourth dot the sentence ends:
@@ -392,9 +507,13 @@ def _cut(text: str, candidate: re.Match[str], start: int) -> int:
         # "..." / "…": ends a sentence after a word ("that.... She"), not when it stands
         # alone as an omission ("really ... well", "[...]").
         return candidate.end() if attached else -1
+    if punct in _MARKED_NAME and not candidate["close"]:
+        name = _MARKED_NAME[punct].search(text, max(start, position - _MAX_TOKEN), position)
+        if name is not None:  # "Yahoo! News" goes on, "Yahoo! The company" breaks
+            return candidate.end() if _opens_sentence(text, candidate.start("next")) else -1
     if punct[0] not in ".…":
-        # "!", "?", "?!": a quoted question keeps its attribution ("“Why?” Putin asked.").
-        if candidate["close"] and _ATTRIBUTION.match(text, candidate.end()):
+        # "!", "?", "?!": a quoted question keeps its speech tag ("“Why?” Putin asked.").
+        if candidate["close"] and _speech_tag(text, candidate.start("next"), end):
             return -1
         return candidate.end()
     if not attached:
@@ -418,6 +537,86 @@ def _cut(text: str, candidate: re.Match[str], start: int) -> int:
     return candidate.end()
 
 
+def _speech_tag(text: str, position: int, end: int) -> bool:
+    """Whether ``text[position:end]`` opens with a speech tag (see ``_REPORTING_VERBS``).
+
+    Reads words lazily and no more than ``_TAG_WINDOW`` characters, so that the cost per
+    candidate is bounded.
+    """
+    window_end = min(end, position + _TAG_WINDOW)
+    matches = _SOLID_RUN.finditer(text, position, window_end)
+    commas = 0
+    for index, match in enumerate(matches):
+        parsed = _TAG_TOKEN.match(match.group())
+        if index > _MAX_SPEAKER or match.end() == window_end < end or parsed is None:
+            return False  # too long, cut by the window, or an opening quote (a new quotation)
+        word, period, trail = parsed.group("word", "period", "trail")
+        if index and word in _REPORTING_VERBS:
+            rest = [m.group() for m in matches if not m.end() == window_end < end]
+            closed = bool(period or trail) or (not rest and window_end == end)
+            # An odd comma makes the speaker a clause: "Nobody knows, analysts say."
+            return commas % 2 == 0 and (closed or _tag_closes(word, rest, window_end == end))
+        abbreviation = bool(period) and _is_abbreviation(word)
+        clause = word.islower() and (word in _CLAUSE_WORDS or word.endswith("ed"))
+        if (period and not abbreviation) or trail not in ("", ",") or clause:
+            return False
+        commas += trail == ","
+    return False
+
+
+def _tag_closes(verb: str, tokens: list[str], run_ends: bool) -> bool:
+    """Whether the words after a reporting verb close its tag: an addressee (for verbs such as
+    "asked" and "told"), then short phrases ("in a statement", "rhetorically"), then the end of
+    the clause (a period, comma or other mark) or of the run."""
+    words = [_TAG_TOKEN.match(token) for token in tokens]
+    index = 0
+    if verb in _ADDRESSING_VERBS:
+        while index < min(len(words), _MAX_PHRASE) and _is_addressee(words[index]):
+            if _closes(words[index]):
+                return True
+            index += 1
+    while index < len(words):
+        opener = words[index]
+        if opener is None or not (opener["word"] in _TAG_ADJUNCTS or opener["word"].endswith("ly") and opener["word"].islower()):
+            return False
+        if _closes(opener):
+            return True
+        index += 1
+        for _ in range(_MAX_PHRASE):
+            if index == len(words):
+                return run_ends
+            word = words[index]
+            if word is None or word["word"] in _TAG_ADJUNCTS or word["word"] in _CLAUSE_WORDS:
+                break
+            if _closes(word):
+                return True
+            index += 1
+        else:
+            return False
+    return run_ends
+
+
+def _is_addressee(word: re.Match[str] | None) -> bool:
+    """Whether a token may belong to the person addressed: a capitalised word or an ``_ADDRESSEES``."""
+    return word is not None and (word["word"][0].isupper() or word["word"] in _ADDRESSEES)
+
+
+def _closes(word: re.Match[str] | None) -> bool:
+    """Whether a speech-tag token ends the clause: a final period (not an abbreviation's) or mark."""
+    return word is not None and bool(word["trail"] or word["period"] and not _is_abbreviation(word["word"]))
+
+
+def _is_abbreviation(word: str) -> bool:
+    """Whether ``word`` followed by a period is an abbreviation or initial ("Gen.", "U.N.", "J.")."""
+    lower = word.lower()
+    return (
+        lower in _NEVER_FINAL
+        or lower in _MAYBE_FINAL
+        or (len(word) == 1 and word.isupper())
+        or _DOTTED.fullmatch(lower) is not None
+    )
+
+
 def _opens_sentence(text: str, position: int) -> bool:
     """Whether the word at ``position`` is a common sentence opener (not an initial)."""
     word = _NEXT_WORD.match(text, position)
@@ -427,10 +626,10 @@ def _opens_sentence(text: str, position: int) -> bool:
 
 
 def _emit(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
-    """Append ``(start, end)`` without surrounding whitespace, unless it is empty."""
-    while start < end and text[start].isspace():
+    """Append ``(start, end)`` without surrounding blanks, unless it is empty."""
+    while start < end and text[start] in _BLANKS:
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and text[end - 1] in _BLANKS:
         end -= 1
     if start < end:
         out.append((start, end))

@@ -9,12 +9,17 @@ Run with ``python bench/segment.py`` (not part of the tests). It prints
    from the seed and the case texts, shuffled with a fixed seed, written to a temporary JSONL
    file and streamed back one article at a time. pySBD is timed on the first ~1.5 MB only,
    because it is slow; throughput is a rate, so the ratio stays comparable. Only the
-   segmentation calls are timed, not reading or JSON decoding.
+   segmentation calls are timed, not reading or JSON decoding;
+3. worst cases: CPU time on texts built around one long run (100,000 characters; the line
+   without punctuation 1 MB), for both segmenters, each call in a child process stopped after
+   WORST_CASE_LIMIT seconds (wall clock). The runs of marks glued to the next word and the
+   spaces inside an inline list were quadratic in this project's segmenter before.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import tempfile
 import time
@@ -33,6 +38,16 @@ SEED_FILE = ROOT / "seeds" / "000_9ea230396c6002b4.txt"
 TARGET_CHARS = 20_000_000
 PYSBD_SAMPLE_CHARS = 1_500_000
 RANDOM_SEED = 20191103
+RUN_CHARS = 100_000
+WORST_CASE_LIMIT = 20.0
+WORST_CASES = {
+    "periods glued to a word": "The regime fell" + "." * RUN_CHARS + "Then it rained.",
+    "exclamations glued to a word": "The regime fell" + "!" * RUN_CHARS + "Then it rained.",
+    "ellipses glued to a word": "The regime fell" + "…" * RUN_CHARS + "Then it rained.",
+    "spaces in an inline list": "1. The regime fell" + " " * RUN_CHARS + "x 2. Then it rained.",
+    "quoted questions": "“Why?” " * (RUN_CHARS // 7),
+    "1 MB line, no punctuation": "word " * (1_000_000 // 5),
+}
 
 
 def ours(text: str) -> list[str]:
@@ -122,6 +137,36 @@ def throughput(segmenter: Callable[[str], list[str]], texts: Iterator[str]) -> t
     return chars, seconds
 
 
+def _timed_child(segmenter: Callable[[str], list[str]], text: str, result: Any) -> None:
+    start = time.process_time()
+    segmenter(text)
+    result.put(time.process_time() - start)
+
+
+def cpu_seconds(segmenter: Callable[[str], list[str]], text: str) -> float | None:
+    """CPU seconds of ``segmenter(text)`` in a child process; None if it ran over WORST_CASE_LIMIT."""
+    result: Any = multiprocessing.Queue()
+    child = multiprocessing.Process(target=_timed_child, args=(segmenter, text, result))
+    child.start()
+    child.join(WORST_CASE_LIMIT)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        return None
+    seconds: float = result.get()
+    return seconds
+
+
+def worst_cases() -> None:
+    print(f"\n{'worst cases (CPU seconds)':34} {'annotation':>12} {'pysbd':>12}")
+    for name, text in WORST_CASES.items():
+        cells = []
+        for segmenter in (ours, theirs):
+            seconds = cpu_seconds(segmenter, text)
+            cells.append(f"{seconds:.4f}" if seconds is not None else f"> {WORST_CASE_LIMIT:.0f} (wall)")
+        print(f"{name:34} {cells[0]:>12} {cells[1]:>12}")
+
+
 def main() -> None:
     suites = load_cases()
     accuracy(suites)
@@ -143,6 +188,7 @@ def main() -> None:
         f"  {their_rate / 1e6:6.2f} M chars/s"
     )
     print(f"  ratio               {our_rate / their_rate:.1f}x pysbd")
+    worst_cases()
 
 
 if __name__ == "__main__":

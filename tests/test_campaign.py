@@ -33,7 +33,7 @@ def test_init_writes_a_campaign_that_loads_with_safe_defaults(tmp_path: Path) ->
     assert campaign.licence.redistribute_texts is False
     assert campaign.scheme == tmp_path / "gulf" / "schemas" / "stance_loaded.yml" and campaign.scheme.exists()
     assert campaign.corpus.is_dir() and campaign.manifest.exists() and campaign.datasheet and campaign.datasheet.exists()
-    assert campaign.drop_lines  # the page-furniture filter is written out for the curator to edit
+    assert campaign.drop_lines is None  # the toolkit's page-furniture patterns, until the curator sets some
 
 
 @pytest.mark.parametrize(

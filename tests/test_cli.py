@@ -14,7 +14,7 @@ runner = CliRunner()
     "command",
     [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
      ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"],
-     ["init"], ["clean"]],
+     ["init"], ["clean"], ["notebooks"], ["rehydrate"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])

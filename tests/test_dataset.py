@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from annotation import dataset, pipeline
 from annotation.agreement import krippendorff_alpha
-from annotation.articles import load_articles
+from annotation.articles import PAGE_FURNITURE, load_articles
 from annotation.campaign import Campaign
 from annotation.cli import app
 from annotation.dataset import (
@@ -715,3 +716,23 @@ def test_an_empty_export_is_a_clear_error_and_writes_nothing(campaign_at: Callab
         with pytest.raises(ValueError, match="no annotations to aggregate: the export has no submitted annotation with a stance"):
             build_release(votes, seed_articles(), campaign, schema=load_schema())
         assert not campaign.dist.exists()
+
+
+def test_rehydration_drops_the_page_furniture_the_campaign_dropped(
+    demo_votes: Votes, campaign_at: Callable[..., Campaign], tmp_path: Path
+) -> None:
+    # The user's copy carries a line this campaign's own pattern dropped at ingest (the default patterns keep it).
+    patterns = [*PAGE_FURNITURE, r"Read more: .*"]
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO / "seeds", copy)
+    (seed_file,) = copy.glob("*.txt")
+    headline, rest = seed_file.read_text(encoding="utf-8").split("\n", 1)
+    seed_file.write_text(f"{headline}\n\nRead more: the full dossier\n{rest}", encoding="utf-8")
+    (article,) = load_articles(copy, drop_lines=patterns)
+    assert article.text == seed_articles()["text"][0] and "Read more: the full dossier" in article.dropped_lines
+    assert load_articles(copy)[0].text != article.text  # the check can fail
+    withheld = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "withheld", ingest={"drop_lines": patterns}),
+                             schema=load_schema())
+    assert json.loads((withheld / "stats.json").read_text())["ingest"]["drop_lines"] == patterns
+    result = rehydrate_release(withheld, [copy], out=tmp_path / "rehydrated")
+    assert result.matched == ("9ea230396c6002b4",) and result.missing == {}

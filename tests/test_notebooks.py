@@ -14,8 +14,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -34,9 +32,9 @@ from annotation.notebooks import (
     run_notebooks,
 )
 from annotation.schema import load_schema
+from tests.fixtures.release import seed_articles, write_campaign
 
 NAMES = ["01_explore", "02_baselines", "03_error_analysis"]
-TEXT_COLUMNS = {"text", "title", "headline", "context_before", "context_after", "tokens"}
 
 
 @pytest.fixture(autouse=True)
@@ -53,23 +51,15 @@ def first_day_release(
     """Day one of a campaign: one annotator, one article (all in train), three sentences with
     three of the four stance labels, no span."""
     votes, articles = tiny_votes({"t1": ["against"], "t2": ["favor"], "t3": ["neutral"]})
-    return build_release(votes, articles, tmp_path / "dist", schema=load_schema(),
-                         splits={"a1": "train"})
+    campaign = write_campaign(tmp_path / "first-day", licence={"annotations": "cc-by-4.0", "texts": "Test texts.", "redistribute_texts": True})
+    return build_release(votes, articles, campaign, schema=load_schema(), splits={"a1": "train"})
 
 
 @pytest.fixture
-def textless_release(demo_release: Path, tmp_path: Path) -> Path:
-    """The demo release as a campaign that may not redistribute its texts ships it: every text
-    column null (the card and checksums are left as they were)."""
-    release = tmp_path / "textless" / demo_release.name
-    shutil.copytree(demo_release, release)
-    for path in release.glob("*/*.parquet"):
-        table = pq.read_table(path)
-        for i, field in enumerate(table.schema):
-            if field.name in TEXT_COLUMNS:
-                table = table.set_column(i, field, pa.nulls(len(table), field.type))
-        pq.write_table(table, path)
-    return release
+def textless_release(demo_votes: Votes, tmp_path: Path) -> Path:
+    """The demo's votes released by a campaign that may not redistribute its texts: every text column null."""
+    campaign = write_campaign(tmp_path / "textless")
+    return build_release(demo_votes, seed_articles(), campaign, schema=load_schema(), splits={"9ea230396c6002b4": "train"})
 
 
 def succeeded(runs: list[NotebookRun]) -> Path:
@@ -148,7 +138,7 @@ def test_notebooks_skip_the_text_cells_of_a_release_without_texts(
 ) -> None:
     runs = executed(succeeded(run_notebooks(textless_release, tmp_path / "out")))
     no_texts = (
-        "**No texts.** 24 of 24 sentence rows of loaded-stance-news-0.1.0 have no text: the "
+        f"**No texts.** 24 of 24 sentence rows of {textless_release.name} have no text: the "
         "release does not carry the texts"
     )
     for name, (_, text) in runs.items():

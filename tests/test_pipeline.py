@@ -161,7 +161,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
         card = (release / "README.md").read_text()
         datasheet = (release / "DATASHEET.md").read_text()
         assert TITLE in card and f"license:\n- {LICENCE}\n" in card and TITLE in datasheet
-        for demo_text in ("seed article", "simulated", "Syria", "every annotation is synthetic"):
+        for demo_text in ("seed article", "Syria", "every annotation is synthetic", "All annotations in this release are synthetic", "No human annotator"):
             assert demo_text not in card and demo_text not in datasheet
         assert not any("SPONSORED" in text for text in pd.read_parquet(real.interim / "sentences.parquet")["text"])
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -14,7 +17,11 @@ import yaml
 from annotation import segment
 from annotation.segment import Sentence, sentence_spans, split_sentences
 
+T = TypeVar("T")
 CASES_DIR = Path(__file__).parent / "data" / "segmentation"
+# Invisible format characters: blank at a sentence boundary, never at the edge of a sentence.
+INVISIBLE = "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+_BLANK = rf"[\s{INVISIBLE}]"
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_9ea230396c6002b4.txt"
 
 
@@ -51,11 +58,12 @@ def _check_spans(text: str, spans: list[tuple[int, int]]) -> None:
     for start, end in spans:
         sentence = text[start:end]
         assert previous_end <= start < end <= len(text), (start, end)
-        assert sentence == sentence.strip(), sentence
+        assert not re.match(_BLANK, sentence[0]) and not re.match(_BLANK, sentence[-1]), sentence
         previous_end = end
-    # Only whitespace lies outside the spans: no character is lost or duplicated.
+    # Only whitespace and invisible characters lie outside the spans: nothing visible is lost
+    # or duplicated.
     covered = "".join(text[start:end] for start, end in spans)
-    assert re.sub(r"\s", "", covered) == re.sub(r"\s", "", text)
+    assert re.sub(_BLANK, "", covered) == re.sub(_BLANK, "", text)
 
 
 def _seed_article() -> tuple[str, list[str]]:
@@ -101,7 +109,8 @@ _FRAGMENTS = [
     "...", ". . .", ". . . .", "…", "?!", "!", "?", ".", ".”", "?”", ",”", "(AA).", "[...]",
     "“", "”", "'", "•", "-", "1.", "2)", "a.", "#", "🎉", "🇹🇷", "İstanbul", "word", "Word",
     "the", "The", "https://a.b/c.html.", "x@y.org.", "\u00a0", " ", "  ", "\t", "\n", "\n\n",
-    "\r\n", "\n \n", "",
+    "\r\n", "\n \n", "", "\u200b", "\ufeff", "\u2060", "\u00ad", "\u200d", "\u200f", "Yahoo!", "“Why?”",
+    "Lavrov asked", "E!",
 ]  # fmt: skip
 
 
@@ -117,6 +126,66 @@ def test_offsets_are_code_points() -> None:
     text = "Şok 🎉. Next 🇹🇷 one."
     assert sentence_spans(text) == [(0, 6), (7, 19)]
     assert text[7:19] == "Next 🇹🇷 one."
+
+
+# --- Time is linear in the input (issue item 8) -----------------------------------------
+
+# Texts built around a run of ``n`` repeated units; sentence_spans must take time linear in n on
+# each. The runs of terminal marks glued to the next word, the long whitespace run inside an inline
+# list, and pySBD's numbered-reference and long-number hangs were quadratic or worse.
+_RUNS: dict[str, tuple[Callable[[int], str], int]] = {
+    "periods-then-space": (lambda n: "The regime fell" + "." * n + " Then it rained.", 1000),
+    "periods-then-word": (lambda n: "The regime fell" + "." * n + "Then it rained.", 1000),
+    "exclamations-then-word": (lambda n: "The regime fell" + "!" * n + "Then it rained.", 1000),
+    "questions-then-word": (lambda n: "The regime fell" + "?" * n + "Then it rained.", 1000),
+    "ellipses-then-word": (lambda n: "The regime fell" + "…" * n + "Then it rained.", 1000),
+    "mixed-marks-then-word": (lambda n: "The regime fell" + "?!" * n + "Then it rained.", 500),
+    "spaced-periods-then-word": (lambda n: "The regime fell" + " ." * n + "Then it rained.", 500),
+    "spaces": (lambda n: "The regime fell." + " " * n + "Then it rained.", 1000),
+    "spaces-in-an-inline-list": (lambda n: "1. The regime fell" + " " * n + "x 2. Then it rained.", 1000),
+    "no-break-spaces-in-an-inline-list": (lambda n: "1. The regime fell" + "\u00a0" * n + "x", 1000),
+    "invisible-characters": (lambda n: "The regime fell." + "\u200b" * n + "Then it rained.", 1000),
+    "straight-quotes": (lambda n: "The regime fell." + '"' * n + "Then it rained.", 1000),
+    "curly-quotes": (lambda n: "“Why now?" + "”" * n + " Lavrov asked.", 1000),
+    "quoted-questions": (lambda n: "“Why?” " * n, 1000),
+    "list-lines": (lambda n: "- a\n" * n, 1000),
+    "headline-lines": (lambda n: "A\n" * n, 1000),
+    "numbered-reference": (lambda n: "..[" + "111 " * n + "]", 1000),
+    "long-number": (lambda n: "Rok bud." + "2027" * n, 1000),
+    "line-without-punctuation": (lambda n: "word " * n, 20_000),  # 1 MB at 10 n
+}
+RATIO_BOUND = 40  # linear: about 10 (a loaded machine adds noise); quadratic: about 100
+
+
+def _cpu_seconds_per_call(run: Callable[[T], object], argument: T) -> float:
+    """CPU time of one ``run(argument)``, averaged over calls that take at least 20 ms."""
+    calls, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < 0.02 or calls == 0:
+        run(argument)
+        calls += 1
+    return elapsed / calls
+
+
+def time_ratio(run: Callable[[T], object], small: T, large: T) -> float:
+    """CPU time of ``run(large)`` over that of ``run(small)``, best of five (robust to other work
+    on the machine); stops early once under ``RATIO_BOUND``. Also used by test_articles.py."""
+    gc.disable()
+    try:
+        small_seconds = min(_cpu_seconds_per_call(run, small) for _ in range(5))
+        ratios = []
+        for _ in range(5):
+            ratios.append(_cpu_seconds_per_call(run, large) / small_seconds)
+            if ratios[-1] < RATIO_BOUND:
+                break
+    finally:
+        gc.enable()
+    return min(ratios)
+
+
+@pytest.mark.parametrize(("make", "n"), _RUNS.values(), ids=_RUNS)
+def test_time_is_linear_in_a_run(make: Callable[[int], str], n: int) -> None:
+    ratio = time_ratio(sentence_spans, make(n), make(10 * n))
+    assert ratio < RATIO_BOUND, f"10x the input took {ratio:.0f}x the time"
 
 
 # --- The seed article -------------------------------------------------------------------
