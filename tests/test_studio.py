@@ -169,7 +169,7 @@ def test_a_test_run_stopped_by_a_signal_leaves_no_server(tmp_path: Path, signum:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     _read_until(run, "server up")
-    studio_dir = tmp_path / "inner" / "project0" / ".studio"  # the session fixture's first temp folder
+    (studio_dir,) = {p.parent for p in (tmp_path / "inner" / "project0").rglob("server.json")}  # studio_root's server
     tree = _server_tree(studio_dir)
     port = json.loads((studio_dir / "server.json").read_text())["port"]
     run.send_signal(signum)
