@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from annotation.exports import SYNTHETIC_DOMAIN
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.schema import Schema
 
@@ -49,7 +50,7 @@ class SimulatedAnnotator:
 
     @property
     def email(self) -> str:
-        return f"{self.name}@synthetic.invalid"
+        return f"{self.name}@{SYNTHETIC_DOMAIN}"
 
 
 DEMO_ANNOTATORS = (

@@ -3,14 +3,18 @@
 This is the only module that talks to the network. Secrets (the admin password and API token,
 the simulated annotators' passwords) live in 0600 files under the studio directory, which git
 ignores; they are passed to the server through its environment, never on its command line, and
-never printed or logged by this module.
+never printed or logged by this module. The server's own output reaches ``server.log`` (0600)
+only through a small supervisor process that masks every secret it knows and every ``token=``
+in a URL (the invite link's), and each invite link is retired once used.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -25,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import ijson
+import psutil
 import requests
 
 from annotation.campaign import DEFAULT_OVERLAP
@@ -53,6 +58,11 @@ EXPORT_TIMEOUT_S = 3600.0
 # A fetched but unsubmitted task is locked to its annotator; Label Studio's default is a day,
 # which strands tasks when an annotator closes the tab. Ten minutes keeps the queue moving.
 TASK_LOCK_TTL_S = 600
+# The server's environment variables that hold secrets; the supervisor masks their values in the log.
+_SECRET_ENV = ("LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN", "POSTGRE_PASSWORD")
+# A secret in a URL the server logs, e.g. the invite link's ``/user/signup/?token=...``.
+_URL_SECRET = re.compile(rb"([?&](?:token|password)=)[^&\s\"']+")
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class StudioError(RuntimeError):
@@ -177,13 +187,12 @@ def _free_port(host: str) -> int:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs. A zombie (exited, not yet reaped: an orphan's fate where PID 1 does
+    not reap) does not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _decode(response: requests.Response, operation: str) -> Any:
@@ -284,8 +293,14 @@ def start_server(
     port: int | None = None,
     database: str | None = None,
     timeout: float = HEALTH_TIMEOUT_S,
+    stop_with_caller: bool = False,
 ) -> ServerInfo:
     """Start a local Label Studio server, or reuse a running one.
+
+    The server runs under a supervisor process (the ``pid`` returned; ``stop_server`` signals
+    its process group) that writes the server's output to ``server.log`` (mode 0600) with the
+    admin password and token, the database password and any ``token=`` in a URL masked as
+    ``***``, and stops the server when it is itself stopped or killed.
 
     Args:
         studio_dir: Directory for the server's data, credentials and log (git-ignored).
@@ -294,6 +309,11 @@ def start_server(
         database: ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB``; SQLite under ``studio_dir``
             when None (the embedded default, right for one curator; PostgreSQL for teams).
         timeout: Seconds to wait for ``/health`` (the server takes ~30-50 s to come up).
+        stop_with_caller: Stop the server when the calling process ends, however it ends
+            (SIGTERM, SIGINT, an exception, SIGKILL): for tests and benchmarks. Linux only
+            (``PR_SET_PDEATHSIG``), and tied to the calling *thread*: call it from one that
+            outlives the server, such as the main thread. By default the server outlives the
+            caller, as ``annotation studio start`` needs. A running server is reused as it is.
 
     Returns:
         The running server.
@@ -315,30 +335,98 @@ def start_server(
     elif not _port_is_free(host, port):
         raise StudioError(f"start server: port {port} on {host} is already in use; pick another with --port or omit it")
     log_path = studio_dir / "server.log"
-    binary = Path(sys.executable).with_name("label-studio")
-    command = [str(binary), "start", "--no-browser", "--host", host, "--port", str(port),
-               "--data-dir", str(studio_dir / "label-studio")]
-    with open(log_path, "ab") as log:
+    command = [str(Path(sys.executable).with_name("label-studio")), "start", "--no-browser",
+               # --internal-host is the address runserver binds (Label Studio's default: 0.0.0.0).
+               "--internal-host", host, "--port", str(port), "--data-dir", str(studio_dir / "label-studio")]
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(log, 0o600)  # a log written before this rule was 0644
         process = subprocess.Popen(
-            command,
+            [sys.executable, "-c", _SUPERVISOR],
             env=_server_env(studio_dir, creds, database),
+            stdin=subprocess.PIPE,
             stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stderr=log,
             start_new_session=True,
         )
+    finally:
+        os.close(log)
+    assert process.stdin is not None
+    orders = {"command": command, "parent": os.getpid() if stop_with_caller else None}
+    process.stdin.write(json.dumps(orders).encode("utf-8") + b"\n")  # no secret: those travel in the environment
+    process.stdin.close()
     info = ServerInfo(process.pid, host, port, str(studio_dir), datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       redact_url(database) if database else env_database["DJANGO_DB"])
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise StudioError(f"start server: label-studio exited with code {process.returncode}; see {log_path}")
-        if _healthy(info.url):
-            _write_json(studio_dir / "server.json", asdict(info))
-            return info
-        time.sleep(1.0)
-    _terminate(process.pid)
-    raise StudioError(f"start server: no answer from {info.url}/health after {timeout:.0f} s; see {log_path}")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StudioError(f"start server: label-studio exited with code {process.returncode}; see {log_path}")
+            if _healthy(info.url):
+                _write_json(studio_dir / "server.json", asdict(info))
+                return info
+            time.sleep(1.0)
+        raise StudioError(f"start server: no answer from {info.url}/health after {timeout:.0f} s; see {log_path}")
+    except BaseException:  # the timeout above, or SIGTERM/Ctrl-C while waiting: no server left half-started
+        _terminate(process.pid)
+        raise
+
+
+# Runs the supervisor in a fresh interpreter that imports this module from where it lies.
+_SUPERVISOR = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
+               "from annotation.studio import _supervise; _supervise()")
+
+
+def _die_with_parent() -> None:
+    """Have Linux send this process SIGTERM when the thread that started it ends (``PR_SET_PDEATHSIG``).
+
+    For ``preexec_fn`` and for the supervisor itself. Elsewhere than on Linux it does nothing.
+    """
+    if sys.platform != "linux":
+        return
+    if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
+def _redact(line: bytes, known: Sequence[bytes]) -> bytes:
+    """``line`` with every known secret and every ``token=``/``password=`` value in a URL masked.
+
+    Examples:
+        >>> _redact(b'"POST /user/signup/?token=Ab3x&next=/ HTTP/1.1" 302', [])
+        b'"POST /user/signup/?token=***&next=/ HTTP/1.1" 302'
+        >>> _redact(b"password s3cret in a message", [b"s3cret"])
+        b'password *** in a message'
+    """
+    for secret in known:
+        line = line.replace(secret, b"***")
+    return _URL_SECRET.sub(rb"\1***", line)
+
+
+def _supervise() -> None:
+    """The supervisor ``start_server`` runs between itself and ``label-studio`` (not for direct use).
+
+    Reads its orders from stdin (one JSON line: the server's command, and the pid of the caller
+    whose death must stop the server, or null), runs the server with its output piped through
+    ``_redact`` to this process's stdout (the log), and exits when the server does. SIGTERM
+    (``stop_server`` signals the whole process group) is passed on to the server; the server
+    gets SIGTERM by itself if this process is killed outright.
+    """
+    orders = json.loads(sys.stdin.readline())
+    if orders["parent"] is not None:
+        _die_with_parent()
+        if os.getppid() != orders["parent"]:  # the caller died before the tie was made
+            return
+    known = [value.encode("utf-8") for value in (os.environ.get(name, "") for name in _SECRET_ENV) if value]
+    server = subprocess.Popen(orders["command"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
+    assert server.stdout is not None
+    out = sys.stdout.buffer
+    for line in server.stdout:
+        out.write(_redact(line, known))
+        out.flush()
+    code = server.wait()
+    sys.exit(code if code >= 0 else 128 - code)
 
 
 def _terminate(pid: int, grace: float = 20.0) -> None:
@@ -623,15 +711,26 @@ class Studio:
         return {int(u["id"]): str(u["email"]) for u in self.request_json("GET", "/api/users/", "list users")}
 
     def invite_url(self) -> str:
-        """The organisation's signup link (admin only)."""
+        """The organisation's signup link (admin only); ``add_annotator`` retires each one it uses."""
         body = self.request_json("GET", "/api/invite", "get invite link")
         return f"{self.url}{body['invite_url']}"
+
+    def reset_invite(self) -> None:
+        """Retire the organisation's signup link: Label Studio draws a new token (admin only).
+
+        Whoever holds a signup link can join the organisation and, the open-source edition having
+        no roles, read and edit every annotation; a used link has been in URLs, so it goes. The SDK
+        has no call for this: ``POST /api/invite/reset-token`` (``OrganizationResetTokenAPI`` in
+        label_studio/organizations/api.py).
+        """
+        self.request("POST", "/api/invite/reset-token", "reset invite link")
 
     def add_annotator(self, email: str, password: str, first_name: str = "", last_name: str = "") -> Studio:
         """Create (or log in) an annotator through the invite link; return their own client.
 
         Label Studio's API cannot read another user's token, so the user signs up with the
-        organisation's invite link in a browser-like session and reads its own token.
+        organisation's invite link in a browser-like session and reads its own token. The link is
+        retired afterwards (``reset_invite``), whatever happened, so two calls must not overlap.
         """
         session = requests.Session()
         signup = self.invite_url()
@@ -647,6 +746,8 @@ class Studio:
             token_response = session.get(f"{self.url}/api/current-user/token", timeout=REQUEST_TIMEOUT_S)
         except requests.RequestException as err:
             raise StudioError(f"add annotator: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
+        finally:
+            self.reset_invite()
         if page.status_code != 200 or token_response.status_code != 200:
             raise StudioError(f"add annotator {email}: signup/login failed (HTTP {response.status_code}); is the password right?")
         annotator = Studio(self.url, _decode(token_response, f"add annotator {email}")["token"])

@@ -26,10 +26,13 @@ is AGPL-3.0 and read in place, never copied.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from annotation.baselines import (
     STANCE_KINDS,
@@ -39,8 +42,9 @@ from annotation.baselines import (
 )
 from annotation.external import BIASED, load_babe
 from annotation.lexicon import Lexicon
+from tests.fixtures.studio import SHARED  # noqa: E402
 
-BABE_DIR = Path(__file__).resolve().parents[2] / "shared" / "external" / "babe"  # shared/ lies beside the repository
+BABE_DIR = SHARED / "external" / "babe"
 SEED = 0
 BIAS_LABELS = ["Biased", "Non-biased"]
 PUBLISHED = {  # macro-F1 on BABE, Spinde et al. 2021, Table 3

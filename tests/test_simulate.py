@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 
+from annotation.exports import pseudonymize, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
 from annotation.simulate import DEMO_ANNOTATORS, SimulatedAnnotator, reference_stance, simulate_result
@@ -10,8 +11,14 @@ DATA = {"text": "Despite the risks, the regime and its backers continue to terro
         "target": "Syrian government (Assad regime)"}
 
 
-def test_every_simulated_annotator_is_in_the_synthetic_domain() -> None:
-    assert all(a.email.endswith("@synthetic.invalid") for a in DEMO_ANNOTATORS)
+def test_the_export_parser_marks_every_simulated_annotator_synthetic_and_a_person_not() -> None:
+    emails = [a.email for a in DEMO_ANNOTATORS] + ["person@example.org"]
+    stance = {"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": ["neutral"]}}
+    task = {"id": 1, "data": {**DATA, "task_key": "a-0001|T", "sentence_id": "a-0001", "article_id": "a"},
+            "annotations": [{"id": 10 + user, "completed_by": user, "result": [stance]} for user in range(len(emails))]}
+    votes = to_votes([task], dict(enumerate(emails)), schema=load_schema(), salt="s")
+    marked = dict(zip(votes.annotations["worker"], votes.annotations["synthetic"]))
+    assert marked == {pseudonymize(email, "s"): email != "person@example.org" for email in emails}
 
 
 def test_reference_stance_rules() -> None:
