@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
 USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, CampaignError, studio.StudioError, FileNotFoundError, KeyError, ValueError)
 CAMPAIGN = typer.Option(Path("."), "--campaign", "-C", help="Campaign folder (holds campaign.yml); default: the current directory.")
 
@@ -119,9 +121,15 @@ def studio_start_cli(
     """Start the campaign's Label Studio in the background (or report the running one) and leave it up."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         errors.print(f"[yellow]warning:[/] binding to {host} makes Label Studio reachable from other machines")
+    _start_studio(campaign, host=host, port=port, database=database, stop_with_caller=False)
+
+
+def _start_studio(campaign: Path, *, host: str, port: int | None, database: str | None, stop_with_caller: bool) -> None:
     with console.status("starting Label Studio (30-60 s on first start)…"):
-        loaded, info = pipeline.start_studio(load_campaign(campaign), host=host, port=port, database=database)
-    console.print(f"Label Studio ({info.database}) is running at {info.url} (pid {info.pid}); admin login in {loaded.studio_dir / 'credentials.json'}")
+        loaded, info = pipeline.start_studio(load_campaign(campaign), host=host, port=port, database=database,
+                                             stop_with_caller=stop_with_caller)
+    console.print(f"Label Studio ({info.database}) is running at {info.url} (supervisor pid {info.pid}); "
+                  f"admin login in {loaded.studio_dir / 'credentials.json'}")
 
 
 @studio_app.command("stop")
@@ -291,7 +299,8 @@ def demo_cli(
     console.print(f"demo campaign (simulated annotators only): {demo.root}")
     ingest_cli(sources=None, manifest=None, verbose=False, campaign=demo.root)
     segment_cli(campaign=demo.root)
-    studio_start_cli(campaign=demo.root, port=None, host="127.0.0.1", database=None)
+    # Unless it is to stay up, the demo's server dies with this command however it ends.
+    _start_studio(demo.root, host="127.0.0.1", port=None, database=None, stop_with_caller=not keep_running)
     try:
         push_cli(campaign=demo.root)
         with _bar("simulated annotators labelling (synthetic)", None) as advance:
@@ -361,5 +370,12 @@ def notebooks_cli(
         sys.exit(1)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The ``annotation`` command. SIGTERM (``timeout``, a closed terminal) ends a command as Ctrl-C
+    does, so its cleanup runs (the demo stops its server, atomic writes remove their temp files)."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -149,17 +149,19 @@ def _sentences(campaign: Campaign) -> list[Sentence]:
 
 
 def start_studio(campaign: Campaign, *, host: str = "127.0.0.1", port: int | None = None,
-                 database: str | None = None) -> tuple[Campaign, studio.ServerInfo]:
+                 database: str | None = None, stop_with_caller: bool = False) -> tuple[Campaign, studio.ServerInfo]:
     """Start the campaign's Label Studio (or report the running one) on its remembered port.
 
     The first start picks a free port (or ``port``) and records it in ``campaign.yml``, so the
-    login URLs handed to annotators stay valid across restarts.
+    login URLs handed to annotators stay valid across restarts. With ``stop_with_caller`` the
+    server dies with this process however it ends (the demo's own server); otherwise it stays up.
 
     Raises:
         StudioError: The remembered (or given) port is taken by another program, or the server
             does not come up (the message points to its log).
     """
-    info = studio.start_server(campaign.studio_dir, host=host, port=port or campaign.studio.port, database=database)
+    info = studio.start_server(campaign.studio_dir, host=host, port=port or campaign.studio.port, database=database,
+                               stop_with_caller=stop_with_caller)
     if info.port != campaign.studio.port:
         campaign = record_studio(campaign, port=info.port)
     return campaign, info

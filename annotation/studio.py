@@ -281,6 +281,9 @@ def _server_env(studio_dir: Path, creds: Credentials, database: str | None) -> d
             "COLLECT_ANALYTICS": "false",
             "LATEST_VERSION_CHECK": "false",
             "TASK_LOCK_TTL": str(TASK_LOCK_TTL_S),
+            # Label Studio's own default, pinned: a DEBUG level inherited from the curator's shell
+            # would log what the supervisor cannot know to mask (e.g. a new invite token).
+            "LOG_LEVEL": "WARNING",
         }
     )
     return env
