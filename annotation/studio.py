@@ -505,18 +505,31 @@ class Studio:
     def __repr__(self) -> str:
         return f"Studio(url={self.url!r})"
 
-    def request(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
-        """Send one API request; any failure becomes a ``StudioError`` naming ``operation``."""
+    def _send(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
         try:
-            response = self._session.request(method, f"{self.url}{path}", **kwargs)
+            return self._session.request(method, f"{self.url}{path}", **kwargs)
         except requests.RequestException as err:
             raise StudioError(f"{operation}: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
+
+    def _checked(self, response: requests.Response, path: str, operation: str) -> requests.Response:
         if response.status_code == 401:
             raise StudioError(f"{operation}: Label Studio at {self.url} rejected the API token (401)")
         if response.status_code >= 400:
             raise StudioError(f"{operation}: HTTP {response.status_code} from {path}: {response.text[:300]}")
         return response
+
+    def request(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
+        """Send one API request; any failure becomes a ``StudioError`` naming ``operation``."""
+        return self._checked(self._send(method, path, operation, **kwargs), path, operation)
+
+    def get_json_or_none(self, path: str, operation: str, **kwargs: Any) -> Any | None:
+        """GET ``path`` and decode its JSON body; None when the server answers 404 (no such object,
+        or nothing left); any other failure becomes a ``StudioError`` naming ``operation``."""
+        response = self._send("GET", path, operation, **kwargs)
+        if response.status_code == 404:
+            return None
+        return _decode(self._checked(response, path, operation), operation)
 
     def request_json(self, method: str, path: str, operation: str, **kwargs: Any) -> Any:
         """``request`` and decode its JSON body; a body that is not JSON becomes a ``StudioError``."""
@@ -563,16 +576,8 @@ class Studio:
 
     def get_project(self, project_id: int) -> dict[str, Any] | None:
         """The project's settings, or None when this server has no project ``project_id``."""
-        operation = f"read project {project_id}"
-        try:
-            response = self._session.get(f"{self.url}/api/projects/{project_id}/", timeout=REQUEST_TIMEOUT_S)
-        except requests.RequestException as err:
-            raise StudioError(f"{operation}: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
-        if response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            raise StudioError(f"{operation}: HTTP {response.status_code}: {response.text[:300]}")
-        return dict(_decode(response, operation))
+        project = self.get_json_or_none(f"/api/projects/{project_id}/", f"read project {project_id}")
+        return None if project is None else dict(project)
 
     def find_project(self, title: str) -> int | None:
         """The id of the project titled ``title``, or None."""
@@ -591,18 +596,16 @@ class Studio:
 
     def iter_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every task of the project with its data (no annotations), page by page."""
+        operation = f"list tasks of project {project_id}"
         page = 1
         while True:
-            response = self._session.get(
-                f"{self.url}/api/tasks/",
-                params={"project": project_id, "page": page, "page_size": page_size, "fields": "task_only"},
-                timeout=REQUEST_TIMEOUT_S,
-            )
-            if response.status_code == 404 and page > 1:  # past the last page
-                return
-            if response.status_code >= 400:
-                raise StudioError(f"list tasks of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
-            tasks = _decode(response, f"list tasks of project {project_id}").get("tasks", [])
+            params = {"project": project_id, "page": page, "page_size": page_size, "fields": "task_only"}
+            body = self.get_json_or_none("/api/tasks/", operation, params=params)
+            if body is None:
+                if page > 1:  # past the last page
+                    return
+                raise StudioError(f"{operation}: HTTP 404 from /api/tasks/ (no such project?)")
+            tasks = body.get("tasks", [])
             yield from tasks
             if len(tasks) < page_size:
                 return
@@ -761,15 +764,8 @@ class Studio:
 
     def next_task(self, project_id: int) -> dict[str, Any] | None:
         """The next task the labeling stream serves this user, or None when it has none left."""
-        try:
-            response = self._session.get(f"{self.url}/api/projects/{project_id}/next", timeout=REQUEST_TIMEOUT_S)
-        except requests.RequestException as err:
-            raise StudioError(f"next task of project {project_id}: cannot reach {self.url} ({type(err).__name__})") from None
-        if response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            raise StudioError(f"next task of project {project_id}: HTTP {response.status_code}: {response.text[:300]}")
-        return dict(_decode(response, f"next task of project {project_id}"))
+        task = self.get_json_or_none(f"/api/projects/{project_id}/next", f"next task of project {project_id}")
+        return None if task is None else dict(task)
 
     def submit_annotation(self, task_id: int, result: list[dict[str, Any]], lead_time: float) -> int:
         """Submit an annotation for ``task_id`` as this user; returns the annotation id."""
