@@ -90,6 +90,7 @@ DROP_REASONS: dict[str, tuple[str, str]] = {
     "over_assigned": ("annotation", "beyond the overlap"),
     "bad_span": ("span", "malformed, outside the schema or not matching the sentence"),
     "bad_region": ("result region", "from an unknown control, malformed or outside the schema"),
+    "bad_adjudication": ("review annotation", "with a label outside the schema or an unreadable time"),
 }
 """What ``to_votes`` drops, the keys of ``Votes.dropped``: key -> (unit counted, what was wrong)."""
 FLAG_REASONS: dict[str, str] = {

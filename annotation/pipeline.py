@@ -239,13 +239,19 @@ def review(campaign: Campaign, *, below: float = 0.5) -> tuple[Campaign, int, st
     return campaign, project_id, client.push_tasks(project_id, tasks), len(selected)
 
 
-def _adjudications(campaign: Campaign, schema: Schema) -> dict[str, str]:
+def _adjudicated(campaign: Campaign, schema: Schema, votes: Votes) -> tuple[dict[str, str], Votes]:
+    """The review project's decisions, and ``votes`` with the review annotations it could not read
+    counted and listed (``bad_adjudication``)."""
     from annotation.review import adjudications
 
     if not (campaign.raw / "review" / "MANIFEST.json").exists():
-        return {}
+        return {}, votes
     pulled = latest_export(campaign.raw / "review")
-    return adjudications(pulled.export, schema, source=pulled.source)
+    decided, skipped = adjudications(pulled.export, schema, source=pulled.source)
+    if skipped:
+        votes = replace(votes, dropped={**votes.dropped, "bad_adjudication": len(skipped)},
+                        integrity=pd.concat([votes.integrity, pd.DataFrame(skipped, columns=votes.integrity.columns)], ignore_index=True))
+    return decided, votes
 
 
 @dataclass(frozen=True)
@@ -317,11 +323,11 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
             f"{campaign.splits} has no split for {len(new)} article(s), e.g. {new[:5]}; run `annotation build "
             "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
         )
+    decided, votes = _adjudicated(campaign, schema, votes)
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits,
-                                    adjudications=_adjudications(campaign, schema))
+    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
         dataset.write_split_manifest(campaign.splits, splits)
     return release, votes

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from annotation.aggregate import MajorityVote
-from annotation.exports import ExportError, parse_timestamp
+from annotation.exports import parse_timestamp
 from annotation.schema import LABEL, TASK, WORKER, Schema
 
 __all__ = ["select_for_review", "review_tasks", "adjudications"]
@@ -60,15 +60,32 @@ def review_tasks(tasks: pd.DataFrame, votes: pd.DataFrame, selected: pd.Series) 
     return out
 
 
-def adjudications(export: list[dict[str, Any]], schema: Schema, *, source: str = "review export") -> dict[str, str]:
+def adjudications(
+    export: list[dict[str, Any]], schema: Schema, *, source: str = "review export"
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Task key → adjudicated stance: the most recently updated non-cancelled review annotation.
 
-    Raises:
-        ExportError: A review annotation's label is not in the schema, or its ``updated_at`` is
-            not an ISO 8601 time.
+    A review annotation that cannot be read (a label outside the schema, an ``updated_at`` that
+    is not an ISO 8601 time, a task without its key) is skipped and reported, never the reason a
+    build stops.
+
+    Returns:
+        The decisions, and one integrity row (``exports.INTEGRITY_COLUMNS``, issue
+        ``bad_adjudication``) per review annotation skipped.
+
+    Examples:
+        >>> from annotation.schema import load_schema
+        >>> task = {"id": 1, "data": {"task_key": "a-0001|T"}, "annotations": [
+        ...     {"id": 1, "updated_at": "2026-01-01T10:00:00Z", "result": [{"from_name": "stance", "value": {"choices": ["favor"]}}]},
+        ...     {"id": 2, "updated_at": "2026-01-01T11:00:00Z", "result": [{"from_name": "stance", "value": {"choices": ["maybe"]}}]}]}
+        >>> decided, skipped = adjudications([task], load_schema())
+        >>> decided, [row["reason"] for row in skipped]
+        ({'a-0001|T': 'favor'}, ["review export: task 1, annotation 2: ['maybe'] is not one of ['favor', 'against', 'neutral', 'unrelated']"])
     """
     decided: dict[str, tuple[datetime, str]] = {}
+    skipped: list[dict[str, Any]] = []
     for task in export:
+        key = (task.get("data") or {}).get("task_key")
         for annotation in task.get("annotations") or []:
             if annotation.get("was_cancelled"):
                 continue
@@ -77,14 +94,21 @@ def adjudications(export: list[dict[str, Any]], schema: Schema, *, source: str =
                 if region.get("from_name") != schema.stance_name:
                     continue
                 choice = (region.get("value") or {}).get("choices") or []
-                if len(choice) != 1 or choice[0] not in schema.stance_names:
-                    raise ExportError(f"{where}: {choice} is not one of {schema.stance_names}")
-                try:
-                    stamp = parse_timestamp(annotation.get("updated_at"))
-                except ValueError as err:
-                    raise ExportError(f"{where}: updated_at {err}") from None
-                key = task["data"]["task_key"]
+                problem = None
+                if key is None:
+                    problem = "the review task has no task_key"
+                elif len(choice) != 1 or choice[0] not in schema.stance_names:
+                    problem = f"{choice} is not one of {schema.stance_names}"
+                else:
+                    try:
+                        stamp = parse_timestamp(annotation.get("updated_at"))
+                    except ValueError as err:
+                        problem = f"updated_at {err}"
+                if problem is not None:
+                    skipped.append({TASK: key, WORKER: None, "ls_task_id": task["id"], "ls_annotation_id": annotation.get("id"),
+                                    "issue": "bad_adjudication", "reason": f"{where}: {problem}",
+                                    "action": "dropped the review annotation"})
+                    continue
                 if key not in decided or stamp >= decided[key][0]:
                     decided[key] = (stamp, choice[0])
-    return {key: label for key, (_, label) in decided.items()}
-
+    return {key: label for key, (_, label) in decided.items()}, skipped

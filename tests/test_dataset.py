@@ -517,16 +517,41 @@ def test_adding_an_article_never_moves_an_existing_one(demo_votes: Votes, campai
     assert _split_files(second, "articles") == ({"test": 2} if added == "test" else {added: 1, "test": 1})
 
 
-def _raw_dir(root: Path) -> None:
-    raw = root / "data" / "raw"
+def _raw_dir(root: Path, files: dict[str, bytes] | None = None, folder: str = "raw") -> None:
+    """A pulled export in ``data/<folder>`` as `annotation pull` leaves it: the recorded demo export
+    (or ``files``: export.json and users.json), checksummed in MANIFEST.json."""
+    raw = root / "data" / folder
     raw.mkdir(parents=True)
     entry = {"project_id": 1, "maximum_annotations": 3}
     for key, name in (("file", "export.json"), ("users_file", "users.json")):
-        data = (DATA / "demo_export" / name).read_bytes()
+        data = (files or {}).get(name) or (DATA / "demo_export" / name).read_bytes()
         (raw / name).write_bytes(data)
         entry[key] = name
         entry[key.replace("file", "sha256")] = hashlib.sha256(data).hexdigest()
     (raw / "MANIFEST.json").write_text(json.dumps({"exports": [entry]}))
+
+
+def test_a_review_annotation_that_cannot_be_read_is_reported_not_the_end_of_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANNOTATION_SALT", "test-salt")
+    campaign = campaign_copy(tmp_path / "campaign", demo=True)  # the recorded export's annotators are synthetic
+    _raw_dir(campaign.root)
+    key = json.loads((DATA / "demo_export" / "export.json").read_bytes())[0]["data"]["task_key"]
+    stance = [{"from_name": "stance", "value": {"choices": ["unrelated"]}}]
+    review = [{"id": 7, "data": {"task_key": key}, "annotations": [
+        {"id": 1, "updated_at": "2026-01-01T10:00:00Z", "result": stance},
+        {"id": 2, "updated_at": "yesterday", "result": [{"from_name": "stance", "value": {"choices": ["against"]}}]},
+    ]}]
+    _raw_dir(campaign.root, {"export.json": json.dumps(review).encode(), "users.json": b"[]"}, folder="raw/review")
+    campaign.interim.mkdir(parents=True)
+    seed_articles().to_parquet(campaign.interim / "articles.parquet")
+    release, votes = pipeline.build(campaign)
+    assert votes.dropped["bad_adjudication"] == 1 and "1 review annotation(s) with a label outside" in votes.summary()
+    (row,) = votes.integrity[votes.integrity["issue"] == "bad_adjudication"].to_dict("records")
+    assert row["ls_annotation_id"] == 2 and "updated_at" in row["reason"]
+    adjudicated = [r for r in pq.read_table(_parquet(release, "sentences")).to_pylist() if r["adjudicated"]]
+    assert [(r["task_key"], r["stance"]) for r in adjudicated] == [(key, 3)]  # unrelated, from the readable one
 
 
 def test_the_build_command_refuses_new_articles_until_they_are_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,4 +52,4 @@ def test_the_latest_adjudication_wins_by_time_not_by_text() -> None:
         {"id": 2, "updated_at": "2026-01-01T10:00:00.400000Z", "result": [{"from_name": "stance", "value": {"choices": ["against"]}}]},
         {"id": 1, "updated_at": "2026-01-01T10:00:00Z", "result": [{"from_name": "stance", "value": {"choices": ["favor"]}}]},
     ]}
-    assert adjudications([task], load_schema()) == {"a-0001|T": "against"}
+    assert adjudications([task], load_schema()) == ({"a-0001|T": "against"}, [])
