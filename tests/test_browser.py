@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from annotation import pipeline, studio
 from annotation.articles import Article
@@ -38,6 +38,7 @@ from annotation.lexicon import load_lexicon
 from annotation.schema import LABEL, TASK, WORKER, load_schema, to_instructions, to_label_config
 from annotation.segment import split_sentences
 from annotation.tasks import make_tasks
+from tests.fixtures.browser import log_in, select_with_mouse
 
 pytestmark = pytest.mark.integration
 
@@ -55,23 +56,6 @@ MARKED = "besieged"  # loaded, but not in the lexicon: the annotator marks it by
 # What the annotator submits: the lexicon's pre-annotations, kept, plus the hand-marked span.
 # Code-point offsets; UTF-16 offsets would be one higher, past the emoji.
 EXPECTED_SPANS = [(6, 12, "regime"), (26, 35, "terrorize"), (40, 48, "besieged")]
-
-# Returns the viewport box of the first occurrence of `word` in the text under `el`.
-_WORD_BOX_JS = """(el, word) => {
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const at = node.data.indexOf(word);
-        if (at >= 0) {
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + word.length);
-            const box = range.getBoundingClientRect();
-            return {left: box.left, right: box.right, top: box.top, bottom: box.bottom};
-        }
-    }
-    return null;
-}"""
-
 
 def _emoji_article() -> Article:
     return Article(
@@ -95,24 +79,6 @@ def project(admin: studio.Studio) -> tuple[int, dict[str, Any]]:
     return project_id, task
 
 
-def _log_in(page: Page, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/user/login/")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(lambda address: "/user/login" not in address)
-
-
-def _select_with_mouse(page: Page, container: Locator, word: str) -> None:
-    box = container.evaluate(_WORD_BOX_JS, word)
-    assert box is not None, f"{word!r} is not in the sentence shown"
-    y = (box["top"] + box["bottom"]) / 2
-    page.mouse.move(box["left"] + 1, y)
-    page.mouse.down()
-    page.mouse.move(box["right"] - 1, y, steps=5)
-    page.mouse.up()
-
-
 def test_annotator_labels_a_task_in_the_browser(
     project: tuple[int, dict[str, Any]], admin: studio.Studio, page: Page, tmp_path: Path
 ) -> None:
@@ -120,7 +86,7 @@ def test_annotator_labels_a_task_in_the_browser(
     schema = load_schema()
     password = secrets.token_urlsafe(18)
     admin.add_annotator(EMAIL, password, first_name="Synthetic", last_name="Browser")
-    _log_in(page, admin.url, EMAIL, password)
+    log_in(page, admin.url, EMAIL, password)
     page.goto(f"{admin.url}/projects/{project_id}/data?labeling=1")  # "Label All Tasks"
 
     # Entering the stream shows the guidelines first; the annotator reads them and closes them.
@@ -148,7 +114,7 @@ def test_annotator_labels_a_task_in_the_browser(
     panel.locator(".lsf-choice", has_text=STANCE).locator("label").click()
     expect(panel.locator(f"input[name={STANCE}]")).to_be_checked()
     panel.locator(".lsf-label", has_text=SPAN_LABEL).click()
-    _select_with_mouse(page, sentence, MARKED)
+    select_with_mouse(page, sentence, MARKED)
     expect(sentence.locator(".htx-highlight")).to_have_text(["regime", "terrorize", MARKED])
 
     screenshot = tmp_path / "labeling-view.png"

@@ -13,7 +13,7 @@ from annotation.exports import (
     SYNTHETIC_DOMAIN, ExportError, Votes, load_export, progress, pseudonymize, read_users, to_votes, vote_problem,
 )
 from annotation.schema import load_schema, to_instructions, to_label_config
-from tests.test_browser import _WORD_BOX_JS, _log_in
+from tests.fixtures.browser import WORD_BOX_JS, log_in
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_export"
 RENDERING = Path(__file__).resolve().parent / "data" / "rendering_export"
@@ -381,7 +381,7 @@ def _rendering_tasks() -> list[dict]:
 
 
 def _drag(page: Page, container: Locator, first: str, last: str) -> None:
-    start, end = (container.evaluate(_WORD_BOX_JS, word) for word in (first, last))
+    start, end = (container.evaluate(WORD_BOX_JS, word) for word in (first, last))
     page.mouse.move(start["left"] + 1, (start["top"] + start["bottom"]) / 2)
     page.mouse.down()
     page.mouse.move(end["right"] - 1, (end["top"] + end["bottom"]) / 2, steps=8)
@@ -419,7 +419,7 @@ def test_label_studio_renders_span_text_as_recorded(admin: studio.Studio, page: 
     password = secrets.token_urlsafe(18)
     email = f"rendering@{SYNTHETIC_DOMAIN}"
     admin.add_annotator(email, password)
-    _log_in(page, admin.url, email, password)
+    log_in(page, admin.url, email, password)
     page.goto(f"{admin.url}/projects/{project_id}/data?labeling=1")
     page.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
     panel = page.locator(".lsf-main-view__annotation")
