@@ -240,10 +240,14 @@ class IngestReport:
     Attributes:
         articles: The ingested articles, in source order (sorted paths, then line).
         skipped: One ``Problem`` per skipped file or record, in the same order.
+        unmatched: The manifest entries that no ingested article took (``file …``,
+            ``article_id '…'``, ``url '…'``): a typo there would otherwise send an article to the
+            default targets without a word.
     """
 
     articles: list[Article]
     skipped: list[Problem]
+    unmatched: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -736,7 +740,7 @@ def _read_jsonl(path: Path) -> Iterator[Record | Problem]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as err:
-                yield Problem(str(path), number, "invalid-json", f"invalid JSON: {err.msg} at column {err.colno}")
+                yield Problem(str(path), number, "invalid-json", f"invalid JSON: {err.msg.removesuffix(' at')} at column {err.colno}")
                 continue
             if isinstance(value, dict):
                 yield Record(number, value)
@@ -1002,6 +1006,8 @@ def ingest_sources(
     Raises:
         IngestError: The manifest or a ``drop_lines`` pattern is invalid.
     """
+    if not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest)
     articles: list[Article] = []
     skipped: list[Problem] = []
     for item in iter_articles(sources, manifest, max_bytes=max_bytes, id_columns=id_columns, drop_lines=drop_lines):
@@ -1009,7 +1015,18 @@ def ingest_sources(
             skipped.append(item)
         else:
             articles.append(item)
-    return IngestReport(articles, skipped)
+    return IngestReport(articles, skipped, _unmatched(manifest, articles))
+
+
+def _unmatched(manifest: Manifest, articles: Sequence[Article]) -> list[str]:
+    """The manifest's entries that no article took (an entry's id and url are the article's)."""
+    ids = {a.article_id for a in articles}
+    urls = {a.url for a in articles if a.url}
+    names = {Path(a.source).name for a in articles}  # a .txt article's source is its file, without a line
+    unmatched = [f"file {path.name}" for path in manifest.files if path.name not in names]
+    unmatched += [f"article_id {key!r}" for key in manifest.ids if key not in ids]
+    unmatched += [f"url {url!r}" for url, entry in manifest.urls.items() if entry.article_id is None and url not in urls]
+    return unmatched
 
 
 def load_articles(

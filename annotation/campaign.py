@@ -409,7 +409,19 @@ _MANIFEST_TEMPLATE = """\
 articles: []
 """
 
-_GITIGNORE = "/.studio/\n/data/\n/dist/\n/notebooks/output/\n"
+_GITIGNORE = """\
+# Rebuilt by the toolkit, or private (credentials, raw exports with annotator e-mails):
+/.studio/
+/data/
+/dist/
+/notebooks/output/
+# Annotator e-mails:
+/people*.csv
+# The corpus's texts, unless this repository stays private or their terms allow sharing them
+# (then delete these two lines); the manifest is kept:
+/corpus/*
+!/corpus/articles.yaml
+"""
 
 
 def init_campaign(folder: str | Path, *, name: str | None = None, title: str | None = None) -> Campaign:

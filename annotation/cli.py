@@ -89,8 +89,12 @@ def ingest_cli(
         errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
     for line in report.changes() if verbose else []:
         console.print(f"normalised: {escape(line)}", highlight=False)
-    targets = sum(len(a.targets) for a in report.articles)
-    console.print(f"{report.summary()}; {targets} stance target(s)")
+    if report.unmatched:
+        _warn(f"{len(report.unmatched)} manifest entr{'y' if len(report.unmatched) == 1 else 'ies'} matched no article: "
+              f"{', '.join(report.unmatched[:5])}; a typo there sends the article to the default targets, or skips it")
+    pairs = sum(len(a.targets) for a in report.articles)
+    distinct = len({target for a in report.articles for target in a.targets})
+    console.print(f"{report.summary()}; {pairs} article × target pair(s), {distinct} distinct stance target(s)")
     if report.changes_summary():
         console.print(f"{report.changes_summary()}" + ("" if verbose else " (--verbose lists them)"), highlight=False)
     if report.empty:
@@ -226,6 +230,10 @@ def build_cli(
     release, votes = pipeline.build(loaded, freeze_splits=freeze_splits)
     console.print(f"built {release}", highlight=False)
     console.print(votes.summary() + (f" ({loaded.interim / 'integrity.parquet'})" if len(votes.integrity) else ""), highlight=False)
+    unanswered = pipeline.unanswered_questions((release / "DATASHEET.md").read_text(encoding="utf-8"))
+    if unanswered and not loaded.demo:
+        _warn(f"{unanswered} question(s) of the release's DATASHEET.md still hold the template's prompt (in italics); "
+              f"answer them in {loaded.datasheet or 'the campaign DATASHEET.md (set `datasheet:` in campaign.yml)'} and build again")
     return release
 
 

@@ -868,8 +868,9 @@ def _changes(campaign: Campaign) -> ChangelogEntry | None:
     return next((entry for entry in read_changelog(campaign.changelog) if entry.version == campaign.version), None)
 
 
-def _bibtex_text(value: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", value)
+def _bibtex_text(value: str, *, braces: bool = False) -> str:
+    """``value`` with BibTeX's special characters escaped; with ``braces``, ``{…}`` is kept as grouping."""
+    return re.sub(r"([&%$#_])" if braces else r"([&%$#_{}])", r"\\\1", value)
 
 
 def _citation(campaign: Campaign, year: str | None) -> str:
@@ -878,11 +879,11 @@ def _citation(campaign: Campaign, year: str | None) -> str:
     Examples:
         >>> from annotation.campaign import Author
         >>> campaign = Campaign(root=Path("."), name="gulf-stance", title="Stance & loaded language", version="1.2.0",
-        ...                     authors=(Author("Ada Lovelace"), Author("The Lab")))
+        ...                     authors=(Author("Ada Lovelace"), Author("{The Lab}")))
         >>> print(_citation(campaign, "2026"))
         @misc{gulf_stance_1_2_0,
           title = {{Stance \\& loaded language}},
-          author = {{Ada Lovelace} and {The Lab}},
+          author = {Ada Lovelace and {The Lab}},
           year = {2026},
           note = {Version 1.2.0}
         }
@@ -891,7 +892,9 @@ def _citation(campaign: Campaign, year: str | None) -> str:
         return campaign.citation.strip()
     fields = [("title", f"{{{_bibtex_text(campaign.title)}}}")]
     if campaign.authors:
-        fields.append(("author", " and ".join(f"{{{_bibtex_text(a.name)}}}" for a in campaign.authors)))
+        # Plain "First Last" names, which BibTeX splits into given and family names; an author the
+        # curator wants kept whole (an organisation) can be written "{The Lab}" in campaign.yml.
+        fields.append(("author", " and ".join(_bibtex_text(a.name, braces=True) for a in campaign.authors)))
     if year:
         fields.append(("year", year))
     fields.append(("note", f"Version {campaign.version}"))

@@ -49,6 +49,7 @@ __all__ = [
     "build",
     "run_baselines",
     "with_texts",
+    "unanswered_questions",
     "make_demo",
     "simulate_annotation",
     "add_annotators",
@@ -331,6 +332,19 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     if new:
         dataset.write_split_manifest(campaign.splits, splits)
     return release, votes
+
+
+_UNANSWERED = re.compile(r"\?\*\* _")  # a datasheet question whose answer is still the template's italics
+
+
+def unanswered_questions(datasheet: str) -> int:
+    """How many of a datasheet's questions are still answered by the template's italic prompt.
+
+    Examples:
+        >>> unanswered_questions("- **Who funded it?** _Grant or sponsor._\\n- **Why?** Because.")
+        1
+    """
+    return len(_UNANSWERED.findall(datasheet))
 
 
 def with_texts(campaign: Campaign, release: Path) -> Path:

@@ -48,7 +48,7 @@ def test_ingest_and_segment_the_seed(tmp_path: Path) -> None:
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     result = runner.invoke(app, ["ingest", str(seeds), "--manifest", str(seeds / "articles.yaml"), "--campaign", str(camp)])
     assert result.exit_code == 0, result.output
-    assert "1 article(s) ingested, 0 skipped; 2 stance target(s)" in result.output
+    assert "1 article(s) ingested, 0 skipped; 2 article × target pair(s), 2 distinct stance target(s)" in result.output
     result = runner.invoke(app, ["segment", "-C", str(camp)])
     assert "segmented into 12 sentence(s)" in result.output
 
@@ -73,6 +73,18 @@ def test_bad_input_is_skipped_and_reported_while_good_files_ingest(tmp_path: Pat
     assert result.exit_code == 1
     assert "good.jsonl:2:" in result.output and "1 article(s) ingested, 1 skipped" in result.output
     assert (camp / "data" / "interim" / "articles.parquet").exists()
+
+
+def test_a_manifest_entry_that_matches_no_article_is_reported(tmp_path: Path) -> None:
+    camp = _campaign(tmp_path)
+    (camp / "corpus" / "news.jsonl").write_text('{"id": "hv-04", "title": "T", "text": "One sentence. Two."}\n')
+    (camp / "corpus" / "articles.yaml").write_text(
+        "default_targets: [Airport]\narticles:\n  - article_id: hv-4\n    targets: [County council]\n"
+    )
+    result = runner.invoke(app, ["ingest", "-C", str(camp)])
+    assert result.exit_code == 0, result.output
+    assert "1 manifest entry matched no article: article_id 'hv-4'" in result.output
+    assert "1 article × target pair(s), 1 distinct stance target(s)" in result.output  # it fell back to the default
 
 
 def test_an_ingest_that_ingests_nothing_leaves_the_earlier_articles(tmp_path: Path) -> None:

@@ -263,7 +263,7 @@ def test_card_datasheet_stats_and_citation_describe_the_campaign(
         "Stance toward Gulf actors", "cc0-1.0", 6, 0)
     assert stats["corpus"] == {"outlets": {}, "without_outlet": 1, "published": {"first": "2026-11-27", "last": "2026-11-27", "undated": 0},
                                "targets": {"the government": 3}}
-    bibtex = ("@misc{gulf_stance_0_3_0,\n  title = {{Stance toward Gulf actors}},\n  author = {{Ada Lovelace}},\n  year = {2026},\n"
+    bibtex = ("@misc{gulf_stance_0_3_0,\n  title = {{Stance toward Gulf actors}},\n  author = {Ada Lovelace},\n  year = {2026},\n"
               "  note = {Version 0.3.0},\n  url = {https://example.org/gulf}\n}\n")
     assert (release / "CITATION.bib").read_text() == bibtex and bibtex in card
     assert not any(text in _release_texts(release) for text in DEMO_PROSE)

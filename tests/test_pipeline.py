@@ -105,7 +105,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
         "articles:\n" + "".join(f"  - url: {a['url']}\n    targets: {json.dumps(TARGETS)}\n" for a in CORPUS)
     )
     out = _ok("ingest", str(corpus), "--manifest", str(real_dir / "corpus" / "articles.yaml"), "-C", str(real_dir))
-    assert "3 article(s) ingested, 0 skipped; 6 stance target(s)" in out
+    assert "3 article(s) ingested, 0 skipped; 6 article × target pair(s), 2 distinct stance target(s)" in out
     _ok("segment", "-C", str(real_dir))
     _ok("studio", "start", "-C", str(real_dir))
     try:
