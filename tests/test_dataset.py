@@ -761,3 +761,10 @@ def test_rehydration_drops_the_page_furniture_the_campaign_dropped(
     assert json.loads((withheld / "stats.json").read_text())["ingest"]["drop_lines"] == patterns
     result = rehydrate_release(withheld, [copy], out=tmp_path / "rehydrated")
     assert result.matched == ("9ea230396c6002b4",) and result.missing == {}
+
+
+def test_the_card_warns_that_tied_rows_lean_toward_the_earlier_labels(demo_release: Path) -> None:
+    stats = json.loads((demo_release / "stats.json").read_text())
+    card = (demo_release / "README.md").read_text()
+    assert stats["stance_ties"] > 0  # the check can fail
+    assert f"{stats['stance_ties']} of {stats['tasks']} rows tied (`tie`)" in card and "annotation review" in card
