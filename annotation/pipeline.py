@@ -375,18 +375,11 @@ def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
     """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
     ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
     from annotation.baselines import evaluate_baselines
-    from annotation.dataset import load_release
+    from annotation.notebooks import load_release_tables
 
-    schema = load_schema(campaign.scheme)
-    frames = []
-    for split, part in load_release(with_texts(campaign, release), "sentences").items():
-        frame = part.to_pandas()
-        frame["stance"] = [schema.stance_names[i] for i in frame["stance"]]
-        frame["spans"] = [[{**s, "label": schema.span_names[s["label"]]} for s in spans] for spans in frame["spans"]]
-        frame["split"] = split
-        frames.append(frame)
-    sentences = pd.concat(frames, ignore_index=True)
-    metrics = evaluate_baselines(sentences, stance_labels=schema.stance_names, lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))
+    tables = load_release_tables(with_texts(campaign, release))
+    metrics = evaluate_baselines(tables.sentences, stance_labels=tables.stance_names,
+                                 lexicon=load_lexicon(campaign.lexicon, labels=tables.span_names))
     metrics["release"] = release.name
     studio.atomic_write_bytes(campaign.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return metrics
