@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from annotation.errors import AnnotationError
 from annotation.schema import SCHEMA_DIR
 
 __all__ = [
@@ -54,7 +55,7 @@ def _project_title(title: str, suffix: str = "") -> str:
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
 
-class CampaignError(ValueError):
+class CampaignError(AnnotationError, ValueError):
     """``campaign.yml`` is missing, unreadable or has an invalid value; the message names it."""
 
 
@@ -343,7 +344,7 @@ def record_studio(campaign: Campaign, **changes: int | None) -> Campaign:
     Raises:
         TypeError: An unknown field name (the fields are those of ``StudioState``).
     """
-    from annotation.studio import atomic_write_bytes
+    from annotation.io import atomic_write_bytes
 
     state = replace(campaign.studio, **changes)
     text = campaign.config_path.read_text(encoding="utf-8")
@@ -439,7 +440,7 @@ def init_campaign(folder: str | Path, *, name: str | None = None, title: str | N
     Raises:
         CampaignError: ``folder`` already has a ``campaign.yml``, or the name is invalid.
     """
-    from annotation.dataset import DATASHEET_TEMPLATE
+    from annotation.release import DATASHEET_TEMPLATE
 
     root = Path(folder).resolve()
     if (root / CAMPAIGN_FILE).exists():

@@ -16,9 +16,9 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from annotation import pipeline, studio
-from annotation.articles import IngestError
 from annotation.campaign import CampaignError, init_campaign, load_campaign
 from annotation.exports import ExportError
+from annotation.ingest import IngestError
 from annotation.lexicon import LexiconError
 from annotation.schema import SchemaError
 
@@ -256,12 +256,12 @@ def stats_cli(
     release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/)."),
 ) -> None:
     """Rewrite the statistics block of the campaign's DATASHEET.md from a release's stats.json."""
-    from annotation import dataset
+    from annotation.release import update_datasheet
 
     loaded = load_campaign(campaign)
     if loaded.datasheet is None:
         raise CampaignError(f"{loaded.config_path}: no `datasheet` file to update")
-    changed = dataset.update_datasheet(loaded.datasheet, release or loaded.release_dir)
+    changed = update_datasheet(loaded.datasheet, release or loaded.release_dir)
     console.print(f"updated the statistics in {loaded.datasheet}" if changed else f"{loaded.datasheet} statistics already up to date")
 
 
@@ -269,7 +269,7 @@ def stats_cli(
 @_user_errors
 def baselines_cli(campaign: Path = CAMPAIGN, release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/).")) -> None:
     """Train and evaluate the baselines; write data/baselines/metrics.json and print a table."""
-    from annotation.baselines import summary_table
+    from annotation.models import summary_table
 
     loaded = load_campaign(campaign)
     metrics = pipeline.run_baselines(loaded, release or loaded.release_dir)
@@ -334,9 +334,9 @@ def rehydrate_cli(
     out: Path = typer.Option(..., "--out", help="Folder for the complete release (new, or a release to replace)."),
 ) -> None:
     """Fill a release's texts from your own copy of the articles, each verified by its sha256."""
-    from annotation import dataset
+    from annotation.release import rehydrate_release
 
-    report = dataset.rehydrate_release(release, corpus, out=out)
+    report = rehydrate_release(release, corpus, out=out)
     for problem in report.skipped:
         errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
     for article_id, reason in report.missing.items():

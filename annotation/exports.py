@@ -46,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from annotation.errors import AnnotationError
 from annotation.schema import LABEL, TASK, WORKER, Schema, load_schema
 
 __all__ = [
@@ -103,7 +104,7 @@ _LINE_BREAK_ESCAPE = "\\n"  # how Label Studio writes a line break into a span's
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 
-class ExportError(ValueError):
+class ExportError(AnnotationError, ValueError):
     """A raw export is malformed or disagrees with the schema; the message names the record."""
 
 

@@ -1,7 +1,7 @@
 """Loaders that turn other annotated corpora into this project's ``sentences`` tables.
 
 Each loader reads files from a path the user gives (nothing is downloaded or bundled) and returns a
-pandas DataFrame with the columns that ``annotation.baselines`` reads (``SENTENCE_COLUMNS``):
+pandas DataFrame with the columns that ``annotation.models`` reads (``SENTENCE_COLUMNS``):
 ``sentence_id, article_id, target, text, stance, spans, split``, where ``spans`` is a list of
 ``{"start", "end", "text", "label"}`` dicts with character offsets into ``text`` (end exclusive,
 ``text[start:end] == span["text"]``). Ids are stable: the same file gives the same ids.
@@ -31,7 +31,10 @@ import hashlib
 import re
 from collections.abc import Collection
 from pathlib import Path
+
 import pandas as pd
+
+from annotation.errors import AnnotationError
 
 __all__ = [
     "BABE_TARGET",
@@ -57,7 +60,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 _STRIP = "\"' "
 
 
-class ExternalFormatError(ValueError):
+class ExternalFormatError(AnnotationError, ValueError):
     """An external corpus file is missing, unreadable or not in the expected format."""
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import yaml
 
+from annotation.errors import AnnotationError
 from annotation.schema import DEFAULT_LEXICON
 
 __all__ = ["Lexicon", "LexiconError", "load_lexicon", "find_loaded_spans"]
 
 
-class LexiconError(ValueError):
+class LexiconError(AnnotationError, ValueError):
     """A lexicon file is malformed."""
 
 

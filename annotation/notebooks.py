@@ -171,7 +171,7 @@ def load_release_tables(path: str | Path) -> ReleaseTables:
     Raises:
         FileNotFoundError: ``path`` is not a release (see ``check_release``).
     """
-    from annotation.dataset import load_release
+    from annotation.release import load_release
 
     path = check_release(path)
     frames: dict[str, pd.DataFrame] = {}

@@ -27,13 +27,13 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
-from annotation.articles import Article, IngestReport, Manifest, articles_table, ingest_sources, load_manifest
 from annotation.campaign import Campaign, CampaignError, copy_campaign, load_campaign, record_studio
 from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
+from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
+from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
-from annotation.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
-from annotation.segment import Sentence, split_sentences
+from annotation.studio.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.tasks import make_tasks
 
 __all__ = [
@@ -84,7 +84,7 @@ def newest_release(dist: Path) -> Path:
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    studio.atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
@@ -309,15 +309,17 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     built, is appended to the manifest (atomic rewrite; existing entries never change). Outside a
     demo campaign, annotations by synthetic accounts are dropped and reported.
     """
-    from annotation import dataset  # imports `datasets`, slow; only this stage needs it
+    from annotation.release import build_release
+    from annotation.release import freeze_splits as freeze  # imports `datasets`, slow
+    from annotation.release import read_split_manifest, write_split_manifest
 
     schema = load_schema(campaign.scheme)
     pulled = latest_export(campaign.raw)
     votes = to_votes(pulled.export, pulled.users, schema=schema, salt=load_salt(campaign.studio_dir), source=pulled.source,
                      max_annotations=pulled.max_annotations, history=pulled.history, allow_synthetic=campaign.demo)
     articles = _read_parquet(campaign.interim / "articles.parquet", "ingest")
-    manifest = dataset.read_split_manifest(campaign.splits)
-    splits = dataset.freeze_splits(manifest, articles["article_id"])
+    manifest = read_split_manifest(campaign.splits)
+    splits = freeze(manifest, articles["article_id"])
     new = [article_id for article_id in splits if article_id not in manifest]
     if new and not freeze_splits:
         raise ValueError(
@@ -328,9 +330,9 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
                         ("integrity", votes.integrity)):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
-    release = dataset.build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
+    release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
-        dataset.write_split_manifest(campaign.splits, splits)
+        write_split_manifest(campaign.splits, splits)
     return release, votes
 
 
@@ -358,7 +360,7 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
         ValueError: Some article of the release is not in the campaign's corpus any more (the
             message names it); nothing is returned then.
     """
-    from annotation.dataset import rehydrate_release
+    from annotation.release import rehydrate_release
 
     stats = json.loads((release / "stats.json").read_text(encoding="utf-8"))
     if stats["texts"]["included"]:
@@ -374,14 +376,14 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
 def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
     """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
     ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
-    from annotation.baselines import evaluate_baselines
+    from annotation.models import evaluate_baselines
     from annotation.notebooks import load_release_tables
 
     tables = load_release_tables(with_texts(campaign, release))
     metrics = evaluate_baselines(tables.sentences, stance_labels=tables.stance_names,
                                  lexicon=load_lexicon(campaign.lexicon, labels=tables.span_names))
     metrics["release"] = release.name
-    studio.atomic_write_bytes(campaign.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    atomic_write_bytes(campaign.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return metrics
 
 
@@ -406,7 +408,7 @@ def simulate_annotation(
         CampaignError: The campaign is not a demo campaign (simulated annotators never label a
             real campaign's project).
     """
-    from annotation.simulate import DEMO_ANNOTATORS, run_simulated_annotators
+    from annotation.studio.simulate import DEMO_ANNOTATORS, run_simulated_annotators
 
     if not campaign.demo:
         raise CampaignError(
@@ -419,7 +421,7 @@ def simulate_annotation(
     accounts = json.loads(accounts_path.read_text(encoding="utf-8")) if accounts_path.exists() else {}
     for annotator in DEMO_ANNOTATORS:
         accounts.setdefault(annotator.email, secrets.token_urlsafe(18))
-    studio.atomic_write_bytes(accounts_path, json.dumps(accounts, indent=1).encode("utf-8"), mode=0o600)
+    atomic_write_bytes(accounts_path, json.dumps(accounts, indent=1).encode("utf-8"), mode=0o600)
     clients = {
         a: admin.add_annotator(a.email, accounts[a.email], first_name="Synthetic", last_name=a.name)
         for a in DEMO_ANNOTATORS
@@ -495,7 +497,7 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     salt = campaign.studio_dir / "salt"
     if salt.exists():
         target.studio_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        studio.atomic_write_bytes(target.studio_dir / "salt", salt.read_bytes(), mode=0o600)
+        atomic_write_bytes(target.studio_dir / "salt", salt.read_bytes(), mode=0o600)
     target, info = start_studio(target, database=database)
     source_client, target_client = studio.connect(campaign.studio_dir), studio.connect(target.studio_dir)
     report, logins = migrate_project(

@@ -15,6 +15,8 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
+from annotation.errors import AnnotationError
+
 __all__ = [
     "DEFAULT_SCHEMA",
     "DEFAULT_LEXICON",
@@ -66,7 +68,7 @@ TASK_DATA_KEYS = (
 )
 
 
-class SchemaError(ValueError):
+class SchemaError(AnnotationError, ValueError):
     """A schema file is missing a field or has an invalid value."""
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from annotation.ingest import Sentence
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.schema import Schema, task_key
-from annotation.segment import Sentence
 
 __all__ = ["make_tasks", "lexicon_prediction"]
 

@@ -28,7 +28,7 @@ from crowdkit.aggregation import DawidSkene as CrowdKitDawidSkene
 from crowdkit.aggregation import MajorityVote as CrowdKitMajorityVote
 
 from annotation.aggregate import DawidSkene, MajorityVote
-from annotation.agreement import bootstrap_alpha, krippendorff_alpha
+from annotation.aggregate import bootstrap_alpha, krippendorff_alpha
 
 SEED = 2024
 LABELS = ["favor", "against", "neutral", "unrelated"]

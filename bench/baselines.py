@@ -34,7 +34,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from annotation.baselines import (
+from annotation.models import (
     STANCE_KINDS,
     TAGGER_KINDS,
     embedding_available,

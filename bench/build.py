@@ -35,7 +35,7 @@ import pandas as pd
 
 from annotation.exports import Votes
 from annotation.schema import load_schema, task_key
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 
 TARGETS = ["Government forces", "Opposition forces", "Russian forces", "Turkish army", "The United Nations",
            "Local council", "Rebel groups", "Civilians", "The president", "Aid agencies"]
@@ -199,9 +199,9 @@ def _load(directory: Path) -> tuple[Votes, pd.DataFrame]:
 def run_ours(directory: Path, out: Path) -> dict[str, Any]:
     """Child process: build the release once (as ``annotation build`` does); then time aggregation
     and agreement alone, after the peak RSS of the build was taken."""
-    from annotation.agreement import agreement_report
+    from annotation.aggregate import agreement_report
     from annotation.campaign import Campaign, Licence
-    from annotation.dataset import MIN_ARTICLES, aggregate_votes, build_release, read_split_manifest
+    from annotation.release import MIN_ARTICLES, aggregate_votes, build_release, read_split_manifest
 
     schema = load_schema()
     votes, articles = _load(directory)
@@ -234,7 +234,7 @@ def run_pandas(release: Path, out: Path) -> dict[str, Any]:
     import datasets
     import pyarrow.parquet as pq
 
-    from annotation.dataset import features_for
+    from annotation.release import features_for
 
     datasets.disable_progress_bars()
     features = features_for(load_schema())
@@ -276,7 +276,7 @@ def main() -> None:
         print(json.dumps(run(Path(paths[0]), Path(paths[1]))))
         return
 
-    from annotation.dataset import freeze_splits, write_split_manifest
+    from annotation.release import freeze_splits, write_split_manifest
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

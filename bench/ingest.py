@@ -5,9 +5,9 @@ a JSONL corpus of at least that many MB of news-like articles (the seed's paragr
 with a fixed seed, each article made unique by its headline) and runs each variant in a fresh
 Python process, so that each peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own:
 
-- **streaming**: ``annotation.articles.iter_articles`` (the file checked in chunks, then read
+- **streaming**: ``annotation.ingest.articles.iter_articles`` (the file checked in chunks, then read
   line by line: records normalised, hashed and checked for duplicates) feeding
-  ``annotation.segment.split_sentences``;
+  ``annotation.ingest.segment.split_sentences``;
 - **naive**: the whole file read and parsed first (``json.loads`` on every line of
   ``read_text()``, the JSONL form of ``json.load``), the articles built in a list, then the
   same segmentation.
@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from annotation.articles import Article, Manifest, iter_articles, normalise_text
-from annotation.segment import split_sentences
+from annotation.ingest import Article, Manifest, iter_articles, normalise_text
+from annotation.ingest import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = ROOT / "seeds" / "000_9ea230396c6002b4.txt"

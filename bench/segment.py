@@ -1,4 +1,4 @@
-"""Benchmark ``annotation.segment`` against pySBD: accuracy on the case collection and throughput.
+"""Benchmark ``annotation.ingest.segment`` against pySBD: accuracy on the case collection and throughput.
 
 Run with ``python bench/segment.py`` (not part of the tests). It prints
 
@@ -30,7 +30,7 @@ from typing import Any
 import pysbd
 import yaml
 
-from annotation.segment import sentence_spans
+from annotation.ingest import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "data" / "segmentation"
@@ -180,7 +180,7 @@ def main() -> None:
         their_chars, their_seconds = throughput(theirs, stream_texts(corpus, PYSBD_SAMPLE_CHARS))
     our_rate, their_rate = our_chars / our_seconds, their_chars / their_seconds
     print(
-        f"  annotation.segment  {our_chars / 1e6:6.2f} M chars in {our_seconds:6.2f} s"
+        f"  annotation.ingest.segment  {our_chars / 1e6:6.2f} M chars in {our_seconds:6.2f} s"
         f"  {our_rate / 1e6:6.2f} M chars/s"
     )
     print(

@@ -36,8 +36,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from annotation.agreement import alpha_per_label, krippendorff_alpha
-from annotation.dataset import SPLITS
+from annotation.aggregate import alpha_per_label, krippendorff_alpha
+from annotation.release import SPLITS
 from annotation.notebooks import load_release_tables, release_paths
 
 DATASET, OUT = release_paths()

@@ -16,7 +16,7 @@
 # ---------
 #
 # How well do simple models do on the release? Every stance classifier of
-# `annotation.baselines.STANCE_KINDS` (majority label; TF-IDF + logistic regression; word and
+# `annotation.models.STANCE_KINDS` (majority label; TF-IDF + logistic regression; word and
 # character TF-IDF + linear SVM; logistic regression on frozen MiniLM sentence embeddings, and on
 # the means of all MiniLM layers) and every loaded-language tagger of `TAGGER_KINDS` (the
 # pre-annotation lexicon; a lexicon learnt from the marked rate of each word; logistic regression
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from annotation.baselines import MIN_SCORED_ROWS, evaluate_baselines, summary_table
+from annotation.models import MIN_SCORED_ROWS, evaluate_baselines, summary_table
 from annotation.lexicon import load_lexicon
 from annotation.notebooks import load_release_tables, release_paths
 

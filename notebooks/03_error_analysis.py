@@ -16,7 +16,7 @@
 # --------------
 #
 # Which sentences do the models and the annotators disagree on most? Each stance classifier is
-# fitted with the protocol of `annotation.baselines.plan_evaluation` (the one `evaluate_baselines`
+# fitted with the protocol of `annotation.models.plan_evaluation` (the one `evaluate_baselines`
 # scores with), so every scored row gets an out-of-fold prediction from a model that never saw its
 # sentence. A row is hard for the models when many of them miss its aggregated label, and hard
 # for the annotators when their votes split (low `stance_confidence`, the share of votes for the
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from annotation.baselines import (
+from annotation.models import (
     EMBEDDING_KINDS,
     STANCE_KINDS,
     embedding_available,

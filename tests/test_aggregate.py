@@ -23,10 +23,10 @@ from annotation.aggregate import (
     index_tokens,
     token_votes,
 )
-from annotation.dataset import aggregate_votes
+from annotation.release import aggregate_votes
 from annotation.exports import Votes
 from annotation.schema import load_schema
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 
 Aggregator = type[MajorityVote] | type[DawidSkene]
 SPAN_LABELS = ["loaded-negative", "loaded-positive"]

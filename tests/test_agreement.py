@@ -1,4 +1,4 @@
-"""Tests for annotation.agreement, checked against the ``krippendorff`` package and plain loops."""
+"""Tests for annotation.aggregate.agreement, checked against the ``krippendorff`` package and plain loops."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from annotation.aggregate import index_tokens
-from annotation.agreement import (
+from annotation.aggregate import (
     agreement_report,
     alpha_per_label,
     bootstrap_alpha,
@@ -20,7 +20,7 @@ from annotation.agreement import (
     span_f1,
     token_alpha,
 )
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 
 NAN = math.nan
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers x 12

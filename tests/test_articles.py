@@ -1,4 +1,4 @@
-"""Tests for ``annotation.articles``: formats, manifest, ids, duplicates, bad input, streaming."""
+"""Tests for ``annotation.ingest.articles``: formats, manifest, ids, duplicates, bad input, streaming."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotation.articles import (
+from annotation.ingest import (
     NORMALISATION,
     NORMALISATION_STEPS,
     PAGE_FURNITURE,
@@ -29,7 +29,7 @@ from annotation.articles import (
     load_manifest,
     normalise_date,
 )
-from annotation.segment import split_sentences
+from annotation.ingest import split_sentences
 from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
 REPO = Path(__file__).resolve().parents[1]

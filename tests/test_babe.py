@@ -40,7 +40,7 @@ import pandas as pd
 import pytest
 
 from annotation.aggregate import DawidSkene, MajorityVote
-from annotation.agreement import bootstrap_alpha, krippendorff_alpha
+from annotation.aggregate import bootstrap_alpha, krippendorff_alpha
 from tests.fixtures.studio import SHARED
 
 BABE = SHARED / "external" / "babe"

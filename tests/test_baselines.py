@@ -14,8 +14,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import estimator_checks
 
-from annotation import baselines
-from annotation.baselines import (
+from annotation.models import stance as baselines
+from annotation.models import (
     EMBEDDING_KINDS,
     MIN_SCORED_ROWS,
     STANCE_KINDS,

@@ -32,11 +32,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotation import pipeline, studio
-from annotation.articles import Article
+from annotation.ingest import Article
 from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import LABEL, TASK, WORKER, load_schema, to_instructions, to_label_config
-from annotation.segment import split_sentences
+from annotation.ingest import split_sentences
 from annotation.tasks import make_tasks
 from tests.fixtures.browser import log_in, select_with_mouse
 

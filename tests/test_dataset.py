@@ -14,12 +14,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from annotation import dataset, pipeline
-from annotation.agreement import krippendorff_alpha
-from annotation.articles import PAGE_FURNITURE, load_articles
+from annotation import pipeline
+from annotation.release import build as release_build
+from annotation.aggregate import krippendorff_alpha
+from annotation.ingest import PAGE_FURNITURE, load_articles
 from annotation.campaign import Campaign
 from annotation.cli import app
-from annotation.dataset import (
+from annotation.release import (
     SPLITS,
     STATS_BEGIN,
     STATS_END,
@@ -37,7 +38,7 @@ from annotation.dataset import (
 )
 from annotation.exports import Votes, load_export, read_users, to_votes
 from annotation.schema import load_schema
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 from tests.fixtures.release import seed_articles, write_campaign
 from tests.fixtures.studio import campaign_copy
 
@@ -254,7 +255,7 @@ def test_card_datasheet_stats_and_citation_describe_the_campaign(
                  "0 of 6 annotations are synthetic.", "The source texts are included"):
         assert text in card, text
     sheet = (release / "DATASHEET.md").read_text()
-    assert sheet.startswith(dataset.DATASHEET_TEMPLATE.read_text().split(STATS_BEGIN)[0])  # the campaign names no datasheet
+    assert sheet.startswith(release_build.DATASHEET_TEMPLATE.read_text().split(STATS_BEGIN)[0])  # the campaign names no datasheet
     for text in ("Stance toward Gulf actors (`gulf-stance` 0.3.0)", "annotations: `cc0-1.0`", "**Synthetic: 0 of 6 annotations**",
                  "| **all** | 1 | 3 | 3 | 6 | 2 |", "published 2026-11-27 to 2026-11-27", "`the government` (3)"):
         assert text in sheet and text in card, text
@@ -394,9 +395,9 @@ def test_rehydration_refuses_a_text_that_now_segments_differently(
 ) -> None:
     withheld = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "withheld"), schema=load_schema())
     (article,) = load_articles(REPO / "seeds")
-    segment = dataset.split_sentences
+    segment = release_build.split_sentences
     third = segment(article)[3]
-    monkeypatch.setattr(dataset, "split_sentences", lambda article: [  # a segmenter that moved one boundary
+    monkeypatch.setattr(release_build, "split_sentences", lambda article: [  # a segmenter that moved one boundary
         replace(s, start=s.start + 1, text=s.text[1:]) if s.index == 3 else s for s in segment(article)])
     result = rehydrate_release(withheld, [REPO / "seeds"], out=tmp_path / "out")
     version = json.loads((withheld / "stats.json").read_text())["library_versions"]["annotation"]
@@ -648,7 +649,7 @@ def test_a_datasheet_template_without_markers_is_refused(demo_votes: Votes, camp
 def test_row_groups_do_not_change_the_bytes(
     demo_votes: Votes, campaign_at: Callable[..., Campaign], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dataset, "ROW_GROUP_SIZE", 5)
+    monkeypatch.setattr(release_build, "ROW_GROUP_SIZE", 5)
     first = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "a"), schema=load_schema())
     second = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "b"), schema=load_schema())
     assert pq.read_metadata(_parquet(first, "sentences")).num_row_groups == 5

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotation.baselines import SENTENCE_COLUMNS
+from annotation.models import SENTENCE_COLUMNS
 from annotation.external import (
     BABE_TARGET,
     BIASED,

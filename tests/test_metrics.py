@@ -1,4 +1,4 @@
-"""Hand-checkable cases for ``annotation.metrics``."""
+"""Hand-checkable cases for ``annotation.models.metrics``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from annotation.metrics import (
+from annotation.models import (
     accuracy,
     confusion_matrix,
     macro_f1,

@@ -8,7 +8,7 @@ import pytest
 
 from annotation import studio
 from annotation.exports import user_id_of
-from annotation.migrate import migrate_project
+from annotation.studio.migrate import migrate_project
 from annotation.schema import load_schema, to_instructions, to_label_config
 from tests.fixtures.studio import seed_copy_tasks
 

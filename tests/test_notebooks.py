@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from annotation.baselines import MIN_SCORED_ROWS
+from annotation.models import MIN_SCORED_ROWS
 from annotation.cli import app
-from annotation.dataset import build_release
+from annotation.release import build_release
 from annotation.exports import Votes
 from annotation.notebooks import (
     NOTEBOOKS_DIR,

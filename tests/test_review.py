@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from annotation import pipeline, studio
-from annotation.dataset import load_release
+from annotation.release import load_release
 from annotation.review import adjudications
 from annotation.schema import load_schema
 from tests.fixtures.studio import campaign_copy

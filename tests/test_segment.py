@@ -1,4 +1,4 @@
-"""Tests for ``annotation.segment``: the case collection, offset invariants and the seed."""
+"""Tests for ``annotation.ingest.segment``: the case collection, offset invariants and the seed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from annotation import segment
-from annotation.segment import Sentence, sentence_spans, split_sentences
+from annotation.ingest import segment
+from annotation.ingest import Sentence, sentence_spans, split_sentences
 from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
 CASES_DIR = Path(__file__).parent / "data" / "segmentation"

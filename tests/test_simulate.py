@@ -5,7 +5,7 @@ import random
 from annotation.exports import pseudonymize, to_votes
 from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
-from annotation.simulate import DEMO_ANNOTATORS, SimulatedAnnotator, reference_stance, simulate_result
+from annotation.studio.simulate import DEMO_ANNOTATORS, SimulatedAnnotator, reference_stance, simulate_result
 
 DATA = {"text": "Despite the risks, the regime and its backers continue to terrorize the region.",
         "target": "Syrian government (Assad regime)"}

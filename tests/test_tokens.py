@@ -1,10 +1,10 @@
-"""Tests for annotation.tokens."""
+"""Tests for annotation.spans."""
 
 from __future__ import annotations
 
 import pytest
 
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 
 
 def tokens(text: str) -> list[str]:

@@ -36,7 +36,7 @@ The manifest (``articles.yaml``, ``load_manifest``) gives the stance targets and
 
 Article ids are stable: the manifest's ``article_id``, else the record's id field, else the
 first 16 hex digits of the sha256 of the stored text. Sentence ids follow from them
-(``annotation.segment``).
+(``annotation.ingest.segment``).
 
 Input problems do not stop ingestion: an unreadable, empty, binary, non-UTF-8 or oversized file,
 an invalid record, an article without targets or a duplicate each give one ``Problem`` naming
@@ -65,6 +65,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from annotation.errors import AnnotationError
 
 __all__ = [
     "Article",
@@ -162,7 +164,7 @@ _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?")
 
 
-class IngestError(ValueError):
+class IngestError(AnnotationError, ValueError):
     """A manifest (or, from ``load_articles``, an input file) cannot be ingested; the message names it."""
 
 

@@ -25,7 +25,7 @@ version is ``campaign.version``; when the campaign names a changelog, its entry 
 text: article titles and texts, sentence text, headline and context, tokens and span texts are
 null (the features stay the same), while metadata, offsets, sentence ids and the sha256 of each
 article's text remain. ``rehydrate_release`` (``annotation rehydrate``) rebuilds the texts from the
-user's own copy of the articles, re-ingested with ``annotation.articles`` and accepted only when
+user's own copy of the articles, re-ingested with ``annotation.ingest.articles`` and accepted only when
 the sha256 matches, and writes a complete release whose parquet files equal those of a build that
 shipped the texts.
 
@@ -88,14 +88,12 @@ import pyarrow.parquet as pq
 import yaml
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, bio_tag_ids, encode_votes, index_tokens
-from annotation.agreement import agreement_report
-from annotation.articles import PAGE_FURNITURE, Article, Manifest, Problem, ingest_sources
+from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, agreement_report, bio_tag_ids, encode_votes, index_tokens
 from annotation.campaign import Campaign
 from annotation.exports import Votes
+from annotation.ingest import PAGE_FURNITURE, Article, Manifest, Problem, ingest_sources, split_sentences
+from annotation.io import atomic_write_bytes
 from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns, load_schema
-from annotation.segment import split_sentences
-from annotation.studio import atomic_write_bytes
 from annotation.tasks import make_tasks
 
 __all__ = [
@@ -131,7 +129,7 @@ _CUT_CHUNK = 8192  # sentences whose tokens are cut at once
 MIN_ARTICLES = 30
 """Agreement intervals resample whole articles when a scope has this many, else sentence rows."""
 # The seed campaign's datasheet (the repository root is the seed campaign), for `annotation stats`.
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # The datasheet of a campaign that names none; `annotation init` copies it for the curator to edit.
 DATASHEET_TEMPLATE = TEMPLATES / "DATASHEET.md"
 # The prose of the dataset card (Jinja, rendered by huggingface_hub.DatasetCard.from_template).
@@ -1408,7 +1406,7 @@ def _read_tables(release: Path) -> tuple[dict[str, pa.Table], dict[str, IntArray
 def rehydrate_release(release: str | Path, corpus: str | Path | Iterable[str | Path], *, out: str | Path) -> Rehydration:
     """Rebuild the texts of a release built without them, from the user's own copy of the articles.
 
-    The corpus is ingested with ``annotation.articles`` (the same normalisation as the build, so
+    The corpus is ingested with ``annotation.ingest.articles`` (the same normalisation as the build, so
     offsets match); each article of the release takes the corpus article whose normalised text has
     the sha256 recorded in ``articles.text_sha256``, whatever its file, id or manifest; its
     sentences are segmented again (``segment.split_sentences``) and must fall at the release's

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from annotation.aggregate import EncodedVotes, TokenIndex, check_span_votes, encode_votes, index_tokens
+from annotation.aggregate.dawid_skene import EncodedVotes, TokenIndex, check_span_votes, encode_votes, index_tokens
 from annotation.schema import LABEL, TASK, WORKER
 
 __all__ = [

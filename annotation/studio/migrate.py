@@ -21,6 +21,7 @@ import pandas as pd
 from annotation import studio
 from annotation.campaign import DEFAULT_OVERLAP
 from annotation.exports import to_votes, user_id_of
+from annotation.io import atomic_write_bytes
 from annotation.schema import Schema, to_instructions, to_label_config
 
 __all__ = ["MigrationReport", "read_logins", "write_logins", "migrate_project"]
@@ -56,7 +57,7 @@ def write_logins(path: Path, logins: dict[str, str], url: str) -> None:
     writer.writerow(["email", "password", "login_url"])
     for email, password in sorted(logins.items()):
         writer.writerow([email, password, f"{url}/user/login/"])
-    studio.atomic_write_bytes(path, buffer.getvalue().encode("utf-8"), mode=0o600)
+    atomic_write_bytes(path, buffer.getvalue().encode("utf-8"), mode=0o600)
 
 
 def _comparable(export: list[dict[str, Any]], users: dict[int, str], schema: Schema) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:

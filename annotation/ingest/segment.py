@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
 
-from annotation.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
+from annotation.ingest.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 
@@ -340,7 +340,7 @@ def split_sentences(article: HasText) -> list[Sentence]:
 
     Args:
         article: Object with ``article_id: str`` and ``text: str`` (for example
-            ``annotation.articles.Article``).
+            ``annotation.ingest.articles.Article``).
 
     Returns:
         The sentences in order, ``sentence_id = f"{article_id}-{index:04d}"`` with
@@ -381,7 +381,7 @@ def split_sentences(article: HasText) -> list[Sentence]:
             raise ValueError(
                 f"article {article_id!r}: sentence {index} span ({start}, {end}) is not an "
                 f"ordered, stripped slice of article.text (previous end {previous_end}, "
-                f"text length {len(text)}); this is a bug in annotation.segment, please report it"
+                f"text length {len(text)}); this is a bug in annotation.ingest.segment, please report it"
             )
         sentences.append(
             Sentence(f"{article_id}-{index:04d}", article_id, index, start, end, sentence_text)

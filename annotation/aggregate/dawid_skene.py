@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, VOTE_COLUMNS, WORKER, check_columns
-from annotation.tokens import TOKEN_PATTERN, token_spans
+from annotation.spans import TOKEN_PATTERN, token_spans
 
 __all__ = [
     "AGG_LABEL",
@@ -135,7 +135,7 @@ def encode_votes(
 ) -> EncodedVotes:
     """Validate a ``votes`` frame and encode its tasks and labels as integer codes.
 
-    The shared front door of the aggregators and of ``annotation.agreement``: every check on
+    The shared front door of the aggregators and of ``annotation.aggregate.agreement``: every check on
     ``votes`` (type, columns, emptiness, missing values, labels outside ``labels``) lives here.
 
     Args:
@@ -524,7 +524,7 @@ class TokenIndex(Mapping[Hashable, str]):
 
     Built by ``index_tokens``. The tokens of ``tasks[i]`` (sentence ``texts[i]``) are the
     positions ``offsets[i]:offsets[i + 1]`` of ``starts``/``ends``, character offsets into the
-    sentence as ``annotation.tokens.token_spans`` gives them. Every function that takes ``texts``
+    sentence as ``annotation.spans.token_spans`` gives them. Every function that takes ``texts``
     accepts one, so a large build tokenises each sentence once instead of once per function.
 
     Examples:
@@ -565,7 +565,7 @@ class TokenIndex(Mapping[Hashable, str]):
 
 
 def index_tokens(texts: Mapping[Hashable, str]) -> TokenIndex:
-    """Tokenise many sentences at once, as ``annotation.tokens.token_spans`` does each.
+    """Tokenise many sentences at once, as ``annotation.spans.token_spans`` does each.
 
     The sentences are joined by newlines and matched with ``TOKEN_PATTERN`` in one pass; since no
     token contains whitespace, the tokens are exactly those of each sentence on its own.
@@ -615,7 +615,7 @@ def check_span_votes(
 ) -> tuple[TokenIndex, IntArray]:
     """Validate span votes against the sentences and the span labels.
 
-    The shared front door of the span functions here and in ``annotation.agreement``.
+    The shared front door of the span functions here and in ``annotation.aggregate.agreement``.
 
     Args:
         span_votes: One row per marked span with columns ``task, worker, start, end, text,
@@ -760,7 +760,7 @@ def token_votes(
 ) -> pd.DataFrame:
     """Turn each annotator's spans into token-level labels.
 
-    A token (see ``annotation.tokens.token_spans``) is marked by a span when the two overlap by
+    A token (see ``annotation.spans.token_spans``) is marked by a span when the two overlap by
     at least one character, so a span that cuts a word in half marks the whole word. A span
     that covers only whitespace marks nothing. The mark is an ``I`` (inside) vote when one of the
     annotator's spans with that label covers the token before it too, else a ``B`` (begin) vote:
@@ -1046,7 +1046,7 @@ def bio_tags(
         labels: The span label names in schema order.
 
     Returns:
-        The tokens (see ``annotation.tokens.token_spans``) and one tag per token.
+        The tokens (see ``annotation.spans.token_spans``) and one tag per token.
 
     Raises:
         ValueError: A span's label is not in ``labels``, its offsets are not a non-empty range

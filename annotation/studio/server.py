@@ -33,6 +33,8 @@ import psutil
 import requests
 
 from annotation.campaign import DEFAULT_OVERLAP
+from annotation.errors import AnnotationError
+from annotation.io import atomic_write_bytes, atomic_write_chunks
 
 __all__ = [
     "StudioError",
@@ -45,8 +47,6 @@ __all__ = [
     "stop_server",
     "server_status",
     "connect",
-    "atomic_write_bytes",
-    "atomic_write_chunks",
     "database_env",
     "redact_url",
 ]
@@ -65,7 +65,7 @@ _URL_SECRET = re.compile(rb"([?&](?:token|password)=)[^&\s\"']+")
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-class StudioError(RuntimeError):
+class StudioError(AnnotationError, RuntimeError):
     """A Label Studio operation failed; the message names the operation (and project)."""
 
 
@@ -114,37 +114,6 @@ class RawExport:
     sha256: str
     n_tasks: int
     project_id: int
-
-
-def atomic_write_chunks(path: Path, chunks: Iterable[bytes], mode: int | None = None, check: Callable[[Path], None] | None = None) -> str:
-    """Stream ``chunks`` to ``path`` via a temp file and rename; return the sha256 of the bytes.
-
-    Readers never see half a file: an interrupted write, or a ``check`` of the temp file that
-    raises, leaves ``path`` as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    digest = hashlib.sha256()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode if mode is not None else 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                digest.update(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if check:
-            check(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> str:
-    """Write ``data`` to ``path`` via a temp file and rename; return its sha256."""
-    return atomic_write_chunks(path, [data], mode)
 
 
 def _write_json(path: Path, payload: Any, mode: int | None = None) -> None:
@@ -376,8 +345,8 @@ def start_server(
 
 
 # Runs the supervisor in a fresh interpreter that imports this module from where it lies.
-_SUPERVISOR = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
-               "from annotation.studio import _supervise; _supervise()")
+_SUPERVISOR = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+               "from annotation.studio.server import _supervise; _supervise()")
 
 
 def _die_with_parent() -> None:

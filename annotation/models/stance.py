@@ -2,7 +2,7 @@
 
 The factories return scikit-learn estimators; ``evaluate_baselines`` fits each of them on the
 ``sentences`` table (one row per sentence × target, as in the dataset's ``sentences`` config) and
-scores it with ``annotation.metrics``. The table is a pandas DataFrame: this module never imports
+scores it with ``annotation.models.metrics``. The table is a pandas DataFrame: this module never imports
 ``datasets``.
 
 The ``embedding-*`` kinds use the frozen sentence-embedding model all-MiniLM-L6-v2 (Reimers and
@@ -42,7 +42,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
 from annotation.lexicon import Lexicon, find_loaded_spans, load_lexicon
-from annotation.metrics import (
+from annotation.models.metrics import (
     Span,
     accuracy,
     confusion_matrix,
@@ -53,7 +53,7 @@ from annotation.metrics import (
     token_f1,
 )
 from annotation.schema import check_columns
-from annotation.tokens import token_spans
+from annotation.spans import token_spans
 
 __all__ = [
     "StanceKind",
@@ -185,7 +185,7 @@ class _MiniLM:
         return np.stack([self.layers[t] for t in texts])
 
     def token_vectors(self, texts: Sequence[str]) -> list[_Floats]:
-        """Per text, one contextual vector per ``annotation.tokens`` token, ``(n_tokens, dim)``.
+        """Per text, one contextual vector per ``annotation.spans`` token, ``(n_tokens, dim)``.
 
         A token's vector is the mean of the last-layer vectors of the word pieces that overlap it;
         a token beyond the model's 256 word pieces gets zeros.
@@ -670,7 +670,7 @@ class MarkedRateTagger(_ThresholdTagger):
     """Tag the words that annotators marked often: a lexicon learnt from the training spans.
 
     A word's score is its marked rate ``marked / (occurrences + smoothing)`` over the training
-    texts (lower-cased ``annotation.tokens`` tokens; a token is marked when a gold span overlaps
+    texts (lower-cased ``annotation.spans`` tokens; a token is marked when a gold span overlaps
     it), and its label the one it was marked with most often (ties: the first in sorted order).
     Words never seen in training score 0. ``predict`` tags every token whose word scores at
     least ``threshold_``. Smoothing keeps a word seen once and marked once from scoring 1.
@@ -768,7 +768,7 @@ def _token_features(text: str, label_of: Mapping[str, str]) -> list[dict[str, fl
 class TokenTagger(_ThresholdTagger):
     """Tag loaded language token by token with a logistic regression.
 
-    Each ``annotation.tokens`` token is classified as outside any span or as one span label,
+    Each ``annotation.spans`` token is classified as outside any span or as one span label,
     from hand-made features (the lower-cased word, its 3-character prefix and 2- and
     3-character suffixes, its shape, the previous and next words, title case, length, relative
     position, and its label in ``lexicon``) and, with ``embeddings=True``, its frozen MiniLM
@@ -1156,8 +1156,8 @@ def evaluate_baselines(
     why under ``refused`` instead of giving scores. Stance is scored with macro-F1,
     SemEval ``F_avg`` (``favor`` and ``against``), accuracy, per-label F1 and a confusion matrix.
     Loaded-language spans are scored per row, the unit annotators labelled, with exact-match and
-    partial-overlap P/R/F1 (``annotation.metrics.span_prf``) and token-level P/R/F1 on
-    ``annotation.tokens`` tokens. The learnt taggers tune their thresholds inside each fold's
+    partial-overlap P/R/F1 (``annotation.models.metrics.span_prf``) and token-level P/R/F1 on
+    ``annotation.spans`` tokens. The learnt taggers tune their thresholds inside each fold's
     training rows, so ``validation`` is never needed.
 
     Args:
@@ -1182,7 +1182,7 @@ def evaluate_baselines(
         "refused": {task: reason}, "skipped": {kind: reason}}``; ``refused`` gives, for
         ``"stance"`` and ``"loaded_language"``, why that task was not scored (its dict is then
         empty); ``skipped`` names the default kinds left out because the ``embedding`` extra is
-        missing. Undefined scores (see ``annotation.metrics``) are ``None``.
+        missing. Undefined scores (see ``annotation.models.metrics``) are ``None``.
         ``confusion_matrix`` is ``{"labels", "matrix"}`` with gold labels as rows.
 
     Raises:

@@ -1,0 +1,71 @@
+"""Ingest: corpus files → `Article` records (readers, manifest, normalisation) → `Sentence` records.
+
+The public names of the package; each lives in the submodule it is imported from."""
+
+from __future__ import annotations
+
+from annotation.ingest.articles import (
+    ID_COLUMNS,
+    INVISIBLE_KEPT,
+    INVISIBLE_REMOVED,
+    MAX_BYTES,
+    MAX_COMBINING,
+    NORMALISATION,
+    NORMALISATION_STEPS,
+    PAGE_FURNITURE,
+    Article,
+    IngestError,
+    IngestReport,
+    Manifest,
+    ManifestEntry,
+    Problem,
+    ProblemKind,
+    Record,
+    articles_table,
+    ingest_sources,
+    iter_articles,
+    iter_records,
+    load_articles,
+    load_manifest,
+    normalise_date,
+    normalise_text,
+    parse_seed_text,
+)
+from annotation.ingest.segment import (
+    HasText,
+    Sentence,
+    sentence_spans,
+    split_sentences,
+)
+
+__all__ = [
+    "Article",
+    "INVISIBLE_KEPT",
+    "INVISIBLE_REMOVED",
+    "IngestError",
+    "IngestReport",
+    "ID_COLUMNS",
+    "MAX_BYTES",
+    "MAX_COMBINING",
+    "Manifest",
+    "ManifestEntry",
+    "NORMALISATION",
+    "NORMALISATION_STEPS",
+    "Problem",
+    "ProblemKind",
+    "Record",
+    "normalise_text",
+    "normalise_date",
+    "parse_seed_text",
+    "load_manifest",
+    "iter_records",
+    "iter_articles",
+    "ingest_sources",
+    "load_articles",
+    "articles_table",
+    "PAGE_FURNITURE",
+    "HasText",
+    "Sentence",
+    "sentence_spans",
+    "split_sentences",
+]

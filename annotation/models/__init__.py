@@ -1,0 +1,73 @@
+"""Baselines: stance classifiers, loaded-language taggers, their evaluation and metrics.
+
+The public names of the package; each lives in the submodule it is imported from."""
+
+from __future__ import annotations
+
+from annotation.models.metrics import (
+    PRF,
+    Span,
+    SpanScores,
+    accuracy,
+    confusion_matrix,
+    macro_f1,
+    per_label_f1,
+    semeval_favg,
+    span_prf,
+    token_f1,
+)
+from annotation.models.stance import (
+    EMBEDDING_KINDS,
+    MIN_SCORED_ROWS,
+    SENTENCE_COLUMNS,
+    STANCE_KINDS,
+    TAGGER_KINDS,
+    EvaluationPlan,
+    LexiconTagger,
+    MarkedRateTagger,
+    SentenceEmbedding,
+    StanceKind,
+    TaggerKind,
+    TokenTagger,
+    embedding_available,
+    evaluate_baselines,
+    evaluation_folds,
+    make_loaded_language_tagger,
+    make_stance_classifier,
+    plan_evaluation,
+    predict_stance,
+    summary_table,
+)
+
+__all__ = [
+    "StanceKind",
+    "TaggerKind",
+    "STANCE_KINDS",
+    "TAGGER_KINDS",
+    "EMBEDDING_KINDS",
+    "SENTENCE_COLUMNS",
+    "embedding_available",
+    "SentenceEmbedding",
+    "LexiconTagger",
+    "MarkedRateTagger",
+    "TokenTagger",
+    "make_stance_classifier",
+    "make_loaded_language_tagger",
+    "MIN_SCORED_ROWS",
+    "EvaluationPlan",
+    "evaluation_folds",
+    "plan_evaluation",
+    "predict_stance",
+    "evaluate_baselines",
+    "summary_table",
+    "Span",
+    "PRF",
+    "SpanScores",
+    "accuracy",
+    "confusion_matrix",
+    "per_label_f1",
+    "macro_f1",
+    "semeval_favg",
+    "span_prf",
+    "token_f1",
+]
