@@ -47,7 +47,7 @@ from typing import Any
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import LABEL, TASK, WORKER, Schema, load_schema
+from annotation.schema import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, load_schema
 
 __all__ = [
     "ExportError",
@@ -68,15 +68,6 @@ __all__ = [
 
 SYNTHETIC_DOMAIN = "synthetic.invalid"
 
-TASK_COLUMNS = [TASK, "ls_task_id", "sentence_id", "article_id", "target", "text", "headline",
-                "context_before", "context_after", "start", "end"]
-ANNOTATION_COLUMNS = [TASK, WORKER, LABEL, "ls_task_id", "ls_annotation_id", "created_at",
-                      "updated_at", "lead_time_s", "ground_truth", "synthetic", "edited_by_other"]
-# One row per record dropped or flagged: `issue` is a key of DROP_REASONS or FLAG_REASONS, `reason`
-# names the record and what is wrong with it, `action` starts with "dropped" or "kept".
-INTEGRITY_COLUMNS = [TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "reason", "action"]
-# `origin` is Label Studio's: "prediction" (a kept pre-annotation), "manual", or "prediction-changed".
-SPAN_COLUMNS = [TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id", "origin"]
 
 DROP_REASONS: dict[str, tuple[str, str]] = {
     "bad_task": ("task", "without task_key or text"),
@@ -116,7 +107,7 @@ class Votes:
     annotations: pd.DataFrame
     spans: pd.DataFrame
     dropped: dict[str, int] = field(default_factory=dict)
-    integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTEGRITY_COLUMNS))
+    integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTEGRITY_COLUMNS)))
 
     def summary(self) -> str:
         """One line for the build's output: what was kept, dropped (per reason) and flagged.
@@ -560,19 +551,19 @@ def to_votes(
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
                                   LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})
             annotation_rows.append({key: value for key, value in record.items() if not key.startswith("_")})
-    tasks = pd.DataFrame(task_rows, columns=TASK_COLUMNS)
+    tasks = pd.DataFrame(task_rows, columns=list(TASK_COLUMNS))
     if tasks[TASK].duplicated().any():
         dupes = sorted(tasks.loc[tasks[TASK].duplicated(), TASK])[:5]
         raise ExportError(f"{source}: task key(s) {dupes} occur in more than one task; the push should prevent this")
     # The primary question's answer is `label`; any further choice question gets its own column.
-    annotations = pd.DataFrame(annotation_rows, columns=ANNOTATION_COLUMNS + [q.name for q in schema.choices[1:]])
-    spans_frame = pd.DataFrame(span_rows, columns=SPAN_COLUMNS)
+    annotations = pd.DataFrame(annotation_rows, columns=[*ANNOTATION_COLUMNS, *(q.name for q in schema.choices[1:])])
+    spans_frame = pd.DataFrame(span_rows, columns=list(SPAN_RECORD_COLUMNS))
     return Votes(
         tasks=tasks.sort_values(TASK, ignore_index=True),
         annotations=annotations.sort_values([TASK, WORKER], ignore_index=True),
         spans=spans_frame.sort_values([TASK, WORKER, "start", "end"], ignore_index=True),
         dropped=report.dropped,
-        integrity=pd.DataFrame(report.rows, columns=INTEGRITY_COLUMNS),
+        integrity=pd.DataFrame(report.rows, columns=list(INTEGRITY_COLUMNS)),
     )
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotation.errors import AnnotationError
+from annotation.schema import SENTENCE_COLUMNS, sentence_id
 
 __all__ = [
     "BABE_TARGET",
@@ -55,7 +56,6 @@ BIASED = "biased"
 SEMEVAL_STANCES = {"FAVOR": "favor", "AGAINST": "against", "NONE": "neutral"}
 """SemEval-2016 Task 6 stance values and the project's labels they become by default."""
 
-_COLUMNS = ["sentence_id", "article_id", "target", "text", "stance", "spans", "split"]
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _STRIP = "\"' "
 
@@ -193,7 +193,7 @@ def load_babe(path: str | Path, *, target: str = BABE_TARGET) -> pd.DataFrame:
         words = _word_list(row.biased_words, f"{path}: row {i + 2}")
         found, unmatched = match_words(row.text, words)
         rows.append({
-            "sentence_id": f"{article_ids[i]}-{index[i]:04d}",
+            "sentence_id": sentence_id(article_ids[i], index[i]),
             "article_id": article_ids[i],
             "target": target,
             "text": row.text,
@@ -210,7 +210,7 @@ def load_babe(path: str | Path, *, target: str = BABE_TARGET) -> pd.DataFrame:
             "biased_words": words,
             "unmatched": unmatched,
         })
-    return pd.DataFrame(rows, columns=[*_COLUMNS, "outlet", "topic", "type", "label_opinion",
+    return pd.DataFrame(rows, columns=[*SENTENCE_COLUMNS, "outlet", "topic", "type", "label_opinion",
                                        "news_link", "biased_words", "unmatched"])
 
 
@@ -260,7 +260,7 @@ def load_semeval_stance(
         )
     article_ids = [_digest(tweet) for tweet in raw["Tweet"]]
     frame = pd.DataFrame({
-        "sentence_id": [f"{a}-0000" for a in article_ids],
+        "sentence_id": [sentence_id(a, 0) for a in article_ids],
         "article_id": article_ids,
         "target": raw["Target"].str.strip(),
         "text": raw["Tweet"],
@@ -369,7 +369,7 @@ def load_propaganda(
                     e -= len(piece) - len(piece.rstrip())
                     spans.append({"start": s, "end": e, "text": line[s:e], "label": technique})
             rows.append({
-                "sentence_id": f"{article_id}-{number:04d}",
+                "sentence_id": sentence_id(article_id, number),
                 "article_id": article_id,
                 "target": target,
                 "text": line,
@@ -379,4 +379,4 @@ def load_propaganda(
                 "start": line_start,
                 "end": line_end,
             })
-    return pd.DataFrame(rows, columns=[*_COLUMNS, "start", "end"])
+    return pd.DataFrame(rows, columns=[*SENTENCE_COLUMNS, "start", "end"])

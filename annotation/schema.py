@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pandas as pd
 import yaml
 
 from annotation.errors import AnnotationError
@@ -25,6 +26,13 @@ __all__ = [
     "LABEL",
     "VOTE_COLUMNS",
     "SPAN_VOTE_COLUMNS",
+    "TASK_COLUMNS",
+    "ANNOTATION_COLUMNS",
+    "SPAN_RECORD_COLUMNS",
+    "INTEGRITY_COLUMNS",
+    "SPAN_COLUMNS",
+    "TOKEN_VOTE_COLUMNS",
+    "SENTENCE_COLUMNS",
     "TASK_DATA_KEYS",
     "CONTEXT_FIELDS",
     "LabelDef",
@@ -37,6 +45,8 @@ __all__ = [
     "to_instructions",
     "check_columns",
     "task_key",
+    "sentence_id",
+    "sentence_index",
 ]
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -49,6 +59,27 @@ WORKER = "worker"
 LABEL = "label"
 VOTE_COLUMNS = (TASK, WORKER, LABEL)
 SPAN_VOTE_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL)
+
+# The tables of an export (`exports.Votes`): one row per task, per annotation, per span vote, and
+# per record dropped or flagged. Label Studio's own ids carry the `ls_` prefix; they never become keys
+# and never reach a release.
+TASK_COLUMNS = (TASK, "ls_task_id", "sentence_id", "article_id", "target", "text", "headline",
+                "context_before", "context_after", "start", "end")
+ANNOTATION_COLUMNS = (TASK, WORKER, LABEL, "ls_task_id", "ls_annotation_id", "created_at",
+                      "updated_at", "lead_time_s", "ground_truth", "synthetic", "edited_by_other")
+# `origin` is Label Studio's: "prediction" (a kept pre-annotation), "manual", or "prediction-changed".
+SPAN_RECORD_COLUMNS = (*SPAN_VOTE_COLUMNS, "ls_annotation_id", "origin")
+# `issue` is a key of exports.DROP_REASONS or FLAG_REASONS, `reason` names the record and what is
+# wrong with it, `action` starts with "dropped" or "kept".
+INTEGRITY_COLUMNS = (TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "reason", "action")
+
+# Aggregated spans (one row per consensus span) and token-level span votes.
+SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "support", "n_annotators")
+TOKEN_VOTE_COLUMNS = (TASK, WORKER, "token", "start", "end", LABEL, "tag")
+
+# The columns of a `sentences` table that the baselines read (a release's `sentences` config, or an
+# external corpus through `annotation.external`).
+SENTENCE_COLUMNS = ("sentence_id", "article_id", "target", "text", "stance", "spans", "split")
 
 # Fields a task may show around the sentence; a schema's `context` picks some, in this order.
 CONTEXT_FIELDS = ("headline", "target", "context_before", "context_after")
@@ -400,3 +431,31 @@ def task_key(sentence_id: str, target: str) -> str:
         'a1-0003|Syrian opposition forces'
     """
     return f"{sentence_id}|{target}"
+
+
+def sentence_id(article_id: str, index: int) -> str:
+    """The id of an article's ``index``-th sentence (0-based): ``f"{article_id}-{index:04d}"``.
+
+    Examples:
+        >>> sentence_id("9ea230396c6002b4", 3)
+        '9ea230396c6002b4-0003'
+    """
+    return f"{article_id}-{index:04d}"
+
+
+def sentence_index(sentence_ids: pd.Series) -> pd.Series:
+    """The sentence indices packed into ``sentence_ids`` by ``sentence_id``; NaN where none is.
+
+    Args:
+        sentence_ids: Ids as ``sentence_id`` makes them (``"<article_id>-0003"``).
+
+    Returns:
+        A float Series aligned with ``sentence_ids``: the index, or NaN for an id that does not end
+        in ``-<digits>``.
+
+    Examples:
+        >>> sentence_index(pd.Series(["a1-0003", "b-x-0012", "broken"])).tolist()
+        [3.0, 12.0, nan]
+    """
+    return pd.to_numeric(sentence_ids.str.extract(r"-(\d+)$", expand=False), errors="coerce")
+

@@ -12,7 +12,6 @@ from pandas.testing import assert_frame_equal, assert_index_equal, assert_series
 from sklearn.base import clone
 
 from annotation.aggregate import (
-    SPAN_COLUMNS,
     DawidSkene,
     MajorityVote,
     aggregate_spans,
@@ -23,9 +22,9 @@ from annotation.aggregate import (
     index_tokens,
     token_votes,
 )
-from annotation.release import aggregate_votes
 from annotation.exports import Votes
-from annotation.schema import load_schema
+from annotation.release import aggregate_votes
+from annotation.schema import SPAN_COLUMNS, load_schema
 from annotation.spans import token_spans
 
 Aggregator = type[MajorityVote] | type[DawidSkene]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotation.models import SENTENCE_COLUMNS
+from annotation.schema import SENTENCE_COLUMNS
 from annotation.external import (
     BABE_TARGET,
     BIASED,

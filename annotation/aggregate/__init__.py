@@ -15,8 +15,6 @@ from annotation.aggregate.agreement import (
 )
 from annotation.aggregate.dawid_skene import (
     AGG_LABEL,
-    SPAN_COLUMNS,
-    TOKEN_VOTE_COLUMNS,
     DawidSkene,
     EncodedVotes,
     MajorityVote,
@@ -32,8 +30,6 @@ from annotation.aggregate.dawid_skene import (
 
 __all__ = [
     "AGG_LABEL",
-    "SPAN_COLUMNS",
-    "TOKEN_VOTE_COLUMNS",
     "EncodedVotes",
     "TokenIndex",
     "encode_votes",

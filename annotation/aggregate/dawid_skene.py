@@ -33,13 +33,11 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, VOTE_COLUMNS, WORKER, check_columns
+from annotation.schema import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, VOTE_COLUMNS, WORKER, check_columns
 from annotation.spans import TOKEN_PATTERN, token_spans
 
 __all__ = [
     "AGG_LABEL",
-    "SPAN_COLUMNS",
-    "TOKEN_VOTE_COLUMNS",
     "EncodedVotes",
     "TokenIndex",
     "encode_votes",
@@ -55,10 +53,6 @@ __all__ = [
 
 AGG_LABEL = "agg_label"
 """Name of the aggregated label Series."""
-TOKEN_VOTE_COLUMNS = (TASK, WORKER, "token", "start", "end", LABEL, "tag")
-"""Columns of ``token_votes``: one row per annotator × token × label."""
-SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "support", "n_annotators")
-"""Columns of ``aggregate_spans``: one row per consensus span."""
 
 TieBreak = Literal["first", "random", "none"]
 _TIE_BREAKS: tuple[str, ...] = ("first", "random", "none")

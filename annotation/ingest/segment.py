@@ -51,6 +51,7 @@ from itertools import pairwise
 from typing import Protocol
 
 from annotation.ingest.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
+from annotation.schema import sentence_id
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 
@@ -384,7 +385,7 @@ def split_sentences(article: HasText) -> list[Sentence]:
                 f"text length {len(text)}); this is a bug in annotation.ingest.segment, please report it"
             )
         sentences.append(
-            Sentence(f"{article_id}-{index:04d}", article_id, index, start, end, sentence_text)
+            Sentence(sentence_id(article_id, index), article_id, index, start, end, sentence_text)
         )
         previous_end = end
     return sentences

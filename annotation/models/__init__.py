@@ -19,7 +19,6 @@ from annotation.models.metrics import (
 from annotation.models.stance import (
     EMBEDDING_KINDS,
     MIN_SCORED_ROWS,
-    SENTENCE_COLUMNS,
     STANCE_KINDS,
     TAGGER_KINDS,
     EvaluationPlan,
@@ -45,7 +44,6 @@ __all__ = [
     "STANCE_KINDS",
     "TAGGER_KINDS",
     "EMBEDDING_KINDS",
-    "SENTENCE_COLUMNS",
     "embedding_available",
     "SentenceEmbedding",
     "LexiconTagger",

@@ -52,7 +52,7 @@ from annotation.models.metrics import (
     span_prf,
     token_f1,
 )
-from annotation.schema import check_columns
+from annotation.schema import SENTENCE_COLUMNS, check_columns
 from annotation.spans import token_spans
 
 __all__ = [
@@ -61,7 +61,6 @@ __all__ = [
     "STANCE_KINDS",
     "TAGGER_KINDS",
     "EMBEDDING_KINDS",
-    "SENTENCE_COLUMNS",
     "embedding_available",
     "SentenceEmbedding",
     "LexiconTagger",
@@ -78,8 +77,6 @@ __all__ = [
     "summary_table",
 ]
 
-SENTENCE_COLUMNS = ("sentence_id", "article_id", "target", "text", "stance", "spans", "split")
-"""Columns of the ``sentences`` table that ``evaluate_baselines`` reads."""
 
 StanceKind = Literal["majority", "tfidf-lr", "tfidf-svm", "embedding-lr", "embedding-layers-lr"]
 TaggerKind = Literal["lexicon", "marked-rate", "token-lr", "embedding-token-lr"]

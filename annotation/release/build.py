@@ -93,7 +93,7 @@ from annotation.campaign import Campaign
 from annotation.exports import Votes
 from annotation.ingest import PAGE_FURNITURE, Article, Manifest, Problem, ingest_sources, split_sentences
 from annotation.io import atomic_write_bytes
-from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema, check_columns, load_schema
+from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, check_columns, load_schema, sentence_index
 from annotation.tasks import make_tasks
 
 __all__ = [
@@ -393,7 +393,7 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
     }
 
 
-_TASK_COLUMNS = (TASK, "sentence_id", "article_id", "target", "text", "headline", "context_before", "context_after", "start", "end")
+_TASK_COLUMNS = tuple(column for column in TASK_COLUMNS if not column.startswith("ls_"))  # Label Studio ids never reach a release
 _ANNOTATION_COLUMNS = (TASK, WORKER, LABEL, "ls_annotation_id", "lead_time_s", "created_at", "synthetic")
 
 
@@ -555,7 +555,7 @@ def _aggregate(votes: Votes, keys: _Keys, schema: Schema, span_threshold: float,
     encoded = encode_votes(stance_votes, schema.stance_names)  # tasks in votes.tasks order, as model.labels_
     used = np.flatnonzero(np.bincount(keys.annotation_task, minlength=len(tasks)))
     info = pa.Table.from_pandas(tasks[list(_TASK_COLUMNS)].iloc[used], preserve_index=False)
-    index = pd.to_numeric(tasks["sentence_id"].iloc[used].str.rsplit("-", n=1).str[1], errors="coerce").to_numpy()
+    index = sentence_index(tasks["sentence_id"].iloc[used]).to_numpy()
     if np.isnan(index).any():
         bad = tasks["sentence_id"].iloc[used[np.isnan(index)]].tolist()
         raise ValueError(f"sentence_id(s) {bad[:5]} do not end in '-<index>' (as '<article_id>-0003')")
