@@ -28,9 +28,9 @@ from typing import Any
 import pandas as pd
 
 from annotation.campaign import CAMPAIGN_FILE
+from annotation.resources import NOTEBOOKS_DIR
 
 __all__ = [
-    "NOTEBOOKS_DIR",
     "RELEASE_ENV",
     "OUT_ENV",
     "CELL_TIMEOUT",
@@ -43,7 +43,6 @@ __all__ = [
     "run_notebooks",
 ]
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 """Where the notebooks live: ``notebooks/`` of the source repository this package runs from."""
 RELEASE_ENV = "ANNOTATION_DATASET"
 """The environment variable naming the release directory a notebook reads."""

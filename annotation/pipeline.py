@@ -32,12 +32,12 @@ from annotation.exports import ExportError, Votes, edited_by_other, load_export,
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
+from annotation.resources import SEED_CAMPAIGN
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.studio.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.tasks import make_tasks
 
 __all__ = [
-    "SEED_CAMPAIGN",
     "LOGINS_FILE",
     "ingest",
     "segment",
@@ -61,8 +61,6 @@ __all__ = [
     "clean",
 ]
 
-# The seed campaign: the repository root (one seed article), copied by `annotation demo`.
-SEED_CAMPAIGN = Path(__file__).resolve().parent.parent
 LOGINS_FILE = "annotator-logins.csv"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from annotation.errors import AnnotationError
+from annotation.resources import SCHEMA_DIR
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -49,7 +50,6 @@ __all__ = [
     "sentence_index",
 ]
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 DEFAULT_SCHEMA = SCHEMA_DIR / "stance_loaded.yml"
 DEFAULT_LEXICON = SCHEMA_DIR / "lexicon.yml"
 

@@ -21,8 +21,8 @@ from annotation.models import MIN_SCORED_ROWS
 from annotation.cli import app
 from annotation.release import build_release
 from annotation.exports import Votes
+from annotation.resources import NOTEBOOKS_DIR
 from annotation.notebooks import (
-    NOTEBOOKS_DIR,
     OUT_ENV,
     RELEASE_ENV,
     NotebookRun,

@@ -307,7 +307,9 @@ def start_server(
     elif not _port_is_free(host, port):
         raise StudioError(f"start server: port {port} on {host} is already in use; pick another with --port or omit it")
     log_path = studio_dir / "server.log"
-    command = [str(Path(sys.executable).with_name("label-studio")), "start", "--no-browser",
+    # The interpreter that runs this module, not a `label-studio` script beside it: that script is
+    # absent when the package's dependencies come from another environment or a --target install.
+    command = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
                # --internal-host is the address runserver binds (Label Studio's default: 0.0.0.0).
                "--internal-host", host, "--port", str(port), "--data-dir", str(studio_dir / "label-studio")]
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
