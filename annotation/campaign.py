@@ -9,14 +9,13 @@ its own ``.studio/`` (server, credentials, salt), ``data/`` and ``dist/``, so tw
 share a Label Studio project, raw exports or a release.
 
 The repository root is itself a campaign (the seed article, ready for real annotators); the demo
-runs in a scratch copy of it (``copy_campaign(..., demo=True)``) marked ``demo: true``, the only kind of
+runs in a scratch copy of it (``scaffold.copy_campaign(..., demo=True)``) marked ``demo: true``, the only kind of
 campaign that simulated annotators may label and whose release may hold synthetic votes.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,27 +24,27 @@ from typing import Any
 import yaml
 
 from annotation.errors import AnnotationError
-from annotation.schema import SCHEMA_DIR
+from annotation.resources import SCHEMA_DIR
 
 __all__ = [
     "CAMPAIGN_FILE",
     "DEFAULT_OVERLAP",
+    "NAME_PATTERN",
     "CampaignError",
     "Author",
     "Licence",
     "StudioState",
     "Campaign",
     "load_campaign",
-    "init_campaign",
     "record_studio",
-    "copy_campaign",
+    "studio_line",
 ]
 
 CAMPAIGN_FILE = "campaign.yml"
 # Annotations each task collects from distinct annotators, unless campaign.yml says otherwise.
 DEFAULT_OVERLAP = 3
 PROJECT_TITLE_MAX = 50  # Label Studio's limit on a project title
-_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,95}")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,95}")
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
 _STUDIO_LINE = re.compile(r"^studio:.*(?:\n[ \t]+.*)*", re.MULTILINE)
 
@@ -281,7 +280,7 @@ def load_campaign(folder: str | Path = ".") -> Campaign:
     if unknown:
         raise CampaignError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(_KEYS)}")
     name = _text(raw, "name", where, required=True) or ""
-    if not _NAME.fullmatch(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise CampaignError(f"{where}: name {name!r} must be lowercase letters, digits, '.', '_' or '-' (it names the release folder)")
     version = _text(raw, "version", where) or "0.1.0"
     if not _VERSION.fullmatch(version):
@@ -329,7 +328,8 @@ def load_campaign(folder: str | Path = ".") -> Campaign:
     )
 
 
-def _studio_line(state: StudioState) -> str:
+def studio_line(state: StudioState) -> str:
+    """The ``studio:`` entry of ``campaign.yml`` for ``state`` (one line, flow style)."""
     values = {"port": state.port, "project_id": state.project_id, "review_project_id": state.review_project_id}
     inner = ", ".join(f"{key}: {'null' if value is None else value}" for key, value in values.items())
     return f"studio: {{{inner}}}  # written by the toolkit"
@@ -348,185 +348,7 @@ def record_studio(campaign: Campaign, **changes: int | None) -> Campaign:
 
     state = replace(campaign.studio, **changes)
     text = campaign.config_path.read_text(encoding="utf-8")
-    line = _studio_line(state)
+    line = studio_line(state)
     text = _STUDIO_LINE.sub(lambda _: line, text, count=1) if _STUDIO_LINE.search(text) else text.rstrip("\n") + f"\n{line}\n"
     atomic_write_bytes(campaign.config_path, text.encode("utf-8"))
     return replace(campaign, studio=state)
-
-
-_TEMPLATE = """\
-# One campaign: one corpus, one label scheme, one Label Studio project, one release line.
-# Every `annotation` command run in this folder (or with --campaign DIR) reads this file.
-
-name: {name}                # machine name: the release folder dist/<name>-<version>/
-title: {title}
-description: >-
-  {description}
-version: 0.1.0              # the release's version (Semantic Versioning); bump it to release again
-
-licence:
-  annotations: cc-by-4.0    # licence of the labels you publish (a Hugging Face licence id)
-  texts: "Copyright of the publishers; not redistributed."   # the source texts' terms
-  redistribute_texts: false # true only if those terms let you publish the texts themselves
-
-authors:                    # for the card and the citation
-  - name: Your Name
-    # orcid: 0000-0000-0000-0000
-    # affiliation: Your institution
-citation: null              # BibTeX of the dataset; generated from the fields above when null
-homepage: null
-language: [en]
-
-targets: []                 # stance targets for articles the manifest gives none
-corpus: corpus              # `annotation ingest` without arguments reads this folder
-manifest: corpus/articles.yaml
-splits: splits.yaml         # frozen article splits (`annotation build --freeze-splits` appends)
-scheme: schemas/stance_loaded.yml   # labels, questions and guidelines: edit them here
-lexicon: schemas/lexicon.yml        # words pre-marked as suggestions
-overlap: 3                  # annotations each task collects from distinct annotators
-datasheet: DATASHEET.md     # the release's datasheet; its statistics block is filled by each build
-
-ingest:
-  # Lines dropped as page furniture, reported by `annotation ingest`: null for the toolkit's
-  # patterns (lone page numbers, "SPONSORED"/"Advertisement", share-button rows); else a list of
-  # regular expressions that must match a whole line, e.g. ['Read more:.*', '©.*'], or [] for none.
-  drop_lines: null
-
-studio: {{port: null, project_id: null, review_project_id: null}}  # written by the toolkit
-"""
-
-_MANIFEST_TEMPLATE = """\
-# The stance targets annotators judge each article's sentences against, one entry per article:
-# matched by `file` for a .txt article, by `article_id` (or `id`) or `url` for a JSONL/CSV record.
-# Articles without an entry get `default_targets` here, else the campaign's `targets`.
-#
-# default_targets: [The government]
-# articles:
-#   - file: 001.txt
-#     targets: [The government, The opposition]
-#   - url: https://example.org/news/1
-#     outlet: Example News
-#     targets: [The opposition]
-articles: []
-"""
-
-_GITIGNORE = """\
-# Rebuilt by the toolkit, or private (credentials, raw exports with annotator e-mails):
-/.studio/
-/data/
-/dist/
-/notebooks/output/
-# Annotator e-mails:
-/people*.csv
-# The corpus's texts, unless this repository stays private or their terms allow sharing them
-# (then delete these two lines); the manifest is kept:
-/corpus/*
-!/corpus/articles.yaml
-"""
-
-
-def init_campaign(folder: str | Path, *, name: str | None = None, title: str | None = None) -> Campaign:
-    """Create a new campaign in ``folder``: ``campaign.yml``, an empty ``corpus/`` with a manifest,
-    a copy of the default scheme and lexicon to edit, a datasheet template and a ``.gitignore``.
-
-    Args:
-        folder: The campaign folder; created if missing, refused if it holds a campaign already.
-        name: The machine name (default: the folder's name, lowercased).
-        title: The human title (default: the name).
-
-    Returns:
-        The new campaign.
-
-    Raises:
-        CampaignError: ``folder`` already has a ``campaign.yml``, or the name is invalid.
-    """
-    from annotation.release import DATASHEET_TEMPLATE
-
-    root = Path(folder).resolve()
-    if (root / CAMPAIGN_FILE).exists():
-        raise CampaignError(f"{root / CAMPAIGN_FILE} exists already; edit it, or init another folder")
-    name = name or re.sub(r"[^a-z0-9._-]+", "-", root.name.lower()).strip("-._") or "campaign"
-    if not _NAME.fullmatch(name):
-        raise CampaignError(f"campaign name {name!r} must be lowercase letters, digits, '.', '_' or '-'")
-    (root / "corpus").mkdir(parents=True, exist_ok=True)
-    (root / "schemas").mkdir(exist_ok=True)
-    for source in (SCHEMA_DIR / "stance_loaded.yml", SCHEMA_DIR / "lexicon.yml"):
-        shutil.copyfile(source, root / "schemas" / source.name)
-    manifest = root / "corpus" / "articles.yaml"
-    if not manifest.exists():
-        manifest.write_text(_MANIFEST_TEMPLATE, encoding="utf-8")
-    if not (root / "DATASHEET.md").exists():
-        shutil.copyfile(DATASHEET_TEMPLATE, root / "DATASHEET.md")
-    if not (root / ".gitignore").exists():
-        (root / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
-    title = title or name
-    text = _TEMPLATE.format(
-        name=name, title=yaml.safe_dump(title, default_style=None).strip().removesuffix("..."),
-        description="What the dataset is for, where its texts come from, and how they were chosen.",
-    )
-    (root / CAMPAIGN_FILE).write_text(text, encoding="utf-8")
-    return load_campaign(root)
-
-
-def copy_campaign(source: Campaign, folder: str | Path, *, demo: bool) -> Campaign:
-    """A copy of ``source`` in ``folder``: its corpus, manifest, splits, scheme, lexicon and datasheet.
-
-    The copy has its own ``.studio/``, ``data/`` and ``dist/`` and no Label Studio state, so it never
-    touches the source's project, raw exports or release. With ``demo`` (what ``annotation demo``
-    makes) it is marked ``demo: true``, named ``<name>-demo`` and git-ignores itself, and an earlier
-    demo in ``folder`` is replaced; without, ``folder`` must not hold a campaign yet.
-
-    Raises:
-        CampaignError: ``folder`` holds something that is not a demo campaign (``demo``), or a
-            campaign already (not ``demo``).
-    """
-    root = Path(folder).resolve()
-    if root.exists() and any(root.iterdir()):
-        previous = root / CAMPAIGN_FILE
-        if not demo or not previous.exists() or not load_campaign(root).demo:
-            raise CampaignError(f"{root} exists and is not an earlier demo campaign; refusing to replace it (pick another folder)")
-        from annotation.studio import stop_server
-
-        stop_server(root / ".studio")
-        shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source.corpus, root / "corpus")
-    copies: dict[str, str] = {"corpus": "corpus"}
-    for key, place in (("manifest", "corpus"), ("splits", "."), ("scheme", "schemas"), ("lexicon", "schemas"), ("datasheet", ".")):
-        path: Path | None = getattr(source, key)
-        if path is None or not path.exists():
-            continue
-        # Files inside the corpus folder were copied with it and keep their place there.
-        inside = path.is_relative_to(source.corpus)
-        target = root / "corpus" / path.relative_to(source.corpus) if inside else root / place / path.name
-        if not inside:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        copies[key] = target.relative_to(root).as_posix()
-    config: dict[str, Any] = {
-        "name": f"{source.name}-demo" if demo else source.name,
-        "title": f"{source.title} (demo: simulated annotators)" if demo else source.title,
-        "description": (f"A scratch demo of the campaign {source.name!r}: every annotation is synthetic. " if demo else "")
-        + source.description,
-        "version": source.version,
-        "licence": {"annotations": source.licence.annotations, "texts": source.licence.texts,
-                    "redistribute_texts": source.licence.redistribute_texts},
-        "authors": [{k: v for k, v in vars(a).items() if v is not None} for a in source.authors],
-        "citation": None if demo else source.citation,
-        "homepage": source.homepage,
-        "language": list(source.language),
-        "targets": list(source.targets),
-        **copies,
-        "overlap": source.overlap,
-        "demo": demo,
-    }
-    if source.drop_lines is not None:
-        config["ingest"] = {"drop_lines": list(source.drop_lines)}
-    header = (
-        "# A scratch demo campaign made by `annotation demo`; replaced on every run. Do not annotate here.\n"
-        if demo else f"# A copy of the campaign {source.name!r} ({source.root}).\n"
-    )
-    body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
-    (root / CAMPAIGN_FILE).write_text(header + body + _studio_line(StudioState()) + "\n", encoding="utf-8")
-    (root / ".gitignore").write_text("*\n" if demo else _GITIGNORE, encoding="utf-8")
-    return load_campaign(root)

@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from annotation import pipeline, studio
-from annotation.campaign import CampaignError, init_campaign, load_campaign
+from annotation.campaign import CampaignError, load_campaign
 from annotation.exports import ExportError
 from annotation.ingest import IngestError
 from annotation.lexicon import LexiconError
+from annotation.scaffold import init_campaign
 from annotation.schema import SchemaError
 
 app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)

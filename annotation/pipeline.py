@@ -27,12 +27,13 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
-from annotation.campaign import Campaign, CampaignError, copy_campaign, load_campaign, record_studio
+from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
 from annotation.resources import SEED_CAMPAIGN
+from annotation.scaffold import copy_campaign
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.studio.migrate import MigrationReport, migrate_project, read_logins, write_logins
 from annotation.tasks import make_tasks
