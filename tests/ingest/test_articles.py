@@ -32,9 +32,9 @@ from annotation.ingest import (
 from annotation.ingest import split_sentences
 from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
-INGEST = Path(__file__).parent / "data" / "ingest"
+INGEST = REPO / "tests" / "data" / "ingest"
 MANIFEST = INGEST / "articles.yaml"
 DEFAULT = Manifest(default_targets=("Syrian government",))
 
