@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
 
-from annotation.ingest.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
+from annotation.ingest.normalise import INVISIBLE_KEPT, INVISIBLE_REMOVED
 from annotation.schema import sentence_id
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
