@@ -26,11 +26,17 @@ Boundaries, strongest first:
    bullet) is cut before the next enumerator of the same list (``2.`` after ``1.``).
 
 Invisible format characters (zero-width space, soft hyphen, word joiner, byte order mark,
-joiners and direction marks: ``articles.INVISIBLE_REMOVED`` and ``INVISIBLE_KEPT``) count as
+joiners and direction marks: ``normalise.INVISIBLE_REMOVED`` and ``INVISIBLE_KEPT``) count as
 whitespace: they separate sentences like a space, a line of them is blank, and no sentence
 starts or ends with one. Inside a word they stay where they are.
 
 Every step is linear in the length of the text.
+
+The word lists the rules read (abbreviations, sentence openers, marked names, the speech-tag
+vocabulary) live in ``annotation.ingest.word_lists``. The rules themselves stay in this one module
+(about 530 lines, over the project's ~450): the boundary decision (``_cut``), the speech tags,
+lists and headings share one set of private patterns (blanks, candidates, tokens) and call one
+another, so apart they would import each other's internals.
 
 Known limits: an abbreviation that may end a sentence (``U.S.``, ``a.m.``, ``Co.``, an
 initial) is treated as final only when the next word is a common sentence opener
@@ -50,78 +56,24 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
 
-from annotation.ingest.articles import INVISIBLE_KEPT, INVISIBLE_REMOVED
+from annotation.ingest.normalise import INVISIBLE_KEPT, INVISIBLE_REMOVED
+from annotation.ingest.word_lists import (
+    ADDRESSEES,
+    ADDRESSING_VERBS,
+    BEFORE_NUMBER,
+    CLAUSE_WORDS,
+    MARKED_NAMES,
+    MAYBE_FINAL,
+    MINOR_WORDS,
+    NEVER_FINAL,
+    REPORTING_VERBS,
+    SENTENCE_STARTERS,
+    TAG_ADJUNCTS,
+)
 from annotation.schema import sentence_id
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 
-# --- Abbreviations (lowercase, without the final period) -----------------------------
-
-# Titles and connectives that always stand before the word they qualify, so their period
-# never ends a sentence: "Gen. Mazloum", "Lt. Col. Smith", "Mr. and Mrs.", "e.g. tanks".
-_NEVER_FINAL = frozenset(
-    {
-        "mr", "mrs", "ms", "mx", "dr", "prof", "gen", "lt", "col", "capt", "cpt", "cmdr",
-        "cdr", "maj", "sgt", "cpl", "pvt", "adm", "brig", "gov", "sen", "rep", "rev", "hon",
-        "pres", "supt", "insp", "det", "amb", "atty", "messrs", "mme", "mlle", "msgr", "fr",
-        "e.g", "i.e", "vs", "cf", "viz", "approx",
-    }
-)  # fmt: skip
-
-# Abbreviations written before a number: no break when the next token starts with a
-# digit ("No. 10", "p. 55", "N°. 1026", "Nov. 2", "Sept. 17"), a break otherwise
-# ("He said no. 10 people ..." is the accepted error).
-_BEFORE_NUMBER = frozenset(
-    {
-        "no", "nos", "nr", "n°", "nº", "p", "pp", "vol", "vols", "art", "arts", "fig",
-        "figs", "ch", "chap", "sec", "para", "op", "tel", "ca", "est",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    }
-)  # fmt: skip
-
-# Abbreviations that may also end a sentence ("... & Co. It closed", "Main St. The"):
-# break only when the next word is a typical sentence opener (_SENTENCE_STARTERS). Dotted
-# acronyms ("U.S.", "a.m.", "Ph.D.") and single capital initials ("E.", "I.") behave alike.
-_MAYBE_FINAL = frozenset(
-    {
-        "co", "corp", "inc", "ltd", "llc", "plc", "bros", "jr", "sr", "esq", "etc", "al",
-        "st", "mt", "ft", "ave", "blvd", "rd", "dept", "univ", "assn", "govt", "intl",
-    }
-)  # fmt: skip
-
-# Words that commonly open an English sentence; see _MAYBE_FINAL ("U.S. How" breaks,
-# "U.S. Government" does not).
-_SENTENCE_STARTERS = frozenset(
-    {
-        "A", "An", "The", "This", "That", "These", "Those", "It", "Its", "He", "She",
-        "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "Your", "There",
-        "Here", "What", "When", "Where", "Why", "How", "Who", "Which", "But", "And", "So",
-        "Yet", "However", "Meanwhile", "Moreover", "Still", "Then", "Now", "Thus", "In",
-        "On", "At", "For", "If", "As", "After", "Before", "Since", "While", "Although",
-        "Though", "Despite", "During", "According", "Did", "Does", "Do", "Is", "Are",
-        "Was", "Were", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "Had",
-        "Many", "Some", "Most", "All", "Both", "Several", "Each", "Every", "No", "Other",
-        "Others", "Today", "Yesterday", "Earlier", "Later", "Also", "One", "Two",
-        "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-    }
-)  # fmt: skip
-
-# Names spelled with a final "!" or "?": like an abbreviation that may end a sentence
-# (_MAYBE_FINAL), the mark ends the sentence only before a common sentence opener ("Yahoo! News
-# reported", "Yum! Brands", "Guess? Inc.", but "at Yahoo! Then he left").
-_MARKED_NAMES = {
-    "!": ("Yahoo", "Jeopardy", "Yum", "E", "Wham", "Oklahoma", "Airplane", "Mamma Mia"),
-    "?": ("Guess",),
-}
-
-# Lowercase words allowed inside a Title Case heading line ("Clash With Regime in Idlib").
-_MINOR_WORDS = frozenset(
-    {
-        "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for",
-        "by", "with", "from", "as", "vs", "via", "per", "into", "over", "amid", "than",
-        "de", "al", "el", "la", "le", "van", "von", "bin", "ibn",
-    }
-)  # fmt: skip
 
 # --- Patterns -----------------------------------------------------------------------
 
@@ -181,7 +133,7 @@ _MAX_TOKEN = 40  # longest word looked at before a period
 # A marked name ending just before its mark, as a whole word ("E!" but not "VE!").
 _MARKED_NAME = {
     mark: re.compile(rf"(?<![\w’'&.-])(?:{'|'.join(map(re.escape, names))})\Z")
-    for mark, names in _MARKED_NAMES.items()
+    for mark, names in MARKED_NAMES.items()
 }
 
 # --- Speech tags ----------------------------------------------------------------------
@@ -191,67 +143,6 @@ _MARKED_NAME = {
 # Ankara.", "wrote on Twitter.", "asked rhetorically."). Verb-first tags ("asked Lavrov") start
 # lowercase and never break anyway.
 
-# Reporting verbs, past and present. Left out: present forms that are common plural nouns
-# ("claims", "notes", "protests"), and verbs that as often report an action ("continued",
-# "charged", "cheered", "roared").
-_REPORTING_VERBS = frozenset(
-    {
-        "said", "says", "say", "asked", "asks", "ask", "added", "adds", "told", "tells", "tell",
-        "wrote", "writes", "write", "replied", "answered", "responded", "responds", "retorted",
-        "retorts", "countered", "shouted", "yelled", "yells", "screamed", "cried", "exclaimed",
-        "exclaims", "demanded", "wondered", "wonders", "wonder", "insisted", "insists", "insist",
-        "declared", "declares", "announced", "announces", "explained", "explains", "noted",
-        "stressed", "stresses", "argued", "argues", "argue", "warned", "warns", "warn", "urged",
-        "urges", "pleaded", "pleads", "begged", "implored", "appealed", "chanted", "whispered",
-        "whispers", "murmured", "muttered", "mutters", "sighed", "laughed", "joked", "quipped",
-        "quips", "mused", "muses", "recalled", "recalls", "remarked", "observed", "observes",
-        "claimed", "complained", "complains", "protested", "objected", "conceded", "concedes",
-        "admitted", "admits", "acknowledged", "acknowledges", "suggested", "suggests", "queried",
-        "inquired", "inquires", "enquired", "pressed", "challenged", "thundered", "bellowed",
-        "fumed", "snapped", "vowed", "promised", "alleged", "alleges", "contended", "maintained",
-        "maintains", "reiterated", "reiterates", "repeated", "stated", "confirmed", "confirms",
-        "denied", "denies", "mocked", "scoffed", "taunted", "tweeted", "posted", "texted",
-        "emailed", "wailed", "sobbed", "gasped", "groaned", "hissed", "growled", "grumbled",
-        "cautioned", "reminded", "assured", "commented", "interjected", "interrupted", "offered",
-        "ventured", "boasted", "lamented", "laments", "predicted", "predicts", "concluded",
-        "agreed", "reasoned", "teased", "thought",
-    }
-)  # fmt: skip
-# Reporting verbs that may name the person addressed: "asked reporters", "told Anadolu Agency".
-_ADDRESSING_VERBS = frozenset(
-    {
-        "asked", "asks", "ask", "told", "tells", "tell", "urged", "urges", "warned", "warns",
-        "warn", "reminded", "assured", "pressed", "begged", "implored", "challenged", "taunted",
-        "teased", "mocked",
-    }
-)  # fmt: skip
-# Lowercase words that may make up the person addressed (capitalised words always may).
-_ADDRESSEES = frozenset(
-    {
-        "the", "a", "an", "his", "her", "their", "its", "our", "him", "them", "us", "me", "you",
-        "reporters", "journalists", "lawmakers", "parliament", "supporters", "protesters",
-        "crowd", "audience", "residents", "viewers", "followers", "delegates", "officials",
-        "colleagues", "students", "troops", "soldiers", "mourners", "worshippers", "listeners",
-        "readers", "members", "ministers", "diplomats", "counterpart", "counterparts",
-    }
-)  # fmt: skip
-# Words that open a phrase after the verb ("asked in a statement", "wrote on Twitter").
-_TAG_ADJUNCTS = frozenset(
-    {
-        "in", "on", "at", "during", "after", "before", "from", "to", "via", "with", "as",
-        "while", "when", "through", "outside", "inside", "near", "amid", "over", "again",
-        "later", "aloud", "then", "too", "back",
-    }
-)  # fmt: skip
-# Lowercase words that make what surrounds them a clause rather than a speaker or a phrase of
-# the tag ("Nobody knows what analysts say", "said on Monday the talks would resume").
-_CLAUSE_WORDS = frozenset(
-    {
-        "that", "what", "whether", "if", "because", "but", "not", "is", "was", "are", "were",
-        "be", "been", "has", "have", "had", "will", "would", "can", "could", "should", "may",
-        "might", "must", "do", "does", "did",
-    }
-)  # fmt: skip
 _MAX_SPEAKER = 10  # words before the reporting verb
 _MAX_PHRASE = 4  # words of one addressee or phrase after it
 _TAG_WINDOW = 300  # characters of a run looked at for a speech tag
@@ -431,7 +322,7 @@ def _is_heading(text: str, start: int, end: int, block_end: int) -> bool:
         return False
     words = line.split()
     return any(word[0].isupper() for word in words) and all(
-        not word[0].isalpha() or word[0].isupper() or word in _MINOR_WORDS for word in words
+        not word[0].isalpha() or word[0].isupper() or word in MINOR_WORDS for word in words
     )
 
 
@@ -522,10 +413,10 @@ def _cut(text: str, candidate: re.Match[str], start: int, end: int) -> int:
     token = text[max(start, position - _MAX_TOKEN) : position].rsplit(None, 1)[-1]
     token = token.lstrip(_OPENERS)
     lower = token.lower()
-    if lower in _NEVER_FINAL:
+    if lower in NEVER_FINAL:
         return -1
     if following.isdigit():
-        return -1 if lower in _BEFORE_NUMBER else candidate.end()
+        return -1 if lower in BEFORE_NUMBER else candidate.end()
     # A single capital is an initial ("Jonas E. Smith"), unless it follows a number, where
     # it is a unit or compass point ("-5.5 C.", "36.63 E.").
     initial = (
@@ -533,13 +424,13 @@ def _cut(text: str, candidate: re.Match[str], start: int, end: int) -> int:
         and token.isupper()
         and not text[max(start, position - 3) : position - 2].isdigit()
     )
-    if initial or lower in _MAYBE_FINAL or _DOTTED.fullmatch(lower) is not None:
+    if initial or lower in MAYBE_FINAL or _DOTTED.fullmatch(lower) is not None:
         return candidate.end() if _opens_sentence(text, candidate.start("next")) else -1
     return candidate.end()
 
 
 def _speech_tag(text: str, position: int, end: int) -> bool:
-    """Whether ``text[position:end]`` opens with a speech tag (see ``_REPORTING_VERBS``).
+    """Whether ``text[position:end]`` opens with a speech tag (see ``REPORTING_VERBS``).
 
     Reads words lazily and no more than ``_TAG_WINDOW`` characters, so that the cost per
     candidate is bounded.
@@ -552,13 +443,13 @@ def _speech_tag(text: str, position: int, end: int) -> bool:
         if index > _MAX_SPEAKER or match.end() == window_end < end or parsed is None:
             return False  # too long, cut by the window, or an opening quote (a new quotation)
         word, period, trail = parsed.group("word", "period", "trail")
-        if index and word in _REPORTING_VERBS:
+        if index and word in REPORTING_VERBS:
             rest = [m.group() for m in matches if not m.end() == window_end < end]
             closed = bool(period or trail) or (not rest and window_end == end)
             # An odd comma makes the speaker a clause: "Nobody knows, analysts say."
             return commas % 2 == 0 and (closed or _tag_closes(word, rest, window_end == end))
         abbreviation = bool(period) and _is_abbreviation(word)
-        clause = word.islower() and (word in _CLAUSE_WORDS or word.endswith("ed"))
+        clause = word.islower() and (word in CLAUSE_WORDS or word.endswith("ed"))
         if (period and not abbreviation) or trail not in ("", ",") or clause:
             return False
         commas += trail == ","
@@ -571,14 +462,14 @@ def _tag_closes(verb: str, tokens: list[str], run_ends: bool) -> bool:
     the clause (a period, comma or other mark) or of the run."""
     words = [_TAG_TOKEN.match(token) for token in tokens]
     index = 0
-    if verb in _ADDRESSING_VERBS:
+    if verb in ADDRESSING_VERBS:
         while index < min(len(words), _MAX_PHRASE) and _is_addressee(words[index]):
             if _closes(words[index]):
                 return True
             index += 1
     while index < len(words):
         opener = words[index]
-        if opener is None or not (opener["word"] in _TAG_ADJUNCTS or opener["word"].endswith("ly") and opener["word"].islower()):
+        if opener is None or not (opener["word"] in TAG_ADJUNCTS or opener["word"].endswith("ly") and opener["word"].islower()):
             return False
         if _closes(opener):
             return True
@@ -587,7 +478,7 @@ def _tag_closes(verb: str, tokens: list[str], run_ends: bool) -> bool:
             if index == len(words):
                 return run_ends
             word = words[index]
-            if word is None or word["word"] in _TAG_ADJUNCTS or word["word"] in _CLAUSE_WORDS:
+            if word is None or word["word"] in TAG_ADJUNCTS or word["word"] in CLAUSE_WORDS:
                 break
             if _closes(word):
                 return True
@@ -598,8 +489,8 @@ def _tag_closes(verb: str, tokens: list[str], run_ends: bool) -> bool:
 
 
 def _is_addressee(word: re.Match[str] | None) -> bool:
-    """Whether a token may belong to the person addressed: a capitalised word or an ``_ADDRESSEES``."""
-    return word is not None and (word["word"][0].isupper() or word["word"] in _ADDRESSEES)
+    """Whether a token may belong to the person addressed: a capitalised word or an ``ADDRESSEES``."""
+    return word is not None and (word["word"][0].isupper() or word["word"] in ADDRESSEES)
 
 
 def _closes(word: re.Match[str] | None) -> bool:
@@ -611,8 +502,8 @@ def _is_abbreviation(word: str) -> bool:
     """Whether ``word`` followed by a period is an abbreviation or initial ("Gen.", "U.N.", "J.")."""
     lower = word.lower()
     return (
-        lower in _NEVER_FINAL
-        or lower in _MAYBE_FINAL
+        lower in NEVER_FINAL
+        or lower in MAYBE_FINAL
         or (len(word) == 1 and word.isupper())
         or _DOTTED.fullmatch(lower) is not None
     )
@@ -623,7 +514,7 @@ def _opens_sentence(text: str, position: int) -> bool:
     word = _NEXT_WORD.match(text, position)
     if word is None:
         return False
-    return word[1] in _SENTENCE_STARTERS and not (word[2] and len(word[1]) == 1)
+    return word[1] in SENTENCE_STARTERS and not (word[2] and len(word[1]) == 1)
 
 
 def _emit(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:

@@ -16,11 +16,11 @@ from annotation.ingest import segment
 from annotation.ingest import Sentence, sentence_spans, split_sentences
 from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
-CASES_DIR = Path(__file__).parent / "data" / "segmentation"
+CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "segmentation"
 # Invisible format characters: blank at a sentence boundary, never at the edge of a sentence.
 INVISIBLE = "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
 _BLANK = rf"[\s{INVISIBLE}]"
-SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_9ea230396c6002b4.txt"
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_9ea230396c6002b4.txt"
 
 
 def _load_cases() -> list[dict[str, Any]]:
