@@ -1,9 +1,20 @@
 """Baselines: stance classifiers, loaded-language taggers, their evaluation and metrics.
 
-The public names of the package; each lives in the submodule it is imported from."""
+The public names of the package; each lives in the submodule it is imported from:
+``embeddings`` (the frozen MiniLM model), ``stance`` (stance classifiers), ``tagging`` and
+``taggers`` (loaded-language taggers), ``protocol`` (folds and whether to score),
+``evaluation`` (fitting, scoring, the summary table) and ``metrics``.
+"""
 
 from __future__ import annotations
 
+from annotation.models.embeddings import (
+    EMBEDDING_KINDS,
+    SentenceEmbedding,
+    embed_tokens,
+    embedding_available,
+)
+from annotation.models.evaluation import evaluate_baselines, predict_stance, summary_table
 from annotation.models.metrics import (
     PRF,
     Span,
@@ -16,26 +27,22 @@ from annotation.models.metrics import (
     span_prf,
     token_f1,
 )
-from annotation.models.stance import (
-    EMBEDDING_KINDS,
+from annotation.models.protocol import (
+    MAX_FOLDS,
     MIN_SCORED_ROWS,
-    STANCE_KINDS,
-    TAGGER_KINDS,
+    EvaluationError,
     EvaluationPlan,
+    evaluation_folds,
+    plan_evaluation,
+)
+from annotation.models.stance import STANCE_KINDS, StanceKind, make_stance_classifier
+from annotation.models.taggers import (
+    TAGGER_KINDS,
     LexiconTagger,
     MarkedRateTagger,
-    SentenceEmbedding,
-    StanceKind,
     TaggerKind,
     TokenTagger,
-    embedding_available,
-    evaluate_baselines,
-    evaluation_folds,
     make_loaded_language_tagger,
-    make_stance_classifier,
-    plan_evaluation,
-    predict_stance,
-    summary_table,
 )
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "TAGGER_KINDS",
     "EMBEDDING_KINDS",
     "embedding_available",
+    "embed_tokens",
     "SentenceEmbedding",
     "LexiconTagger",
     "MarkedRateTagger",
@@ -52,6 +60,8 @@ __all__ = [
     "make_stance_classifier",
     "make_loaded_language_tagger",
     "MIN_SCORED_ROWS",
+    "MAX_FOLDS",
+    "EvaluationError",
     "EvaluationPlan",
     "evaluation_folds",
     "plan_evaluation",

@@ -1,0 +1,215 @@
+"""What the loaded-language taggers share: input checks, span ↔ token labels, threshold tuning.
+
+A tagger is fitted on texts and their gold spans (one list of ``(start, end, label)`` character
+spans per text, offsets in code points, end exclusive) and predicts spans in the same form.
+``SpanTagger`` is the scikit-learn skeleton of every tagger (input checks, tags);
+``ThresholdTagger`` adds a per-token scorer whose decision threshold is tuned by cross-validation
+on the training texts only. Tokens are ``annotation.spans`` tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted
+
+from annotation.models.metrics import Span
+from annotation.spans import token_spans
+
+__all__: list[str] = []  # the taggers' base classes and helpers; none is public
+
+OUTSIDE = "O"
+"""The token label of a token outside every span."""
+
+
+def check_texts(texts: Sequence[str]) -> None:
+    """Raise ``TypeError`` unless ``texts`` is a sequence of ``str`` (and not one ``str``)."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of str, one per text, not a single str")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{i}] must be a str, got {type(text).__name__}: {text!r}")
+
+
+def _check_gold_spans(texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> None:
+    """Raise ``ValueError`` unless ``spans`` holds one list of in-bounds spans per text."""
+    if len(spans) != len(texts):
+        raise ValueError(
+            f"spans has {len(spans)} entries but texts has {len(texts)}; "
+            "pass one list of (start, end, label) per text"
+        )
+    for i, (text, text_spans) in enumerate(zip(texts, spans, strict=True)):
+        for span in text_spans:
+            if len(span) != 3:
+                raise ValueError(f"spans[{i}]: expected (start, end, label), got {span!r}")
+            start, end, label = span
+            if not (isinstance(label, str) and 0 <= start < end <= len(text)):
+                raise ValueError(
+                    f"spans[{i}]: {span!r} needs 0 <= start < end <= {len(text)} (the text's "
+                    "length) and a str label"
+                )
+
+
+def token_labels(text: str, spans: Sequence[Span]) -> list[str]:
+    """One label per token of ``text``: the label of the first span overlapping it, else ``O``.
+
+    Examples:
+        >>> token_labels("The regime fell.", [(4, 10, "loaded-negative")])
+        ['O', 'loaded-negative', 'O', 'O']
+    """
+    ordered = sorted(spans)
+    labels = []
+    for start, end in token_spans(text):
+        hit = next((lab for s, e, lab in ordered if s < end and start < e), OUTSIDE)
+        labels.append(hit)
+    return labels
+
+
+def _spans_from_tokens(tokens: Sequence[tuple[int, int]], labels: Sequence[str]) -> list[Span]:
+    """Runs of consecutive tokens with the same span label, as ``(start, end, label)``."""
+    spans: list[Span] = []
+    previous = OUTSIDE
+    for (start, end), label in zip(tokens, labels, strict=True):
+        if label != OUTSIDE and label == previous:
+            spans[-1] = (spans[-1][0], end, label)
+        elif label != OUTSIDE:
+            spans.append((start, end, label))
+        previous = label
+    return spans
+
+
+class TokenScores(NamedTuple):
+    """Per token of each text: the score of being inside a span, and the span label if so."""
+
+    scores: list[npt.NDArray[np.float64]]
+    labels: list[list[str]]
+
+
+_THRESHOLDS = np.round(np.arange(0.02, 1.0, 0.02), 2)
+
+
+def _best_threshold(oof: TokenScores, gold: list[list[str]]) -> float:
+    """The threshold in ``_THRESHOLDS`` with the highest token F1 (the lowest one among ties)."""
+    scores = np.concatenate([*oof.scores, np.zeros(0)])
+    predicted = np.asarray([label for labels in oof.labels for label in labels], dtype=object)
+    truth = np.asarray([label for labels in gold for label in labels], dtype=object)
+    n_gold = int((truth != OUTSIDE).sum())
+    right_label = (predicted == truth) & (truth != OUTSIDE)
+    f1 = [
+        2 * int((right_label & (scores >= t)).sum()) / max(1, n_gold + int((scores >= t).sum()))
+        for t in _THRESHOLDS
+    ]
+    return float(_THRESHOLDS[int(np.argmax(f1))])
+
+
+class SpanTagger(BaseEstimator):  # type: ignore[misc]
+    """The skeleton of a tagger: ``fit(texts, spans)`` and ``predict(texts)`` on lists, not arrays.
+
+    Inputs are lists of texts and of span lists, not 2-D arrays, so of scikit-learn's estimator
+    checks only the API ones apply (``clone``, ``get_params``/``set_params``, ``repr``, nothing set
+    in ``__init__``); the tags say so.
+    """
+
+    def _check_fit_inputs(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> None:
+        """Raise ``TypeError`` unless ``texts`` is a sequence of ``str``, and ``ValueError``
+        unless ``spans`` holds one list of ``(start, end, label)`` per text within its bounds."""
+        check_texts(texts)
+        _check_gold_spans(texts, spans)
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        return tags
+
+
+class ThresholdTagger(SpanTagger):
+    """A per-token scorer plus a decision threshold chosen by cross-validation on the training
+    texts only; subclasses define ``_learn`` and ``_score``."""
+
+    threshold: float | Literal["auto"]
+    n_inner: int
+    random_state: int
+
+    def _learn(self, texts: Sequence[str], gold: list[list[str]]) -> Any:
+        raise NotImplementedError
+
+    def _score(self, model: Any, texts: Sequence[str]) -> TokenScores:
+        raise NotImplementedError
+
+    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> ThresholdTagger:
+        """Learn from texts and their gold spans, choosing the threshold first if ``"auto"``.
+
+        With ``threshold="auto"``, the texts are split into ``n_inner`` folds (shuffled with
+        ``random_state``; equal texts stay in one fold); a model learnt on the other folds scores
+        each fold's tokens, and the threshold (a multiple of 0.02) that maximises token F1 over
+        these out-of-fold scores is kept. Then the model is learnt on all texts.
+
+        Args:
+            texts: The texts.
+            spans: Gold spans, one list of ``(start, end, label)`` per text.
+
+        Returns:
+            The fitted tagger.
+
+        Raises:
+            TypeError: ``texts`` is not a sequence of ``str``.
+            ValueError: ``spans`` is not aligned with ``texts`` or holds a malformed span, or
+                ``threshold`` is neither ``"auto"`` nor a number in (0, 1].
+        """
+        self._check_fit_inputs(texts, spans)
+        auto = isinstance(self.threshold, str) and self.threshold == "auto"
+        if not auto and not (
+            isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1
+        ):
+            raise ValueError(
+                f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5"
+            )
+        gold = [token_labels(text, spans_) for text, spans_ in zip(texts, spans, strict=True)]
+        self.labels_ = sorted({label for labels in gold for label in labels} - {OUTSIDE})
+        if not auto:
+            self.threshold_ = float(self.threshold)
+        elif len(set(texts)) < 2 or not self.labels_:
+            self.threshold_ = 0.5
+        else:
+            distinct = {text: i for i, text in enumerate(dict.fromkeys(texts))}
+            groups = np.asarray([distinct[text] for text in texts])
+            folds = KFold(min(self.n_inner, len(distinct)), shuffle=True,
+                          random_state=self.random_state)
+            scores: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(texts)
+            labels: list[list[str]] = [[]] * len(texts)
+            for train_groups, held_out_groups in folds.split(np.arange(len(distinct))):
+                train = np.flatnonzero(np.isin(groups, train_groups))
+                held_out = np.flatnonzero(np.isin(groups, held_out_groups))
+                model = self._learn([texts[i] for i in train], [gold[i] for i in train])
+                scored = self._score(model, [texts[i] for i in held_out])
+                for j, i in enumerate(held_out):
+                    scores[i], labels[i] = scored.scores[j], scored.labels[j]
+            self.threshold_ = _best_threshold(TokenScores(scores, labels), gold)
+        self.model_ = self._learn(texts, gold)
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans per text: runs of tokens scored at or above ``threshold_``, as
+        ``(start, end, label)``; consecutive tokens with the same label form one span.
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not been called.
+            TypeError: ``texts`` is not a sequence of ``str``.
+        """
+        check_is_fitted(self)
+        check_texts(texts)
+        scored = self._score(self.model_, texts)
+        return [
+            _spans_from_tokens(
+                token_spans(text), np.where(scores >= self.threshold_, labels, OUTSIDE).tolist()
+            )
+            for text, scores, labels in zip(texts, scored.scores, scored.labels, strict=True)
+        ]
