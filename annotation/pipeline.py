@@ -70,13 +70,13 @@ def newest_release(dist: Path) -> Path:
     """The release to read: ``$ANNOTATION_DATASET`` if set, else the newest built one in ``dist``.
 
     Raises:
-        FileNotFoundError: Neither exists (run ``make demo`` or ``annotation build``).
+        CampaignError: Neither exists (run ``make demo`` or ``annotation build``).
     """
     if os.environ.get("ANNOTATION_DATASET"):
         return Path(os.environ["ANNOTATION_DATASET"])
     releases = sorted((p for p in dist.glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
     if not releases:
-        raise FileNotFoundError(f"no release in {dist}; run `make demo` or `annotation build`, or set ANNOTATION_DATASET")
+        raise CampaignError(f"no release in {dist}; run `make demo` or `annotation build`, or set ANNOTATION_DATASET")
     return releases[-1]
 
 
@@ -88,7 +88,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; run `annotation {stage}` first")
+        raise CampaignError(f"{path} does not exist; run `annotation {stage}` first")
     return pd.read_parquet(path)
 
 
@@ -321,7 +321,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     splits = freeze(manifest, articles["article_id"])
     new = [article_id for article_id in splits if article_id not in manifest]
     if new and not freeze_splits:
-        raise ValueError(
+        raise CampaignError(
             f"{campaign.splits} has no split for {len(new)} article(s), e.g. {new[:5]}; run `annotation build "
             "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
         )
@@ -356,7 +356,7 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
     card says it must not be published).
 
     Raises:
-        ValueError: Some article of the release is not in the campaign's corpus any more (the
+        CampaignError: Some article of the release is not in the campaign's corpus any more (the
             message names it); nothing is returned then.
     """
     from annotation.release import rehydrate_release
@@ -368,7 +368,7 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
     report = rehydrate_release(release, [campaign.corpus], out=local)
     if report.missing:
         article_id, reason = next(iter(report.missing.items()))
-        raise ValueError(f"{release}: {len(report.missing)} article(s) not in {campaign.corpus}, e.g. {article_id}: {reason}")
+        raise CampaignError(f"{release}: {len(report.missing)} article(s) not in {campaign.corpus}, e.g. {article_id}: {reason}")
     return local
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "Question",
     "Schema",
     "SchemaError",
+    "MissingColumnsError",
     "load_schema",
     "to_label_config",
     "to_review_config",
@@ -101,6 +102,12 @@ TASK_DATA_KEYS = (
 
 class SchemaError(AnnotationError, ValueError):
     """A schema file is missing a field or has an invalid value."""
+
+
+class MissingColumnsError(SchemaError, KeyError):
+    """A table lacks columns its record type requires (see ``check_columns``)."""
+
+    __str__ = Exception.__str__  # the message as written, not KeyError's repr of it
 
 
 @dataclass(frozen=True)
@@ -409,18 +416,21 @@ def to_instructions(schema: Schema) -> str:
 
 
 def check_columns(frame: Any, columns: tuple[str, ...], name: str) -> None:
-    """Raise ``KeyError`` naming the missing columns of ``frame``.
+    """Raise ``MissingColumnsError`` naming the missing columns of ``frame``.
+
+    Raises:
+        MissingColumnsError: A ``SchemaError`` and a ``KeyError``, so callers that catch either keep working.
 
     Examples:
         >>> import pandas as pd
         >>> check_columns(pd.DataFrame(columns=["task", "label"]), VOTE_COLUMNS, "votes")
         Traceback (most recent call last):
         ...
-        KeyError: "votes is missing column(s) ['worker']; expected task, worker, label"
+        annotation.schema.MissingColumnsError: votes is missing column(s) ['worker']; expected task, worker, label
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"{name} is missing column(s) {missing}; expected {', '.join(columns)}")
+        raise MissingColumnsError(f"{name} is missing column(s) {missing}; expected {', '.join(columns)}")
 
 
 def task_key(sentence_id: str, target: str) -> str:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from annotation.errors import AnnotationError
 from annotation.ingest import Sentence
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.schema import Schema, task_key
 
-__all__ = ["make_tasks", "lexicon_prediction"]
+__all__ = ["TaskError", "make_tasks", "lexicon_prediction"]
+
+
+class TaskError(AnnotationError, KeyError):
+    """The sentences and articles given to ``make_tasks`` do not belong together."""
+
+    __str__ = Exception.__str__  # the message as written, not KeyError's repr of it
 
 
 class _Article(Protocol):
@@ -66,7 +73,7 @@ def make_tasks(
         Task dicts in Label Studio's import format, ordered by article, sentence, target.
 
     Raises:
-        KeyError: A sentence refers to an article that is not in ``articles``.
+        TaskError: A sentence refers to an article that is not in ``articles`` (a ``KeyError``).
     """
     by_article: dict[str, list[Sentence]] = {}
     for sentence in sentences:
@@ -74,7 +81,7 @@ def make_tasks(
     known = {a.article_id: a for a in articles}
     unknown = sorted(set(by_article) - set(known))
     if unknown:
-        raise KeyError(f"sentences refer to unknown article(s) {unknown}")
+        raise TaskError(f"sentences refer to unknown article(s) {unknown}; run `annotation segment` after each `annotation ingest`")
     tasks: list[dict[str, Any]] = []
     for article_id in sorted(by_article):
         article = known[article_id]
