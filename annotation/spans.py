@@ -45,7 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, check_columns
+from annotation.schema import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, WORKER, check_columns
 
 __all__ = [
     "TOKEN_PATTERN",
@@ -389,18 +389,23 @@ def _marks(span_votes: pd.DataFrame, index: TokenIndex, positions: IntArray, lab
     )
 
 
+def _frame(columns: Sequence[str], values: Sequence[Any]) -> pd.DataFrame:
+    """A frame with the schema's ``columns`` (``SPAN_COLUMNS``, ``TOKEN_VOTE_COLUMNS``), one value array each, in order."""
+    return pd.DataFrame(dict(zip(columns, values, strict=True)))
+
+
 def _token_votes(span_votes: pd.DataFrame, index: TokenIndex, positions: IntArray, labels: pd.Index) -> pd.DataFrame:
     """``token_votes`` on validated input."""
     marks = _marks(span_votes, index, positions, labels)
-    return pd.DataFrame({
-        TASK: span_votes[TASK].take(marks.row).to_numpy(),
-        WORKER: span_votes[WORKER].take(marks.row).to_numpy(),
-        "token": marks.local.astype(np.int64),
-        "start": index.starts[marks.token].astype(np.int64),
-        "end": index.ends[marks.token].astype(np.int64),
-        LABEL: span_votes[LABEL].take(marks.row).to_numpy(),
-        "tag": np.where(marks.inside, "I", "B"),
-    })
+    return _frame(TOKEN_VOTE_COLUMNS, (
+        span_votes[TASK].take(marks.row).to_numpy(),
+        span_votes[WORKER].take(marks.row).to_numpy(),
+        marks.local.astype(np.int64),  # token
+        index.starts[marks.token].astype(np.int64),
+        index.ends[marks.token].astype(np.int64),
+        span_votes[LABEL].take(marks.row).to_numpy(),
+        np.where(marks.inside, "I", "B"),  # tag
+    ))
 
 
 def token_votes(
@@ -539,11 +544,11 @@ def aggregate_spans(
     index, positions = check_span_votes(span_votes, texts, labels=label_index)
     marks = _marks(span_votes, index, positions, label_index)
     submitted = _submitted(span_votes, n_annotators)
-    empty = pd.DataFrame({
-        TASK: span_votes[TASK].iloc[:0].to_numpy(), "start": np.empty(0, np.int64), "end": np.empty(0, np.int64),
-        "text": span_votes["text"].iloc[:0].to_numpy(), LABEL: span_votes[LABEL].iloc[:0].to_numpy(),
-        "support": np.empty(0), "n_annotators": np.empty(0, np.int64),
-    })
+    empty = _frame(SPAN_COLUMNS, (
+        span_votes[TASK].iloc[:0].to_numpy(), np.empty(0, np.int64), np.empty(0, np.int64),
+        span_votes["text"].iloc[:0].to_numpy(), span_votes[LABEL].iloc[:0].to_numpy(),
+        np.empty(0), np.empty(0, np.int64),
+    ))
     if marks.row.size == 0:
         return empty
 
@@ -584,15 +589,15 @@ def aggregate_spans(
     starts, ends = index.starts[g_token[run_first]], index.ends[g_token[run_last]]
     where = index.tasks.get_indexer(marks.tasks)[g_task[run_first]]
     sentences = index.texts
-    return pd.DataFrame({
-        TASK: marks.tasks.take(g_task[run_first]).to_numpy(),
-        "start": starts.astype(np.int64),
-        "end": ends.astype(np.int64),
-        "text": [sentences[p][a:b] for p, a, b in zip(where.tolist(), starts.tolist(), ends.tolist())],
-        LABEL: label_index.take(g_label[run_first]).to_numpy(),
-        "support": np.bincount(run, weights=support[kept]) / length,
-        "n_annotators": np.bincount(pairs // marks.n_workers, minlength=len(length)).astype(np.int64),
-    })
+    return _frame(SPAN_COLUMNS, (
+        marks.tasks.take(g_task[run_first]).to_numpy(),
+        starts.astype(np.int64),
+        ends.astype(np.int64),
+        [sentences[p][a:b] for p, a, b in zip(where.tolist(), starts.tolist(), ends.tolist())],  # text
+        label_index.take(g_label[run_first]).to_numpy(),
+        np.bincount(run, weights=support[kept]) / length,  # support
+        np.bincount(pairs // marks.n_workers, minlength=len(length)).astype(np.int64),  # n_annotators
+    ))
 
 
 def _submitted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> pd.Series:
