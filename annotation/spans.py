@@ -57,6 +57,7 @@ __all__ = [
     "index_tokens",
     "check_span_votes",
     "token_votes",
+    "check_annotator_counts",
     "aggregate_spans",
     "bio_tag_ids",
 ]
@@ -543,7 +544,7 @@ def aggregate_spans(
     label_index = check_labels(labels)
     index, positions = check_span_votes(span_votes, texts, labels=label_index)
     marks = _marks(span_votes, index, positions, label_index)
-    submitted = _submitted(span_votes, n_annotators)
+    submitted = check_annotator_counts(span_votes, n_annotators)
     empty = _frame(SPAN_COLUMNS, (
         span_votes[TASK].iloc[:0].to_numpy(), np.empty(0, np.int64), np.empty(0, np.int64),
         span_votes["text"].iloc[:0].to_numpy(), span_votes[LABEL].iloc[:0].to_numpy(),
@@ -600,8 +601,35 @@ def aggregate_spans(
     ))
 
 
-def _submitted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> pd.Series:
-    """``n_annotators`` of the tasks in ``span_votes`` (index: task), checked against the annotators who marked spans."""
+def check_annotator_counts(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> pd.Series:
+    """The number of annotators who submitted each task of ``span_votes``, checked against those who marked spans.
+
+    Everyone who submitted a task counts, including annotators who marked nothing, so
+    ``n_annotators[task]`` can never be smaller than the number of annotators with a span there.
+
+    Args:
+        span_votes: One row per marked span with (at least) columns ``task, worker``.
+        n_annotators: The number of annotators who submitted each task.
+
+    Returns:
+        ``n_annotators`` of the tasks of ``span_votes`` (int64), indexed by task in order of
+        first appearance.
+
+    Raises:
+        KeyError: A column is missing, or ``n_annotators`` lacks a task of ``span_votes``.
+        SpanError: ``n_annotators[task]`` is smaller than the number of annotators who marked
+            spans there.
+
+    Examples:
+        >>> span_votes = pd.DataFrame({"task": ["t1", "t1"], "worker": ["w1", "w2"]})
+        >>> check_annotator_counts(span_votes, {"t1": 3}).to_dict()
+        {'t1': 3}
+        >>> check_annotator_counts(span_votes, {"t1": 1})
+        Traceback (most recent call last):
+        ...
+        annotation.spans.SpanError: n_annotators['t1'] = 1, but 2 annotators marked spans there (1 such task(s)); count every annotator who submitted it
+    """
+    check_columns(span_votes, (TASK, WORKER), "span_votes")
     task, tasks = pd.factorize(span_votes[TASK])
     worker, workers = pd.factorize(span_votes[WORKER])
     markers = np.bincount(np.unique(task * max(len(workers), 1) + worker) // max(len(workers), 1), minlength=len(tasks))
@@ -617,7 +645,7 @@ def _submitted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -
         bad = tasks[short[0]]
         raise SpanError(
             f"n_annotators[{bad!r}] = {n_annotators[bad]!r}, but {markers[short[0]]} annotators marked "
-            f"spans in that task ({short.size} such task(s)); count every annotator who submitted it"
+            f"spans there ({short.size} such task(s)); count every annotator who submitted it"
         )
     return submitted
 

@@ -34,7 +34,7 @@ from annotation.aggregate.alpha import (  # the ratio-of-sums machinery that the
 )
 from annotation.aggregate.base import AggregateError
 from annotation.schema import LABEL, TASK, WORKER
-from annotation.spans import TokenIndex, check_span_votes, index_tokens
+from annotation.spans import TokenIndex, check_annotator_counts, check_span_votes, index_tokens
 
 __all__ = ["REPORT_COLUMNS", "token_alpha", "span_f1", "agreement_report"]
 
@@ -42,10 +42,6 @@ REPORT_COLUMNS = ("measure", "by", "level", "value", "low", "high", "tasks", "un
 """Columns of ``agreement_report``."""
 
 Match = Literal["exact", "partial"]
-
-
-def _annotators_of(tasks: pd.Index, n_annotators: Mapping[Hashable, int]) -> CountArray:
-    return np.array([n_annotators[task] for task in tasks], dtype=np.int64)
 
 
 def _token_sums(
@@ -78,13 +74,7 @@ def _token_sums(
     label_counts = label_counts.reshape(len(marked), n_labels)
     task = row_of_position[np.searchsorted(index.offsets, marked, side="right") - 1]
     k = submitted[task]
-    none = k - label_counts.sum(axis=1)
-    if (none < 0).any():
-        bad = tasks[task[np.argmax(none < 0)]]
-        raise AggregateError(
-            f"n_annotators[{bad!r}] = {int(submitted[tasks.get_loc(bad)])} is smaller than the number of "
-            "annotators who marked a token of that task; count every annotator who submitted it"
-        )
+    none = k - label_counts.sum(axis=1)  # >= 0: checked by check_annotator_counts or the report's stance votes
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = ((label_counts * (label_counts - 1)).sum(axis=1) + none * (none - 1)) / np.maximum(k - 1, 1)
     pairable = submitted >= 2
@@ -130,9 +120,8 @@ def token_alpha(
     Raises:
         KeyError: A column is missing; a task of ``span_votes`` is not in ``n_annotators``, or a
             task of ``n_annotators`` not in ``texts``.
-        SpanError: As for ``annotation.spans.aggregate_spans``.
-        AggregateError: ``n_annotators[task]`` is smaller than the number of annotators who
-            marked a token of that task.
+        SpanError: As for ``annotation.spans.check_span_votes`` and
+            ``annotation.spans.check_annotator_counts``.
 
     Examples:
         >>> texts = {"t1": "The regime freed them.", "t2": "Radicals terrorize towns."}
@@ -151,27 +140,19 @@ def token_alpha(
     no_text = [task for task in n_annotators if task not in texts]
     if no_text:
         raise KeyError(f"texts has no sentence for {len(no_text)} task(s) of n_annotators, e.g. {no_text[:5]}")
-    _check_counted(span_votes, n_annotators)
+    check_annotator_counts(span_votes, n_annotators)
     index = index_tokens(texts if isinstance(texts, TokenIndex) else {task: texts[task] for task in n_annotators})
     _, positions = check_span_votes(span_votes, index, labels=labels)
     tasks = pd.Index(list(n_annotators), dtype=object, name=TASK)
-    sums = _token_sums(span_votes, index, positions, tasks, _annotators_of(tasks, n_annotators), labels)
+    submitted = np.array([n_annotators[task] for task in tasks], dtype=np.int64)
+    sums = _token_sums(span_votes, index, positions, tasks, submitted, labels)
     return float(_alpha_from_sums(sums.sum(axis=0, keepdims=True))[0])
 
 
-def _check_counted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> None:
-    no_count = [task for task in pd.unique(span_votes[TASK]) if task not in n_annotators]
-    if no_count:
-        raise KeyError(
-            f"n_annotators has no count for {len(no_count)} task(s) of span_votes, e.g. {no_count[:5]}; "
-            "pass the number of annotators who submitted every task"
-        )
-
-
-def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], tasks: pd.Index, submitted: CountArray) -> FloatArray:
-    """Per task of ``tasks`` (``task`` is each span's position there; ``submitted`` its annotators):
-    spans matched exactly, spans matched partially (each summed over ordered pairs of annotators)
-    and ``(annotators - 1) * spans``."""
+def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], submitted: CountArray) -> FloatArray:
+    """Per task (``task`` is each span's task code, ``submitted[code]`` its annotators, never fewer
+    than those who marked spans there): spans matched exactly, spans matched partially (each
+    summed over ordered pairs of annotators) and ``(annotators - 1) * spans``."""
     codes = pd.DataFrame({
         "task": task,
         "worker": pd.factorize(span_votes[WORKER])[0],
@@ -183,13 +164,6 @@ def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], tasks: pd.
     task, worker, label = (codes[c].to_numpy() for c in ("task", "worker", "label"))
     start, end = codes["start"].to_numpy(), codes["end"].to_numpy()
     n_tasks = len(submitted)
-    n_markers = np.bincount(codes.loc[~codes.duplicated(["task", "worker"]).to_numpy(), "task"], minlength=n_tasks)
-    if (n_markers > submitted).any():
-        short = int(np.argmax(n_markers > submitted))
-        raise AggregateError(
-            f"n_annotators[{tasks[short]!r}] = {int(submitted[short])}, but {n_markers[short]} annotators marked "
-            "spans there; count every annotator who submitted it"
-        )
     # Every pair of spans on the same task with the same label (a few per task).
     order = np.lexsort((label, task))
     same_group = np.r_[False, (task[order][1:] == task[order][:-1]) & (label[order][1:] == label[order][:-1])]
@@ -256,9 +230,8 @@ def span_f1(
 
     Raises:
         KeyError: A column is missing, or ``texts`` or ``n_annotators`` lacks a task.
-        SpanError: As for ``annotation.spans.check_span_votes``.
-        AggregateError: ``n_annotators[task]`` is smaller than the number of annotators who
-            marked spans there.
+        SpanError: As for ``annotation.spans.check_span_votes`` and
+            ``annotation.spans.check_annotator_counts``.
         ValueError: ``match`` is not ``"exact"`` or ``"partial"``.
 
     Examples:
@@ -280,9 +253,8 @@ def span_f1(
     if match not in ("exact", "partial"):
         raise ValueError(f"match={match!r} is not one of 'exact', 'partial'")
     check_span_votes(span_votes, texts, labels=labels)
-    _check_counted(span_votes, n_annotators)
-    task, tasks = pd.factorize(span_votes[TASK])
-    sums = _match_sums(span_votes, task, pd.Index(tasks), _annotators_of(pd.Index(tasks), n_annotators))
+    submitted = check_annotator_counts(span_votes, n_annotators)  # tasks in pd.factorize order
+    sums = _match_sums(span_votes, pd.factorize(span_votes[TASK])[0], submitted.to_numpy())
     return float(_f1_from_sums(sums.sum(axis=0, keepdims=True), 0 if match == "exact" else 1)[0])
 
 
@@ -406,7 +378,7 @@ def agreement_report(
     columns = np.hstack([
         stance, _per_label_sums(counts),
         _token_sums(span_votes, index, positions, tasks, submitted, span_labels),
-        _match_sums(span_votes, span_task, tasks, submitted),
+        _match_sums(span_votes, span_task, submitted),
     ])
 
     def statistic(sums: FloatArray) -> FloatArray:

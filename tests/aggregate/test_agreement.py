@@ -78,7 +78,7 @@ def test_token_alpha_errors() -> None:
         token_alpha(span_votes, TEXTS, {"s1": counts["s1"], "s2": counts["s2"]}, labels=LABELS)
     with pytest.raises(KeyError, match=r"texts has no sentence for 1 task\(s\) of n_annotators"):
         token_alpha(span_votes, TEXTS, {**counts, "s9": 2}, labels=LABELS)
-    with pytest.raises(ValueError, match=r"n_annotators\['s\d'\] = 1 is smaller than"):
+    with pytest.raises(ValueError, match=r"n_annotators\['s\d'\] = 1, but \d annotators marked spans there"):
         token_alpha(span_votes, TEXTS, {task: 1 for task in counts}, labels=LABELS)
 
 
