@@ -27,9 +27,11 @@ passes on to every function taking ``texts``), and spans are located on the toke
 schema, offsets outside the sentence, overlapping spans where they may not overlap) raise
 ``SpanError``.
 
-Size: over ~450 lines because the token index, the checks, token votes, consensus spans and BIO
-tags share one private engine (``_marks``: spans to deduplicated token marks) and the bounds
-check; split, each part would import the others' internals.
+Size: over ~450 lines on purpose: this module is the one owner of the span contract (issue 13).
+Every function goes through the same checks and ``TokenIndex.locate``, and token votes and
+consensus spans share the private engine ``_marks`` (spans to deduplicated token marks); split,
+the parts would import each other's internals. ``check_labels`` lives here, not in
+``annotation.aggregate``, because that package builds on this module.
 """
 
 from __future__ import annotations
