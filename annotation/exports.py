@@ -48,6 +48,7 @@ import pandas as pd
 
 from annotation.errors import AnnotationError
 from annotation.schema import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, load_schema
+from annotation.spans import fits_text
 
 __all__ = [
     "ExportError",
@@ -239,7 +240,7 @@ def _read_span(value: Any, text: str, schema: Schema) -> tuple[tuple[int, int, s
     if not (isinstance(labels, list) and len(labels) == 1 and labels[0] in schema.span_names):
         return None, f"span label {labels} is not one of {schema.span_names}"
     start, end, exported = value.get("start"), value.get("end"), value.get("text")
-    if not (_is_int(start) and _is_int(end) and 0 <= start < end <= len(text)):
+    if not (_is_int(start) and _is_int(end) and fits_text(start, end, len(text))):
         return None, f"span offsets {start}..{end} are not a range inside the sentence (length {len(text)})"
     piece = text[start:end]
     if exported is not None and not isinstance(exported, str):

@@ -36,6 +36,7 @@ import pandas as pd
 
 from annotation.errors import AnnotationError
 from annotation.schema import SENTENCE_COLUMNS, sentence_id
+from annotation.spans import fits_text
 
 __all__ = [
     "BABE_TARGET",
@@ -349,7 +350,7 @@ def load_propaganda(
         except OSError as err:
             raise ExternalFormatError(f"{file}: cannot read the article of labels: {err}") from err
         for technique, start, end, where in by_article[article_id]:
-            if not 0 <= start < end <= len(text):
+            if not fits_text(start, end, len(text)):
                 raise ExternalFormatError(
                     f"{where}: span ({start}, {end}) needs 0 <= start < end <= {len(text)}, "
                     f"the length of {file.name}"

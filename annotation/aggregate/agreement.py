@@ -1,260 +1,47 @@
-"""Inter-annotator agreement: Krippendorff's alpha over votes and over token spans, pairwise span F1.
+"""Span agreement and the agreement report: token alpha, pairwise span F1, every figure with its interval.
 
-Alpha is nominal and computed from the coincidence matrix. With :math:`n_{uc}` the number of
-values :math:`c` in unit (task or token) :math:`u`, :math:`m_u = \\sum_c n_{uc}`, only units with
-:math:`m_u \\ge 2` are pairable, and
+Token alpha (``token_alpha``) is Krippendorff's alpha (``annotation.aggregate.alpha``) with the
+word tokens of ``annotation.spans`` as units and each annotator's span label (or "none") as the
+value. Pairwise span F1 (``span_f1``) compares the character spans of every pair of annotators of
+a task, matched exactly or by overlap.
 
-.. math::
-
-    o_{cc} = \\sum_u \\frac{n_{uc}(n_{uc} - 1)}{m_u - 1}, \\quad n_c = \\sum_u n_{uc}, \\quad
-    n = \\sum_c n_c, \\quad
-    \\alpha = 1 - (n - 1)\\,\\frac{n - \\sum_c o_{cc}}{n^2 - \\sum_c n_c^2}.
-
-Alpha is undefined, and returned as ``nan``, when fewer than two pairable values exist or
-all pairable values are the same category (the denominator is 0). Reference: K. Krippendorff
-(2011), *Computing Krippendorff's Alpha-Reliability*, https://repository.upenn.edu/asc_papers/43.
-
-Pairwise span F1 (``span_f1``) compares the character spans of every pair of annotators of a task,
-matched exactly or by overlap.
-
-Every statistic here is a ratio of sums over tasks, so one bootstrap serves them all: a replicate
-draws as many tasks as there are pairable ones (or, in ``agreement_report``, whole clusters of
-tasks such as articles), with replacement, and recomputes each ratio from the drawn sums (a task's
-tokens and spans travel with it). The interval is the percentile interval of the replicates, as in
-A. F. Hayes and K. Krippendorff (2007), *Answering the Call for a Standard Reliability Measure for
-Coding Data*, https://doi.org/10.1080/19312450709336664, except that units are resampled instead
-of pairs of values.
-
-A worker gives at most one value per task: duplicate ``(task, worker)`` rows raise.
+Every statistic here is a ratio of sums over tasks, so one bootstrap (``alpha._bootstrap``)
+serves them all: a replicate draws as many tasks as there are pairable ones (or, in
+``agreement_report``, whole clusters of tasks such as articles), with replacement, and
+recomputes each ratio from the drawn sums (a task's tokens and spans travel with it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from annotation.aggregate.dawid_skene import EncodedVotes, TokenIndex, check_span_votes, encode_votes, index_tokens
+from annotation.aggregate.alpha import (  # the ratio-of-sums machinery that the figures here share
+    CountArray,
+    FloatArray,
+    Statistic,
+    _alpha_from_sums,
+    _bootstrap,
+    _check_bootstrap,
+    _encoded_votes,
+    _per_label_alpha,
+    _per_label_sums,
+    _unit_sums,
+)
+from annotation.aggregate.base import AggregateError
 from annotation.schema import LABEL, TASK, WORKER
+from annotation.spans import TokenIndex, check_annotator_counts, check_span_votes, index_tokens
 
-__all__ = [
-    "REPORT_COLUMNS",
-    "krippendorff_alpha",
-    "alpha_per_label",
-    "bootstrap_alpha",
-    "token_alpha",
-    "span_f1",
-    "agreement_report",
-]
+__all__ = ["REPORT_COLUMNS", "token_alpha", "span_f1", "agreement_report"]
 
 REPORT_COLUMNS = ("measure", "by", "level", "value", "low", "high", "tasks", "unit")
 """Columns of ``agreement_report``."""
 
 Match = Literal["exact", "partial"]
-CountArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-Statistic = Callable[[FloatArray], FloatArray]
-
-
-def _encoded_votes(votes: pd.DataFrame, labels: Sequence[Hashable] | None) -> EncodedVotes:
-    """``aggregate.encode_votes``, plus the check that a worker gives one value per task."""
-    encoded = encode_votes(votes, labels)
-    duplicated = votes.duplicated([TASK, WORKER])
-    if duplicated.any():
-        first = votes.loc[duplicated, [TASK, WORKER]].iloc[0].tolist()
-        raise ValueError(
-            f"votes has {int(duplicated.sum())} duplicate (task, worker) row(s), e.g. {first}; "
-            "a worker gives one value per task: keep one vote per pair"
-        )
-    return encoded
-
-
-def _unit_sums(counts: CountArray) -> FloatArray:
-    """Per unit: pairable values ``m``, observed agreement, then ``n_c`` per category (0 if unpairable)."""
-    m = counts.sum(axis=1)
-    pairable = m >= 2
-    sums = np.empty((len(counts), 2 + counts.shape[1]))
-    sums[:, 0] = np.where(pairable, m, 0)
-    sums[:, 1] = np.where(pairable, (counts * (counts - 1)).sum(axis=1) / np.maximum(m - 1, 1), 0.0)
-    sums[:, 2:] = counts * pairable[:, None]
-    return sums
-
-
-def _alpha_from_sums(sums: FloatArray) -> FloatArray:
-    """Alpha of each row of summed ``_unit_sums`` columns."""
-    n, observed = sums[:, 0], sums[:, 1]
-    expected = n * n - (sums[:, 2:] ** 2).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(expected > 0, 1.0 - (n - 1) * (n - observed) / expected, np.nan)
-
-
-def _per_label_sums(counts: CountArray) -> FloatArray:
-    """Per unit and label, the observed agreement of the one-vs-rest binary variable."""
-    m = counts.sum(axis=1).astype(np.float64)
-    inside = counts.astype(np.float64)
-    outside = m[:, None] - inside
-    out = np.zeros(counts.shape)
-    pairable = m >= 2
-    out[pairable] = (
-        inside[pairable] * (inside[pairable] - 1) + outside[pairable] * (outside[pairable] - 1)
-    ) / (m[pairable] - 1)[:, None]
-    return out
-
-
-def _per_label_alpha(n: FloatArray, observed: FloatArray, inside: FloatArray) -> FloatArray:
-    """One-vs-rest alpha from summed ``m`` (shape ``(r,)``), observed and ``n_c`` (``(r, k)``)."""
-    expected = 2.0 * inside * (n[:, None] - inside)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(expected > 0, 1.0 - (n[:, None] - 1) * (n[:, None] - observed) / expected, np.nan)
-
-
-def krippendorff_alpha(votes: pd.DataFrame, *, labels: Sequence[Hashable] | None = None) -> float:
-    """Krippendorff's alpha (nominal) of the votes, tasks as units and workers as coders.
-
-    Args:
-        votes: One row per vote with columns ``task, worker, label``. Tasks with one vote are
-            not pairable and do not count.
-        labels: The label names; only used to reject votes with other labels.
-
-    Returns:
-        Alpha: 1 is perfect agreement, 0 agreement at chance level, below 0 systematic
-        disagreement; ``nan`` when undefined (fewer than two pairable values, or one category).
-
-    Raises:
-        KeyError: A column is missing.
-        ValueError: ``votes`` is empty, has missing values, a label not in ``labels``, or a
-            duplicate ``(task, worker)`` pair.
-
-    Examples:
-        >>> votes = pd.DataFrame({
-        ...     "task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-        ...     "worker": ["w1", "w2", "w3", "w1", "w2", "w3"],
-        ...     "label": ["favor", "favor", "favor", "against", "against", "favor"],
-        ... })
-        >>> round(krippendorff_alpha(votes), 4)
-        0.375
-    """
-    counts = _encoded_votes(votes, labels).counts()
-    return float(_alpha_from_sums(_unit_sums(counts).sum(axis=0, keepdims=True))[0])
-
-
-def alpha_per_label(votes: pd.DataFrame, labels: Sequence[Hashable] | None = None) -> pd.Series:
-    """One-vs-rest alpha per label: each label against all others, as a binary variable.
-
-    Args:
-        votes: One row per vote with columns ``task, worker, label``.
-        labels: The label names in schema order; ``None`` uses the sorted labels in ``votes``.
-
-    Returns:
-        Index ``label`` (schema order), name ``alpha``; ``nan`` for a label that no pairable
-        vote used, or that every pairable vote used.
-
-    Raises:
-        KeyError: A column is missing.
-        ValueError: As for ``krippendorff_alpha``.
-
-    Examples:
-        >>> votes = pd.DataFrame({
-        ...     "task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-        ...     "worker": ["w1", "w2", "w3", "w1", "w2", "w3"],
-        ...     "label": ["favor", "favor", "favor", "against", "against", "favor"],
-        ... })
-        >>> alpha_per_label(votes, ["favor", "against", "neutral"]).round(4)
-        label
-        favor      0.375
-        against    0.375
-        neutral      NaN
-        Name: alpha, dtype: float64
-    """
-    encoded = _encoded_votes(votes, labels)
-    counts, label_index = encoded.counts(), encoded.labels
-    sums = _unit_sums(counts).sum(axis=0, keepdims=True)
-    observed = _per_label_sums(counts).sum(axis=0, keepdims=True)
-    return pd.Series(_per_label_alpha(sums[:, 0], observed, sums[:, 2:])[0], index=label_index, name="alpha")
-
-
-def _check_bootstrap(n_boot: int, confidence: float) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot={n_boot!r} must be an integer >= 1")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence!r} must be a number in (0, 1), e.g. 0.95")
-
-
-def _bootstrap(
-    sums: FloatArray, statistic: Statistic, n_boot: int, confidence: float, rng: np.random.Generator
-) -> tuple[FloatArray, FloatArray]:
-    """Percentile intervals of ``statistic`` (rows of column sums -> rows of values), resampling rows."""
-    n_units = len(sums)
-    width = statistic(np.zeros((1, sums.shape[1]))).shape[1]
-    if n_units == 0:
-        return np.full(width, np.nan), np.full(width, np.nan)
-    chunk = max(1, 2**22 // n_units)  # bounds the weight matrix at 4M entries
-    replicates = []
-    for begin in range(0, n_boot, chunk):
-        size = min(chunk, n_boot - begin)
-        draws = rng.integers(0, n_units, size=(size, n_units)) + n_units * np.arange(size)[:, None]
-        weights = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units).astype(np.float64)
-        replicates.append(statistic(weights @ sums))
-    sample = np.concatenate(replicates)
-    tail = (1.0 - confidence) / 2
-    low, high = np.full(width, np.nan), np.full(width, np.nan)
-    defined = ~np.isnan(sample).all(axis=0)
-    if defined.any():
-        low[defined], high[defined] = np.nanquantile(sample[:, defined], [tail, 1.0 - tail], axis=0)
-    return low, high
-
-
-def bootstrap_alpha(
-    votes: pd.DataFrame,
-    *,
-    n_boot: int = 1000,
-    confidence: float = 0.95,
-    labels: Sequence[Hashable] | None = None,
-    random_state: int | np.random.Generator | None = 0,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``krippendorff_alpha``, resampling tasks.
-
-    Each replicate draws as many pairable tasks as there are, with replacement, and computes
-    alpha on them; replicates where alpha is undefined are left out.
-
-    Args:
-        votes: One row per vote with columns ``task, worker, label``.
-        n_boot: The number of bootstrap replicates.
-        confidence: The coverage of the interval; 0.95 gives the 2.5 and 97.5 percentiles.
-        labels: The label names; only used to reject votes with other labels.
-        random_state: Seed or ``numpy.random.Generator``; the same seed gives the same interval.
-
-    Returns:
-        ``(low, high)``; ``(nan, nan)`` when alpha is undefined in every replicate.
-
-    Raises:
-        KeyError: A column is missing.
-        ValueError: As for ``krippendorff_alpha``; ``n_boot`` is not a positive integer or
-            ``confidence`` not in (0, 1).
-
-    Examples:
-        >>> votes = pd.DataFrame({
-        ...     "task": ["t1", "t1", "t1", "t2", "t2", "t2"],
-        ...     "worker": ["w1", "w2", "w3", "w1", "w2", "w3"],
-        ...     "label": ["favor", "favor", "favor", "against", "against", "favor"],
-        ... })
-        >>> low, high = bootstrap_alpha(votes, n_boot=200)
-        >>> bool(low <= krippendorff_alpha(votes) <= high)
-        True
-    """
-    _check_bootstrap(n_boot, confidence)
-    counts = _encoded_votes(votes, labels).counts()
-    sums = _unit_sums(counts)
-    sums = sums[sums[:, 0] > 0]
-    low, high = _bootstrap(sums, lambda s: _alpha_from_sums(s)[:, None], n_boot, confidence, np.random.default_rng(random_state))
-    return float(low[0]), float(high[0])
-
-
-def _annotators_of(tasks: pd.Index, n_annotators: Mapping[Hashable, int]) -> CountArray:
-    return np.array([n_annotators[task] for task in tasks], dtype=np.int64)
 
 
 def _token_sums(
@@ -287,13 +74,7 @@ def _token_sums(
     label_counts = label_counts.reshape(len(marked), n_labels)
     task = row_of_position[np.searchsorted(index.offsets, marked, side="right") - 1]
     k = submitted[task]
-    none = k - label_counts.sum(axis=1)
-    if (none < 0).any():
-        bad = tasks[task[np.argmax(none < 0)]]
-        raise ValueError(
-            f"n_annotators[{bad!r}] = {int(submitted[tasks.get_loc(bad)])} is smaller than the number of "
-            "annotators who marked a token of that task; count every annotator who submitted it"
-        )
+    none = k - label_counts.sum(axis=1)  # >= 0: checked by check_annotator_counts or the report's stance votes
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = ((label_counts * (label_counts - 1)).sum(axis=1) + none * (none - 1)) / np.maximum(k - 1, 1)
     pairable = submitted >= 2
@@ -318,7 +99,7 @@ def token_alpha(
     """Krippendorff's alpha (nominal) of the span annotations, tokens as units.
 
     Every token of every task in ``n_annotators`` is a unit. Each of the task's annotators gives
-    it a value: the label of a span of theirs that overlaps it (see ``aggregate.token_votes``),
+    it a value: the label of a span of theirs that overlaps it (see ``annotation.spans.token_votes``),
     or "none" when they marked nothing there, so annotators who marked no span count too. An
     annotator who gave one token two labels counts once, with the earlier label in ``labels``.
     Tokens of tasks with one annotator are not pairable.
@@ -327,7 +108,7 @@ def token_alpha(
         span_votes: One row per marked span with columns ``task, worker, start, end, text,
             label``.
         texts: The sentence text of every task in ``n_annotators`` (a mapping, or an
-            ``aggregate.TokenIndex``).
+            ``annotation.spans.TokenIndex``).
         n_annotators: The number of annotators who submitted each task, including tasks where
             nobody marked a span; these are the units.
         labels: The span label names in schema order.
@@ -339,7 +120,8 @@ def token_alpha(
     Raises:
         KeyError: A column is missing; a task of ``span_votes`` is not in ``n_annotators``, or a
             task of ``n_annotators`` not in ``texts``.
-        ValueError: As for ``aggregate.aggregate_spans``.
+        SpanError: As for ``annotation.spans.check_span_votes`` and
+            ``annotation.spans.check_annotator_counts``.
 
     Examples:
         >>> texts = {"t1": "The regime freed them.", "t2": "Radicals terrorize towns."}
@@ -358,27 +140,19 @@ def token_alpha(
     no_text = [task for task in n_annotators if task not in texts]
     if no_text:
         raise KeyError(f"texts has no sentence for {len(no_text)} task(s) of n_annotators, e.g. {no_text[:5]}")
-    _check_counted(span_votes, n_annotators)
+    check_annotator_counts(span_votes, n_annotators)
     index = index_tokens(texts if isinstance(texts, TokenIndex) else {task: texts[task] for task in n_annotators})
     _, positions = check_span_votes(span_votes, index, labels=labels)
     tasks = pd.Index(list(n_annotators), dtype=object, name=TASK)
-    sums = _token_sums(span_votes, index, positions, tasks, _annotators_of(tasks, n_annotators), labels)
+    submitted = np.array([n_annotators[task] for task in tasks], dtype=np.int64)
+    sums = _token_sums(span_votes, index, positions, tasks, submitted, labels)
     return float(_alpha_from_sums(sums.sum(axis=0, keepdims=True))[0])
 
 
-def _check_counted(span_votes: pd.DataFrame, n_annotators: Mapping[Hashable, int]) -> None:
-    no_count = [task for task in pd.unique(span_votes[TASK]) if task not in n_annotators]
-    if no_count:
-        raise KeyError(
-            f"n_annotators has no count for {len(no_count)} task(s) of span_votes, e.g. {no_count[:5]}; "
-            "pass the number of annotators who submitted every task"
-        )
-
-
-def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], tasks: pd.Index, submitted: CountArray) -> FloatArray:
-    """Per task of ``tasks`` (``task`` is each span's position there; ``submitted`` its annotators):
-    spans matched exactly, spans matched partially (each summed over ordered pairs of annotators)
-    and ``(annotators - 1) * spans``."""
+def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], submitted: CountArray) -> FloatArray:
+    """Per task (``task`` is each span's task code, ``submitted[code]`` its annotators, never fewer
+    than those who marked spans there): spans matched exactly, spans matched partially (each
+    summed over ordered pairs of annotators) and ``(annotators - 1) * spans``."""
     codes = pd.DataFrame({
         "task": task,
         "worker": pd.factorize(span_votes[WORKER])[0],
@@ -390,13 +164,6 @@ def _match_sums(span_votes: pd.DataFrame, task: npt.NDArray[np.intp], tasks: pd.
     task, worker, label = (codes[c].to_numpy() for c in ("task", "worker", "label"))
     start, end = codes["start"].to_numpy(), codes["end"].to_numpy()
     n_tasks = len(submitted)
-    n_markers = np.bincount(codes.loc[~codes.duplicated(["task", "worker"]).to_numpy(), "task"], minlength=n_tasks)
-    if (n_markers > submitted).any():
-        short = int(np.argmax(n_markers > submitted))
-        raise ValueError(
-            f"n_annotators[{tasks[short]!r}] = {int(submitted[short])}, but {n_markers[short]} annotators marked "
-            "spans there; count every annotator who submitted it"
-        )
     # Every pair of spans on the same task with the same label (a few per task).
     order = np.lexsort((label, task))
     same_group = np.r_[False, (task[order][1:] == task[order][:-1]) & (label[order][1:] == label[order][:-1])]
@@ -463,9 +230,9 @@ def span_f1(
 
     Raises:
         KeyError: A column is missing, or ``texts`` or ``n_annotators`` lacks a task.
-        ValueError: As for ``aggregate.check_span_votes``; ``n_annotators[task]`` is smaller than
-            the number of annotators who marked spans there; ``match`` is not ``"exact"`` or
-            ``"partial"``.
+        SpanError: As for ``annotation.spans.check_span_votes`` and
+            ``annotation.spans.check_annotator_counts``.
+        ValueError: ``match`` is not ``"exact"`` or ``"partial"``.
 
     Examples:
         >>> texts = {"t1": "The regime freed them.", "t2": "Radicals terrorize towns."}
@@ -486,9 +253,8 @@ def span_f1(
     if match not in ("exact", "partial"):
         raise ValueError(f"match={match!r} is not one of 'exact', 'partial'")
     check_span_votes(span_votes, texts, labels=labels)
-    _check_counted(span_votes, n_annotators)
-    task, tasks = pd.factorize(span_votes[TASK])
-    sums = _match_sums(span_votes, task, pd.Index(tasks), _annotators_of(pd.Index(tasks), n_annotators))
+    submitted = check_annotator_counts(span_votes, n_annotators)  # tasks in pd.factorize order
+    sums = _match_sums(span_votes, pd.factorize(span_votes[TASK])[0], submitted.to_numpy())
     return float(_f1_from_sums(sums.sum(axis=0, keepdims=True), 0 if match == "exact" else 1)[0])
 
 
@@ -540,7 +306,7 @@ def agreement_report(
         votes: Stance votes, columns ``task, worker, label``.
         span_votes: Span votes, columns ``task, worker, start, end, text, label``; every span's
             annotator must have a stance vote on its task.
-        texts: The sentence of every task of ``votes`` (a mapping or an ``aggregate.TokenIndex``).
+        texts: The sentence of every task of ``votes`` (a mapping or an ``annotation.spans.TokenIndex``).
         labels: The stance labels in schema order.
         span_labels: The span labels in schema order.
         groups: The group (e.g. split) of every task of ``votes``, indexed by task.
@@ -559,8 +325,10 @@ def agreement_report(
     Raises:
         KeyError: A column is missing, ``texts`` lacks a task, or ``groups``/``clusters`` lack a task.
         TypeError: ``groups`` or ``clusters`` is not a Series.
-        ValueError: As for ``krippendorff_alpha`` and ``aggregate.check_span_votes``; a span by an
-            annotator without a stance vote on its task; ``min_clusters`` is not an integer >= 2.
+        AggregateError: As for ``krippendorff_alpha``; a span by an annotator without a stance
+            vote on its task.
+        SpanError: As for ``annotation.spans.check_span_votes``.
+        ValueError: ``min_clusters`` is not an integer >= 2, ``n_boot`` or ``confidence`` is invalid.
 
     Examples:
         >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
@@ -601,7 +369,7 @@ def agreement_report(
     unvoted = (span_task < 0) | (span_worker < 0) | ~np.isin(span_task * len(workers) + span_worker, voted)
     if unvoted.any():
         first = span_votes.loc[unvoted, [TASK, WORKER]].iloc[0].tolist()
-        raise ValueError(
+        raise AggregateError(
             f"span_votes has {int(unvoted.sum())} span(s) by annotators without a stance vote on the task, "
             f"e.g. {first}; the annotators of a task are those who gave a stance: drop those spans"
         )
@@ -610,7 +378,7 @@ def agreement_report(
     columns = np.hstack([
         stance, _per_label_sums(counts),
         _token_sums(span_votes, index, positions, tasks, submitted, span_labels),
-        _match_sums(span_votes, span_task, tasks, submitted),
+        _match_sums(span_votes, span_task, submitted),
     ])
 
     def statistic(sums: FloatArray) -> FloatArray:

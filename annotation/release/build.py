@@ -88,12 +88,13 @@ import pyarrow.parquet as pq
 import yaml
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from annotation.aggregate import MajorityVote, TokenIndex, aggregate_spans, agreement_report, bio_tag_ids, encode_votes, index_tokens
+from annotation.aggregate import MajorityVote, agreement_report, encode_votes
 from annotation.campaign import Campaign
 from annotation.exports import Votes
 from annotation.ingest import PAGE_FURNITURE, Article, Manifest, Problem, ingest_sources, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, check_columns, load_schema, sentence_index
+from annotation.spans import TokenIndex, aggregate_spans, bio_tag_ids, index_tokens
 from annotation.tasks import make_tasks
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Tests of annotation.aggregate, one module per submodule."""
