@@ -8,6 +8,7 @@ validators used by the long tables. Label order in the YAML fixes the ``ClassLab
 from __future__ import annotations
 
 import html
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "to_review_config",
     "to_instructions",
     "check_columns",
+    "check_labels",
     "task_key",
     "sentence_id",
     "sentence_index",
@@ -431,6 +433,36 @@ def check_columns(frame: Any, columns: tuple[str, ...], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise MissingColumnsError(f"{name} is missing column(s) {missing}; expected {', '.join(columns)}")
+
+
+def check_labels(labels: Sequence[Hashable]) -> pd.Index:
+    """Validate a ``labels=`` argument (label names in schema order).
+
+    Args:
+        labels: The label names, each once, in schema order.
+
+    Returns:
+        ``labels`` as an Index named ``label``.
+
+    Raises:
+        TypeError: ``labels`` is a string or not list-like.
+        ValueError: ``labels`` is empty, has a missing value or repeats a label.
+
+    Examples:
+        >>> check_labels(["favor", "against"]).tolist()
+        ['favor', 'against']
+    """
+    if isinstance(labels, (str, bytes)) or not pd.api.types.is_list_like(labels):
+        raise TypeError(f"labels must be a sequence of label names in schema order, got {labels!r}")
+    index = pd.Index(list(labels), name=LABEL)
+    if index.empty:
+        raise ValueError("labels is empty; pass the schema's label names in order")
+    if index.hasnans:
+        raise ValueError(f"labels={list(index)} contains a missing value; remove it")
+    if index.has_duplicates:
+        dups = list(index[index.duplicated()].unique())
+        raise ValueError(f"labels has duplicate value(s) {dups}; list each label once")
+    return index
 
 
 def task_key(sentence_id: str, target: str) -> str:

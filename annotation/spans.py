@@ -30,8 +30,7 @@ schema, offsets outside the sentence, overlapping spans where they may not overl
 Size: over ~450 lines on purpose: this module is the one owner of the span contract (issue 13).
 Every function goes through the same checks and ``TokenIndex.locate``, and token votes and
 consensus spans share the private engine ``_marks`` (spans to deduplicated token marks); split,
-the parts would import each other's internals. ``check_labels`` lives here, not in
-``annotation.aggregate``, because that package builds on this module.
+the parts would import each other's internals.
 """
 
 from __future__ import annotations
@@ -47,14 +46,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, WORKER, check_columns
+from annotation.schema import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, WORKER, check_columns, check_labels
 
 __all__ = [
     "TOKEN_PATTERN",
     "SpanError",
     "token_spans",
     "fits_text",
-    "check_labels",
     "TokenIndex",
     "index_tokens",
     "check_span_votes",
@@ -126,36 +124,6 @@ def fits_text(start: Any, end: Any, length: Any) -> Any:
         [True, False]
     """
     return (0 <= start) & (start < end) & (end <= length)
-
-
-def check_labels(labels: Sequence[Hashable]) -> pd.Index:
-    """Validate a ``labels=`` argument (label names in schema order).
-
-    Args:
-        labels: The label names, each once, in schema order.
-
-    Returns:
-        ``labels`` as an Index named ``label``.
-
-    Raises:
-        TypeError: ``labels`` is a string or not list-like.
-        ValueError: ``labels`` is empty, has a missing value or repeats a label.
-
-    Examples:
-        >>> check_labels(["favor", "against"]).tolist()
-        ['favor', 'against']
-    """
-    if isinstance(labels, (str, bytes)) or not pd.api.types.is_list_like(labels):
-        raise TypeError(f"labels must be a sequence of label names in schema order, got {labels!r}")
-    index = pd.Index(list(labels), name=LABEL)
-    if index.empty:
-        raise ValueError("labels is empty; pass the schema's label names in order")
-    if index.hasnans:
-        raise ValueError(f"labels={list(index)} contains a missing value; remove it")
-    if index.has_duplicates:
-        dups = list(index[index.duplicated()].unique())
-        raise ValueError(f"labels has duplicate value(s) {dups}; list each label once")
-    return index
 
 
 @dataclass(frozen=True, eq=False)
