@@ -4,7 +4,7 @@ The public names of the package; each lives in the submodule it is imported from
 
 from __future__ import annotations
 
-from annotation.release.build import (
+from annotation.release.tables import (
     CARD_TEMPLATE,
     DATASHEET_TEMPLATE,
     MIN_ARTICLES,

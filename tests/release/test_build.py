@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from annotation import pipeline
-from annotation.release import build as release_build
+from annotation.release import tables as release_build
 from annotation.aggregate import krippendorff_alpha
 from annotation.ingest import PAGE_FURNITURE, load_articles
 from annotation.campaign import Campaign
@@ -42,7 +42,7 @@ from annotation.spans import token_spans
 from tests.fixtures.release import seed_articles, write_campaign
 from tests.fixtures.studio import campaign_copy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 
 
