@@ -8,7 +8,7 @@ Run with ``python bench/build.py [--rows 100000] [--seed 0]`` (not part of the t
    [0.55, 0.9], sentences of 5-80 words (about 140 characters, some with curly quotes, accents or
    an emoji), 0-3 loaded phrases per sentence that annotators mark with jittered boundaries, plus
    false alarms. They are written to parquet in a temp directory, as ``data/interim/`` would be.
-2. ``ours``, in a fresh process: read the tables and run ``dataset.build_release`` (checks,
+2. ``ours``, in a fresh process: read the tables and run ``annotation.release.build_release`` (checks,
    aggregation, agreement with 1000 bootstrap resamples, card, parquet, checksums); wall time and
    peak RSS of the process (VmHWM). It runs twice, in two processes, and the SHA256SUMS must
    match. Then, for a breakdown only, ``aggregate_votes`` and ``agreement_report`` on their own.

@@ -6,12 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import datasets
-import pytest
 
 from annotation.campaign import Campaign
-from annotation.errors import AnnotationError
 from annotation.exports import Votes
-from annotation.release import MissingFileError, build_release, check_release, load_release, load_release_tables
+from annotation.release import build_release, load_release, load_release_tables
 from annotation.schema import load_schema
 from tests.fixtures.release import seed_articles
 
@@ -83,10 +81,3 @@ def test_loading_and_building_leave_the_callers_progress_bars_as_they_were(
             assert datasets.is_progress_bar_enabled() is enabled
     finally:
         (datasets.enable_progress_bars if was else datasets.disable_progress_bars)()
-
-
-def test_a_folder_that_is_not_a_release_is_a_release_error(tmp_path: Path) -> None:
-    for path, message in ((tmp_path / "absent", "does not exist"), (tmp_path, "is not a release: it has no README.md or sentences")):
-        with pytest.raises(MissingFileError, match=message) as caught:
-            check_release(path)
-        assert isinstance(caught.value, AnnotationError) and isinstance(caught.value, FileNotFoundError)
