@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import datasets
@@ -19,10 +18,11 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from annotation.release.stats import corpus_sentence, stats_markdown
 from annotation.release.texts import TEXT_COLUMNS
+from annotation.resources import TEMPLATES_DIR
 
 __all__ = ["CARD_TEMPLATE"]
 
-CARD_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "card.md"
+CARD_TEMPLATE = TEMPLATES_DIR / "card.md"
 """The prose of the dataset card (Jinja, rendered by ``huggingface_hub.DatasetCard.from_template``)."""
 
 

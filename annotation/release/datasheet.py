@@ -14,10 +14,11 @@ from annotation.campaign import Campaign
 from annotation.io import atomic_write_bytes
 from annotation.release.errors import MissingFileError, ReleaseError
 from annotation.release.stats import stats_markdown
+from annotation.resources import TEMPLATES_DIR
 
 __all__ = ["DATASHEET_TEMPLATE", "STATS_BEGIN", "STATS_END", "update_datasheet"]
 
-DATASHEET_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "DATASHEET.md"
+DATASHEET_TEMPLATE = TEMPLATES_DIR / "DATASHEET.md"
 """The datasheet of a campaign that names none; ``annotation init`` copies it for the curator to edit."""
 STATS_BEGIN = "<!-- stats:begin -->"
 STATS_END = "<!-- stats:end -->"
