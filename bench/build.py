@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from annotation.exports import Votes
-from annotation.schema import load_schema, task_key
+from annotation.schema import load_schema, sentence_id, task_key
 from annotation.spans import token_spans
 
 TARGETS = ["Government forces", "Opposition forces", "Russian forces", "Turkish army", "The United Nations",
@@ -77,7 +77,7 @@ def synthetic_votes(n_rows: int, seed: int) -> tuple[Votes, pd.DataFrame]:
     article_ids = [hashlib.sha256(f"article-{seed}-{i}".encode()).hexdigest()[:16] for i in range(n_articles)]
     article_of = np.arange(n_sentences) // per_article
     index = np.arange(n_sentences) % per_article
-    sentence_ids = [f"{article_ids[a]}-{k:04d}" for a, k in zip(article_of, index)]
+    sentence_ids = [sentence_id(article_ids[a], k) for a, k in zip(article_of, index)]
     targets = [list(rng.choice(TARGETS, size=2, replace=False)) for _ in range(n_articles)]
     headline = [sentences[a * per_article] for a in article_of]
     before = ["" if k == 0 else sentences[i - 1] for i, k in enumerate(index)]

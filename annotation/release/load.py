@@ -28,7 +28,7 @@ from annotation.release.errors import MissingFileError
 
 __all__ = ["ReleaseTables", "check_release", "load_release", "load_release_tables"]
 
-CONFIGS = ("sentences", "annotations", "articles")
+_CONFIGS = ("sentences", "annotations", "articles")  # as features_for names them
 
 
 @contextmanager
@@ -137,7 +137,7 @@ def load_release_tables(path: str | Path) -> ReleaseTables:
     path = check_release(path)
     frames: dict[str, pd.DataFrame] = {}
     features: dict[str, Any] = {}
-    for config in CONFIGS:
+    for config in _CONFIGS:
         splits = load_release(path, config)
         features[config] = next(iter(splits.values())).features
         frames[config] = pd.concat(
