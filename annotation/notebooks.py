@@ -9,11 +9,11 @@ user has installed), and writes each executed notebook, outputs included, to
 never matters. Opened in Jupyter without those variables, a notebook reads the newest release
 of the campaign it sits in (``release_paths``).
 
-The notebooks read a release with ``load_release_tables``: the three configs as pandas tables
-with label names from the release's own features, so a campaign with its own scheme is read
-with its own labels. A release can be a campaign's first day (one annotator, one article, empty
-splits, no spans) or carry no texts (``licence.redistribute_texts: false``); the notebooks then
-say what they cannot show and why, rather than fail.
+The notebooks read a release with ``annotation.release.load_release_tables``: the three configs
+as pandas tables with label names from the release's own features, so a campaign with its own
+scheme is read with its own labels. A release can be a campaign's first day (one annotator, one
+article, empty splits, no spans) or carry no texts (``licence.redistribute_texts: false``); the
+notebooks then say what they cannot show and why, rather than fail.
 """
 
 from __future__ import annotations
@@ -25,20 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from annotation.campaign import CAMPAIGN_FILE
+from annotation.release import check_release
 from annotation.resources import NOTEBOOKS_DIR
 
 __all__ = [
     "RELEASE_ENV",
     "OUT_ENV",
     "CELL_TIMEOUT",
-    "ReleaseTables",
     "NotebookRun",
-    "check_release",
     "release_paths",
-    "load_release_tables",
     "list_notebooks",
     "run_notebooks",
 ]
@@ -50,34 +46,6 @@ OUT_ENV = "ANNOTATION_NOTEBOOK_OUT"
 """The environment variable naming the directory a notebook writes its figures to."""
 CELL_TIMEOUT = 600
 """Seconds one notebook cell may run before ``run_notebooks`` stops that notebook."""
-
-
-def check_release(path: str | Path) -> Path:
-    """``path`` as an absolute path, if it is a built release directory.
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist, or lacks the dataset card (``README.md``)
-            or the ``sentences/`` config that every release has.
-
-    Examples:
-        >>> check_release("dist/no-such-release-0.0.0")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: release dist/no-such-release-0.0.0 does not exist; pass a directory ...
-    """
-    path = Path(path).expanduser()
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"release {path} does not exist; pass a directory built by `annotation build`, "
-            "such as dist/<name>-<version>/"
-        )
-    missing = [name for name in ("README.md", "sentences") if not (path / name).exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{path} is not a release: it has no {' or '.join(missing)}; pass a directory built "
-            "by `annotation build`, such as dist/<name>-<version>/"
-        )
-    return path.resolve()
 
 
 def _campaign_root(start: Path) -> Path | None:
@@ -116,86 +84,6 @@ def release_paths(start: str | Path | None = None) -> tuple[Path, Path]:
     out = Path(os.environ.get(OUT_ENV) or (root or start) / "notebooks" / "output")
     out.mkdir(parents=True, exist_ok=True)
     return release, out
-
-
-@dataclass(frozen=True)
-class ReleaseTables:
-    """A release's configs as pandas tables, with label names and a ``split`` column.
-
-    ``stance`` holds names (not ClassLabel ids) in ``sentences`` and ``annotations``, and every
-    span's ``label`` is a name; the names and their order come from the release's features.
-
-    Attributes:
-        path: The release directory.
-        sentences: One row per sentence × target (the ``sentences`` config, all splits).
-        annotations: One row per annotator × sentence × target (``annotations``).
-        articles: One row per article (``articles``).
-        stance_names: The stance labels in scheme order.
-        span_names: The loaded-language span labels in scheme order.
-    """
-
-    path: Path
-    sentences: pd.DataFrame
-    annotations: pd.DataFrame
-    articles: pd.DataFrame
-    stance_names: list[str]
-    span_names: list[str]
-
-    @property
-    def missing_texts(self) -> str | None:
-        """Why the cells that need sentence texts are skipped, or None if every row has one."""
-        n_missing = int(self.sentences["text"].isna().sum())
-        if not n_missing:
-            return None
-        return (
-            f"{n_missing} of {len(self.sentences)} sentence rows of {self.path.name} have no "
-            "text: the release does not carry the texts (see the licence in its card). "
-            "Rebuild them from your own copy of the articles (`annotation rehydrate`) to see "
-            "the cells that need them; those cells are skipped here."
-        )
-
-    @property
-    def synthetic(self) -> bool:
-        """Whether every annotation is a simulated (demo) one."""
-        return bool(self.annotations["synthetic"].all())
-
-
-def _named_spans(cells: pd.Series, names: list[str]) -> list[list[dict[str, Any]]]:
-    return [[{**span, "label": names[int(span["label"])]} for span in cell] for cell in cells]
-
-
-def load_release_tables(path: str | Path) -> ReleaseTables:
-    """Read every config of a release into pandas (see ``ReleaseTables``).
-
-    Raises:
-        FileNotFoundError: ``path`` is not a release (see ``check_release``).
-    """
-    from annotation.release import load_release
-
-    path = check_release(path)
-    frames: dict[str, pd.DataFrame] = {}
-    features: dict[str, Any] = {}
-    for config in ("sentences", "annotations", "articles"):
-        splits = load_release(path, config)
-        features[config] = next(iter(splits.values())).features
-        frames[config] = pd.concat(
-            [part.to_pandas().assign(split=name) for name, part in splits.items()],
-            ignore_index=True,
-        )
-    stance_names = list(features["sentences"]["stance"].names)
-    span_names = list(features["sentences"]["spans"].feature["label"].names)
-    for config in ("sentences", "annotations"):
-        frame = frames[config]
-        frame["stance"] = [stance_names[i] for i in frame["stance"]]
-        frame["spans"] = _named_spans(frame["spans"], span_names)
-    return ReleaseTables(
-        path=path,
-        sentences=frames["sentences"],
-        annotations=frames["annotations"],
-        articles=frames["articles"],
-        stance_names=stance_names,
-        span_names=span_names,
-    )
 
 
 @dataclass(frozen=True)

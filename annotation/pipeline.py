@@ -376,7 +376,7 @@ def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
     """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
     ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
     from annotation.models import evaluate_baselines
-    from annotation.notebooks import load_release_tables
+    from annotation.release import load_release_tables
 
     tables = load_release_tables(with_texts(campaign, release))
     metrics = evaluate_baselines(tables.sentences, stance_labels=tables.stance_names,

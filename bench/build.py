@@ -8,7 +8,7 @@ Run with ``python bench/build.py [--rows 100000] [--seed 0]`` (not part of the t
    [0.55, 0.9], sentences of 5-80 words (about 140 characters, some with curly quotes, accents or
    an emoji), 0-3 loaded phrases per sentence that annotators mark with jittered boundaries, plus
    false alarms. They are written to parquet in a temp directory, as ``data/interim/`` would be.
-2. ``ours``, in a fresh process: read the tables and run ``dataset.build_release`` (checks,
+2. ``ours``, in a fresh process: read the tables and run ``annotation.release.build_release`` (checks,
    aggregation, agreement with 1000 bootstrap resamples, card, parquet, checksums); wall time and
    peak RSS of the process (VmHWM). It runs twice, in two processes, and the SHA256SUMS must
    match. Then, for a breakdown only, ``aggregate_votes`` and ``agreement_report`` on their own.
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from annotation.exports import Votes
-from annotation.schema import load_schema, task_key
+from annotation.schema import load_schema, sentence_id, task_key
 from annotation.spans import token_spans
 
 TARGETS = ["Government forces", "Opposition forces", "Russian forces", "Turkish army", "The United Nations",
@@ -77,7 +77,7 @@ def synthetic_votes(n_rows: int, seed: int) -> tuple[Votes, pd.DataFrame]:
     article_ids = [hashlib.sha256(f"article-{seed}-{i}".encode()).hexdigest()[:16] for i in range(n_articles)]
     article_of = np.arange(n_sentences) // per_article
     index = np.arange(n_sentences) % per_article
-    sentence_ids = [f"{article_ids[a]}-{k:04d}" for a, k in zip(article_of, index)]
+    sentence_ids = [sentence_id(article_ids[a], k) for a, k in zip(article_of, index)]
     targets = [list(rng.choice(TARGETS, size=2, replace=False)) for _ in range(n_articles)]
     headline = [sentences[a * per_article] for a in article_of]
     before = ["" if k == 0 else sentences[i - 1] for i, k in enumerate(index)]

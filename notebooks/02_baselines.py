@@ -45,7 +45,8 @@ from IPython.display import Markdown, display
 
 from annotation.models import MIN_SCORED_ROWS, evaluate_baselines, summary_table
 from annotation.lexicon import load_lexicon
-from annotation.notebooks import load_release_tables, release_paths
+from annotation.notebooks import release_paths
+from annotation.release import load_release_tables
 
 LEXICON = load_lexicon()
 SEED = 0

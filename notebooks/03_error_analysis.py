@@ -45,7 +45,8 @@ from annotation.models import (
     plan_evaluation,
     predict_stance,
 )
-from annotation.notebooks import load_release_tables, release_paths
+from annotation.notebooks import release_paths
+from annotation.release import load_release_tables
 
 SEED = 0
 TOP = 10

@@ -27,12 +27,11 @@ from annotation.notebooks import (
     RELEASE_ENV,
     NotebookRun,
     list_notebooks,
-    load_release_tables,
     release_paths,
     run_notebooks,
 )
 from annotation.schema import load_schema
-from tests.fixtures.release import seed_articles, write_campaign
+from tests.fixtures.release import write_campaign
 
 NAMES = ["01_explore", "02_baselines", "03_error_analysis"]
 
@@ -53,13 +52,6 @@ def first_day_release(
     votes, articles = tiny_votes({"t1": ["against"], "t2": ["favor"], "t3": ["neutral"]})
     campaign = write_campaign(tmp_path / "first-day", licence={"annotations": "cc-by-4.0", "texts": "Test texts.", "redistribute_texts": True})
     return build_release(votes, articles, campaign, schema=load_schema(), splits={"a1": "train"})
-
-
-@pytest.fixture
-def textless_release(demo_votes: Votes, tmp_path: Path) -> Path:
-    """The demo's votes released by a campaign that may not redistribute its texts: every text column null."""
-    campaign = write_campaign(tmp_path / "textless")
-    return build_release(demo_votes, seed_articles(), campaign, schema=load_schema(), splits={"9ea230396c6002b4": "train"})
 
 
 def succeeded(runs: list[NotebookRun]) -> Path:
@@ -212,21 +204,6 @@ def test_release_paths_come_from_the_environment_or_the_campaign(
     monkeypatch.setenv(RELEASE_ENV, str(demo_release))
     monkeypatch.setenv(OUT_ENV, str(tmp_path / "figures"))
     assert release_paths() == (demo_release.resolve(), tmp_path / "figures")
-
-
-def test_release_tables_carry_label_names_and_say_when_texts_are_missing(
-    demo_release: Path, textless_release: Path
-) -> None:
-    tables = load_release_tables(demo_release)
-    assert tables.stance_names == ["favor", "against", "neutral", "unrelated"]
-    assert tables.span_names == ["loaded-negative", "loaded-positive"]
-    assert set(tables.sentences["stance"]) <= set(tables.stance_names)
-    assert set(tables.annotations["stance"]) <= set(tables.stance_names)
-    labels = {s["label"] for cell in tables.sentences["spans"] for s in cell}
-    assert labels and labels <= set(tables.span_names)
-    assert set(tables.sentences["split"]) == {"train"} and len(tables.articles) == 1
-    assert tables.missing_texts is None and tables.synthetic
-    assert load_release_tables(textless_release).missing_texts is not None
 
 
 def test_notebooks_follow_the_style_guide() -> None:

@@ -1,40 +1,49 @@
 """The release: aggregated and raw tables → a Hugging Face dataset folder with its card and datasheet.
 
-The public names of the package; each lives in the submodule it is imported from."""
+One job per module, in the order of the build:
+
+- ``changelog``: the released versions (``read_changelog``) and the entry of the one being built;
+- ``splits``: the split of every article, hash-based when new, frozen in a committed manifest;
+- ``texts``: the source-text columns (tokens cut from the texts, the sha256 of an article's text,
+  text columns filled in or left null when the texts may not be redistributed);
+- ``tables``: votes → the ``sentences``/``annotations``/``articles`` Arrow tables and their features;
+- ``stats``: ``stats.json``, agreement included, and its Markdown section;
+- ``card``: the dataset card through ``huggingface_hub``'s ``DatasetCard``/``DatasetCardData``;
+- ``datasheet``: DATASHEET.md with the generated statistics block;
+- ``build``: the writer and ``build_release``;
+- ``rehydrate``: a text-less release's texts rebuilt from the user's copy of the articles;
+- ``load``: ``load_release`` and ``load_release_tables``, the one decoder of a release into frames;
+- ``errors``: ``ReleaseError`` and ``MissingFileError``.
+
+The public names of the package are the ``__all__`` of each submodule, re-exported here; a name a
+submodule leaves out of its ``__all__`` is shared between the submodules only.
+"""
 
 from __future__ import annotations
 
-from annotation.release.build import (
-    CARD_TEMPLATE,
-    DATASHEET_TEMPLATE,
-    MIN_ARTICLES,
-    SPLITS,
-    STATS_BEGIN,
-    STATS_END,
-    TEXT_COLUMNS,
-    ChangelogEntry,
-    Rehydration,
-    aggregate_votes,
-    assign_split,
-    build_release,
-    features_for,
-    freeze_splits,
-    load_release,
-    read_changelog,
-    read_split_manifest,
-    rehydrate_release,
-    update_datasheet,
-    write_split_manifest,
-)
+from annotation.release.build import build_release
+from annotation.release.card import CARD_TEMPLATE
+from annotation.release.changelog import ChangelogEntry, read_changelog
+from annotation.release.datasheet import DATASHEET_TEMPLATE, STATS_BEGIN, STATS_END, update_datasheet
+from annotation.release.errors import MissingFileError, ReleaseError
+from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables
+from annotation.release.rehydrate import Rehydration, rehydrate_release
+from annotation.release.splits import SPLITS, assign_split, freeze_splits, read_split_manifest, write_split_manifest
+from annotation.release.stats import MIN_ARTICLES
+from annotation.release.tables import SPAN_THRESHOLD, aggregate_votes, features_for
+from annotation.release.texts import TEXT_COLUMNS
 
 __all__ = [
     "SPLITS",
     "MIN_ARTICLES",
+    "SPAN_THRESHOLD",
     "DATASHEET_TEMPLATE",
     "CARD_TEMPLATE",
     "TEXT_COLUMNS",
     "STATS_BEGIN",
     "STATS_END",
+    "ReleaseError",
+    "MissingFileError",
     "ChangelogEntry",
     "read_changelog",
     "assign_split",
@@ -48,4 +57,7 @@ __all__ = [
     "rehydrate_release",
     "update_datasheet",
     "load_release",
+    "check_release",
+    "ReleaseTables",
+    "load_release_tables",
 ]
