@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from annotation.campaign import CAMPAIGN_FILE
-from annotation.release import check_release
+from annotation.release import MissingFileError, check_release, newest_release
 from annotation.resources import NOTEBOOKS_DIR
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "run_notebooks",
 ]
 
-"""Where the notebooks live: ``notebooks/`` of the source repository this package runs from."""
 RELEASE_ENV = "ANNOTATION_DATASET"
 """The environment variable naming the release directory a notebook reads."""
 OUT_ENV = "ANNOTATION_NOTEBOOK_OUT"
@@ -64,17 +63,15 @@ def release_paths(start: str | Path | None = None) -> tuple[Path, Path]:
         start: Where to look for the campaign; the working directory by default.
 
     Raises:
-        FileNotFoundError: The release does not exist or is not one (see ``check_release``),
+        MissingFileError: The release does not exist or is not one (see ``check_release``),
             or none is named and no campaign (or no release in it) is found.
     """
-    from annotation.pipeline import newest_release
-
     start = Path(start or Path.cwd()).resolve()
     root = _campaign_root(start)
     if os.environ.get(RELEASE_ENV):
         release = check_release(os.environ[RELEASE_ENV])
     elif root is None:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"no release to read: ${RELEASE_ENV} is not set and neither {start} nor a parent "
             f"holds a {CAMPAIGN_FILE}; run `annotation notebooks --release DIR --out DIR`, or "
             f"set {RELEASE_ENV}=DIR"
@@ -110,15 +107,12 @@ def list_notebooks() -> list[Path]:
     """The ``NN_topic.py`` notebooks in ``NOTEBOOKS_DIR``, in order.
 
     Raises:
-        FileNotFoundError: There are none (the notebooks ship with the source repository, not
-            with an installed wheel).
+        MissingFileError: There are none (the package ships them; an installation that lost
+            them is broken).
     """
     found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
     if not found:
-        raise FileNotFoundError(
-            f"no notebooks (NN_topic.py) in {NOTEBOOKS_DIR}: they ship with the source "
-            "repository; install the toolkit from a clone (pip install -e .) to run them"
-        )
+        raise MissingFileError(f"no notebooks (NN_topic.py) in {NOTEBOOKS_DIR}; reinstall the toolkit")
     return found
 
 
@@ -163,7 +157,7 @@ def run_notebooks(
         One ``NotebookRun`` per notebook, in order.
 
     Raises:
-        FileNotFoundError: ``release`` is not a release, or there are no notebooks.
+        MissingFileError: ``release`` is not a release, or there are no notebooks.
     """
     import jupytext
     import nbformat

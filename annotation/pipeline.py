@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import secrets
 import shutil
@@ -58,26 +57,11 @@ __all__ = [
     "overlap_warning",
     "migrate",
     "review",
-    "newest_release",
     "clean",
 ]
 
 LOGINS_FILE = "annotator-logins.csv"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def newest_release(dist: Path) -> Path:
-    """The release to read: ``$ANNOTATION_DATASET`` if set, else the newest built one in ``dist``.
-
-    Raises:
-        CampaignError: Neither exists (run ``make demo`` or ``annotation build``).
-    """
-    if os.environ.get("ANNOTATION_DATASET"):
-        return Path(os.environ["ANNOTATION_DATASET"])
-    releases = sorted((p for p in dist.glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
-    if not releases:
-        raise CampaignError(f"no release in {dist}; run `make demo` or `annotation build`, or set ANNOTATION_DATASET")
-    return releases[-1]
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -26,7 +26,7 @@ from annotation.release.card import CARD_TEMPLATE
 from annotation.release.changelog import ChangelogEntry, read_changelog
 from annotation.release.datasheet import DATASHEET_TEMPLATE, STATS_BEGIN, STATS_END, update_datasheet
 from annotation.release.errors import MissingFileError, ReleaseError
-from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables
+from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables, newest_release
 from annotation.release.rehydrate import Rehydration, rehydrate_release
 from annotation.release.splits import SPLITS, assign_split, freeze_splits, read_split_manifest, write_split_manifest
 from annotation.release.stats import MIN_ARTICLES
@@ -58,6 +58,7 @@ __all__ = [
     "update_datasheet",
     "load_release",
     "check_release",
+    "newest_release",
     "ReleaseTables",
     "load_release_tables",
 ]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from annotation.release.errors import MissingFileError
 
-__all__ = ["ReleaseTables", "check_release", "load_release", "load_release_tables"]
+__all__ = ["ReleaseTables", "check_release", "newest_release", "load_release", "load_release_tables"]
 
 _CONFIGS = ("sentences", "annotations", "articles")  # as features_for names them
 
@@ -69,6 +69,18 @@ def check_release(path: str | Path) -> Path:
             "by `annotation build`, such as dist/<name>-<version>/"
         )
     return path.resolve()
+
+
+def newest_release(dist: str | Path) -> Path:
+    """The newest release built in ``dist`` (a campaign's ``dist/``), by modification time.
+
+    Raises:
+        MissingFileError: ``dist`` holds no release (run ``make demo`` or ``annotation build``).
+    """
+    releases = sorted((p for p in Path(dist).glob("*-*") if (p / "README.md").exists()), key=lambda p: p.stat().st_mtime)
+    if not releases:
+        raise MissingFileError(f"no release in {dist}; run `make demo` or `annotation build`")
+    return releases[-1]
 
 
 def load_release(path: str | Path, config: str = "sentences") -> datasets.DatasetDict:
