@@ -34,6 +34,7 @@ __all__ = [
     "INTEGRITY_COLUMNS",
     "SPAN_COLUMNS",
     "TOKEN_VOTE_COLUMNS",
+    "ARTICLE_COLUMNS",
     "SENTENCE_COLUMNS",
     "TASK_DATA_KEYS",
     "CONTEXT_FIELDS",
@@ -79,6 +80,9 @@ INTEGRITY_COLUMNS = (TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "r
 # Aggregated spans (one row per consensus span) and token-level span votes.
 SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "support", "n_annotators")
 TOKEN_VOTE_COLUMNS = (TASK, WORKER, "token", "start", "end", LABEL, "tag")
+
+# The columns of the interim articles table (`ingest.articles_table`) that a release reads.
+ARTICLE_COLUMNS = ("article_id", "title", "published", "updated", "source", "url", "outlet", "text", "targets")
 
 # The columns of a `sentences` table that the baselines read (a release's `sentences` config, or an
 # external corpus through `annotation.external`).

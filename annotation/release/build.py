@@ -56,7 +56,7 @@ from annotation.release.tables import (
     to_table,
 )
 from annotation.release.texts import IntArray, set_texts
-from annotation.schema import Schema, check_columns
+from annotation.schema import ARTICLE_COLUMNS, Schema, check_columns
 
 __all__ = ["build_release"]
 
@@ -164,7 +164,7 @@ def build_release(
     datasheet, where = read_datasheet(campaign)
     changes = changelog_entry(campaign)
     keys = check_votes(votes)
-    check_columns(articles, ("article_id", "title", "published", "updated", "source", "url", "outlet", "text", "targets"), "articles")
+    check_columns(articles, ARTICLE_COLUMNS, "articles")
     split_of = article_splits(articles, votes.tasks, splits)
     split_rank = split_of.map(SPLITS.index)
     aggregated = aggregate_sentences(votes, keys, schema, span_threshold, split_rank, adjudications)

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.utils import estimator_checks
 
 from annotation.models import EMBEDDING_KINDS, STANCE_KINDS, TAGGER_KINDS
+from annotation.schema import sentence_id
 
 STANCE = ["favor", "against", "neutral", "unrelated"]
 CUES = {"favor": "applauded", "against": "condemned", "neutral": "reported", "unrelated": "rain"}
@@ -30,7 +31,7 @@ def make_sentences(n_sentences: int = 16, splits: tuple[str, ...] = ("train",)) 
         for target in TARGETS:
             rows.append(
                 {
-                    "sentence_id": f"a{article}-{s:04d}",
+                    "sentence_id": sentence_id(f"a{article}", s),
                     "article_id": f"a{article}",
                     "target": target,
                     "text": text,
