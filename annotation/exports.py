@@ -47,7 +47,8 @@ from typing import Any
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, load_schema
+from annotation.records import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, TASK, TASK_COLUMNS, WORKER
+from annotation.schema import Schema, load_schema
 from annotation.spans import fits_text
 
 __all__ = [

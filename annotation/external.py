@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import SENTENCE_COLUMNS, sentence_id
+from annotation.records import SENTENCE_COLUMNS, sentence_id
 from annotation.spans import fits_text
 
 __all__ = [

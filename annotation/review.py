@@ -15,7 +15,8 @@ import pandas as pd
 
 from annotation.aggregate import MajorityVote
 from annotation.exports import parse_timestamp
-from annotation.schema import LABEL, TASK, WORKER, Schema
+from annotation.records import LABEL, TASK, WORKER
+from annotation.schema import Schema
 
 __all__ = ["select_for_review", "review_tasks", "adjudications"]
 

@@ -46,7 +46,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, WORKER, check_columns, check_labels
+from annotation.records import LABEL, SPAN_COLUMNS, SPAN_VOTE_COLUMNS, TASK, TOKEN_VOTE_COLUMNS, WORKER, check_columns, check_labels
 
 __all__ = [
     "TOKEN_PATTERN",

@@ -8,7 +8,8 @@ from typing import Any, Protocol
 from annotation.errors import AnnotationError
 from annotation.ingest import Sentence
 from annotation.lexicon import Lexicon, find_loaded_spans
-from annotation.schema import Schema, task_key
+from annotation.records import task_key
+from annotation.schema import Schema
 
 __all__ = ["TaskError", "make_tasks", "lexicon_prediction"]
 

@@ -27,8 +27,7 @@ import pandas as pd
 from crowdkit.aggregation import DawidSkene as CrowdKitDawidSkene
 from crowdkit.aggregation import MajorityVote as CrowdKitMajorityVote
 
-from annotation.aggregate import DawidSkene, MajorityVote
-from annotation.aggregate import bootstrap_alpha, krippendorff_alpha
+from annotation.aggregate import DawidSkene, MajorityVote, bootstrap_alpha, krippendorff_alpha
 
 SEED = 2024
 LABELS = ["favor", "against", "neutral", "unrelated"]

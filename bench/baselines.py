@@ -34,14 +34,14 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from annotation.external import BIASED, load_babe
+from annotation.lexicon import Lexicon
 from annotation.models import (
     STANCE_KINDS,
     TAGGER_KINDS,
     embedding_available,
     evaluate_baselines,
 )
-from annotation.external import BIASED, load_babe
-from annotation.lexicon import Lexicon
 from tests.fixtures.studio import SHARED  # noqa: E402
 
 BABE_DIR = SHARED / "external" / "babe"

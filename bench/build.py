@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from annotation.exports import Votes
-from annotation.schema import load_schema, sentence_id, task_key
+from annotation.records import sentence_id, task_key
+from annotation.schema import load_schema
 from annotation.spans import token_spans
 
 TARGETS = ["Government forces", "Opposition forces", "Russian forces", "Turkish army", "The United Nations",

@@ -28,8 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from annotation.ingest import Article, Manifest, iter_articles, normalise_text
-from annotation.ingest import split_sentences
+from annotation.ingest import Article, Manifest, iter_articles, normalise_text, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = ROOT / "seeds" / "000_9ea230396c6002b4.txt"

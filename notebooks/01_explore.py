@@ -37,9 +37,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from annotation.aggregate import alpha_per_label, krippendorff_alpha
-from annotation.release import SPLITS
 from annotation.notebooks import release_paths
-from annotation.release import load_release_tables
+from annotation.release import SPLITS, load_release_tables
 
 DATASET, OUT = release_paths()
 print(f"dataset: {DATASET}\nfigures: {OUT}")

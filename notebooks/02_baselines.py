@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from annotation.models import MIN_SCORED_ROWS, evaluate_baselines, summary_table
 from annotation.lexicon import load_lexicon
+from annotation.models import MIN_SCORED_ROWS, evaluate_baselines, summary_table
 from annotation.notebooks import release_paths
 from annotation.release import load_release_tables
 

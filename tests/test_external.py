@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotation.schema import SENTENCE_COLUMNS
 from annotation.external import (
     BABE_TARGET,
     BIASED,
@@ -17,6 +16,7 @@ from annotation.external import (
     load_semeval_stance,
     match_words,
 )
+from annotation.records import SENTENCE_COLUMNS
 
 DATA = Path(__file__).resolve().parent / "data" / "external"
 

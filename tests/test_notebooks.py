@@ -17,11 +17,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from annotation.models import MIN_SCORED_ROWS
 from annotation.cli import app
-from annotation.release import build_release
 from annotation.exports import Votes
-from annotation.resources import NOTEBOOKS_DIR
+from annotation.models import MIN_SCORED_ROWS
 from annotation.notebooks import (
     OUT_ENV,
     RELEASE_ENV,
@@ -30,6 +28,8 @@ from annotation.notebooks import (
     release_paths,
     run_notebooks,
 )
+from annotation.release import build_release
+from annotation.resources import NOTEBOOKS_DIR
 from annotation.schema import load_schema
 from tests.fixtures.release import write_campaign
 

@@ -11,8 +11,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from annotation.exports import Votes
+from annotation.records import SPAN_COLUMNS
 from annotation.release import aggregate_votes
-from annotation.schema import SPAN_COLUMNS, load_schema
+from annotation.schema import load_schema
 from annotation.spans import (
     SpanError,
     aggregate_spans,

@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from annotation.ingest import load_articles
+from annotation.ingest import load_articles, split_sentences
 from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
-from annotation.ingest import split_sentences
 from annotation.tasks import make_tasks
 
 REPO = Path(__file__).resolve().parents[1]

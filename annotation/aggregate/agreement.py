@@ -33,7 +33,7 @@ from annotation.aggregate.alpha import (  # the ratio-of-sums machinery that the
     _unit_sums,
 )
 from annotation.aggregate.base import AggregateError
-from annotation.schema import LABEL, TASK, WORKER
+from annotation.records import LABEL, TASK, WORKER
 from annotation.spans import TokenIndex, check_annotator_counts, check_span_votes, index_tokens
 
 __all__ = ["REPORT_COLUMNS", "token_alpha", "span_f1", "agreement_report"]

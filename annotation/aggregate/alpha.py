@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from annotation.aggregate.base import AggregateError, EncodedVotes, encode_votes
-from annotation.schema import TASK, WORKER
+from annotation.records import TASK, WORKER
 
 __all__ = ["krippendorff_alpha", "alpha_per_label", "bootstrap_alpha"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from annotation.errors import AnnotationError
-from annotation.schema import LABEL, TASK, VOTE_COLUMNS, WORKER, check_columns, check_labels
+from annotation.records import LABEL, TASK, VOTE_COLUMNS, WORKER, check_columns, check_labels
 
 __all__ = ["AGG_LABEL", "AggregateError", "EncodedVotes", "encode_votes", "encode_column", "BaseAggregator"]
 

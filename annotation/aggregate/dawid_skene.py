@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import sparse
 
 from annotation.aggregate.base import AGG_LABEL, BaseAggregator, encode_column, encode_votes
-from annotation.schema import LABEL, WORKER
+from annotation.records import LABEL, WORKER
 
 __all__ = ["DawidSkene"]
 

@@ -70,7 +70,7 @@ from annotation.ingest.word_lists import (
     SENTENCE_STARTERS,
     TAG_ADJUNCTS,
 )
-from annotation.schema import sentence_id
+from annotation.records import sentence_id
 
 __all__ = ["HasText", "Sentence", "sentence_spans", "split_sentences"]
 

@@ -32,9 +32,9 @@ from annotation.models.metrics import (
 )
 from annotation.models.protocol import MAX_FOLDS, MIN_SCORED_ROWS, EvaluationError, plan_evaluation
 from annotation.models.stance import STANCE_KINDS, StanceKind, make_stance_classifier
-from annotation.models.tagging import token_labels
 from annotation.models.taggers import TAGGER_KINDS, TaggerKind, make_loaded_language_tagger
-from annotation.schema import SENTENCE_COLUMNS, check_columns
+from annotation.models.tagging import token_labels
+from annotation.records import SENTENCE_COLUMNS, check_columns
 
 __all__ = ["predict_stance", "evaluate_baselines", "summary_table"]
 

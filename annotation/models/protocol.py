@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold
 
 from annotation.errors import AnnotationError
-from annotation.schema import check_columns
+from annotation.records import check_columns
 
 __all__ = [
     "EvaluationError",

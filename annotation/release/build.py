@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from annotation.campaign import Campaign
 from annotation.exports import Votes
+from annotation.records import ARTICLE_COLUMNS, check_columns
 from annotation.release.card import render_card
 from annotation.release.changelog import changelog_entry
 from annotation.release.datasheet import fill_stats, read_datasheet
@@ -56,7 +57,7 @@ from annotation.release.tables import (
     to_table,
 )
 from annotation.release.texts import IntArray, set_texts
-from annotation.schema import ARTICLE_COLUMNS, Schema, check_columns
+from annotation.schema import Schema
 
 __all__ = ["build_release"]
 

@@ -26,10 +26,11 @@ from annotation.aggregate import agreement_report
 from annotation.campaign import Campaign
 from annotation.exports import Votes
 from annotation.ingest import PAGE_FURNITURE
+from annotation.records import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER
 from annotation.release.changelog import ChangelogEntry
 from annotation.release.splits import SPLITS
 from annotation.release.tables import Aggregated
-from annotation.schema import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER, Schema
+from annotation.schema import Schema
 
 __all__ = ["MIN_ARTICLES"]
 

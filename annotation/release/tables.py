@@ -20,9 +20,10 @@ import pyarrow as pa
 
 from annotation.aggregate import MajorityVote, encode_votes
 from annotation.exports import Votes
+from annotation.records import ANNOTATION_COLUMNS, LABEL, SPAN_VOTE_COLUMNS, TASK, TASK_COLUMNS, WORKER, check_columns, sentence_index
 from annotation.release.errors import ReleaseError
 from annotation.release.texts import IntArray, list_array, text_sha256, token_strings
-from annotation.schema import ANNOTATION_COLUMNS, LABEL, SPAN_VOTE_COLUMNS, TASK, TASK_COLUMNS, WORKER, Schema, check_columns, sentence_index
+from annotation.schema import Schema
 from annotation.spans import TokenIndex, aggregate_spans, bio_tag_ids, index_tokens
 
 __all__ = ["SPAN_THRESHOLD", "features_for", "aggregate_votes"]

@@ -9,7 +9,6 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-
 from pandas.testing import assert_frame_equal
 
 from annotation.aggregate import (

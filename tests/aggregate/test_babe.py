@@ -35,12 +35,10 @@ and repeated annotator × sentence votes (SG2: 10, MBIC: 20; the first is kept).
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 
-from annotation.aggregate import DawidSkene, MajorityVote
-from annotation.aggregate import bootstrap_alpha, krippendorff_alpha
+from annotation.aggregate import DawidSkene, MajorityVote, bootstrap_alpha, krippendorff_alpha
 from tests.fixtures.studio import SHARED
 
 BABE = SHARED / "external" / "babe"

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from annotation.ingest import segment
-from annotation.ingest import Sentence, sentence_spans, split_sentences
+from annotation.ingest import Sentence, segment, sentence_spans, split_sentences
 from tests.fixtures.timing import RATIO_BOUND, time_ratio
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "segmentation"

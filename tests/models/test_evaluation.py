@@ -14,13 +14,13 @@ from annotation.models import (
     STANCE_KINDS,
     TAGGER_KINDS,
     EvaluationError,
+    embeddings,
     evaluate_baselines,
     make_stance_classifier,
     plan_evaluation,
     predict_stance,
     summary_table,
 )
-from annotation.models import embeddings
 from tests.models.toy import CLASSICAL_STANCE, CLASSICAL_TAGGERS, STANCE, make_sentences
 
 

@@ -15,8 +15,8 @@ from annotation.models import (
     MarkedRateTagger,
     TokenTagger,
     make_loaded_language_tagger,
+    taggers,
 )
-from annotation.models import taggers
 from tests.models.toy import API_CHECKS, NEG, TAG_TEXTS, tag_gold
 
 

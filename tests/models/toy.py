@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.utils import estimator_checks
 
 from annotation.models import EMBEDDING_KINDS, STANCE_KINDS, TAGGER_KINDS
-from annotation.schema import sentence_id
+from annotation.records import sentence_id
 
 STANCE = ["favor", "against", "neutral", "unrelated"]
 CUES = {"favor": "applauded", "against": "condemned", "neutral": "reported", "unrelated": "rain"}

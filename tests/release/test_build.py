@@ -14,8 +14,8 @@ import pytest
 from annotation import pipeline
 from annotation.campaign import Campaign
 from annotation.exports import Votes, load_export, read_users, to_votes
-from annotation.release import build_release
 from annotation.release import build as release_build
+from annotation.release import build_release
 from annotation.schema import load_schema
 from tests.fixtures.release import DATA, parquet_file, seed_articles, write_raw_export
 from tests.fixtures.studio import campaign_copy

@@ -18,8 +18,9 @@ from annotation.campaign import Campaign
 from annotation.cli import app
 from annotation.exports import Votes
 from annotation.ingest import PAGE_FURNITURE, load_articles
-from annotation.release import TEXT_COLUMNS, build_release, rehydrate_release
+from annotation.release import TEXT_COLUMNS, build_release
 from annotation.release import rehydrate as release_rehydrate
+from annotation.release import rehydrate_release
 from annotation.schema import load_schema
 from tests.fixtures.release import REPO, SHARED_TEXTS, card_header, parquet_file, seed_articles
 
