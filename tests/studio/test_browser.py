@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation import pipeline, studio
+from annotation import raw, studio
 from annotation.ingest import Article
 from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
 from annotation.lexicon import load_lexicon
@@ -129,7 +129,7 @@ def test_annotator_labels_a_task_in_the_browser(
     assert submitted.value.status == 201
 
     admin.pull_export(project_id, tmp_path / "raw")
-    pulled = pipeline.latest_export(tmp_path / "raw")
+    pulled = raw.latest_export(tmp_path / "raw")
     votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
                      max_annotations=pulled.max_annotations, history=pulled.history)
     key, worker = task["data"]["task_key"], pseudonymize(EMAIL, SALT)

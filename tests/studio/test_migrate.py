@@ -35,7 +35,7 @@ def test_sqlite_campaign_moves_to_postgresql_with_every_annotation(admin: studio
             ], lead_time=3.0)
             done.add((task["data"]["task_key"], email, label, word, False))
     skipped = one.next_task(project_id)
-    one.request("POST", f"/api/tasks/{skipped['id']}/annotations/", "skip", json={"result": [], "was_cancelled": True})
+    one.sdk.annotations.create(skipped["id"], result=[], was_cancelled=True)
     done.add((skipped["data"]["task_key"], "mig-one@synthetic.invalid", None, None, True))
 
     target = studio.connect(pg_studio_root / ".studio")
