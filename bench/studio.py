@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 from annotation import studio  # noqa: E402
 from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
 from bench.harness import Progress, stop_on_sigterm  # noqa: E402
-from tests.fixtures.studio import seed_copy_tasks  # noqa: E402
+from annotation.testing import seed_copy_tasks  # noqa: E402
 
 progress = Progress()
 
@@ -106,7 +106,9 @@ def fresh_server(root: Path, name: str) -> tuple[studio.ServerInfo, studio.Studi
 
 
 def count_tasks(client: studio.Studio, project_id: int) -> int:
-    return int(client.request("GET", f"/api/projects/{project_id}/", "count tasks").json()["task_number"])
+    project = client.get_project(project_id)
+    assert project is not None
+    return int(project["task_number"])
 
 
 def timed(action: Callable[[], Any]) -> float:
@@ -158,20 +160,16 @@ def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_si
     info, client, project_id = fresh_server(root, "pull")
     progress(f"pull: pushing {len(payload):,} tasks, {share:.0%} with an annotation")
     client.push_tasks(project_id, with_annotations(payload, share), batch_size=batch_size)
-    n_annotations = int(client.request("GET", f"/api/projects/{project_id}/", "count").json()["total_annotations_number"])
+    n_annotations = int((client.get_project(project_id) or {})["total_annotations_number"])
     sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "pull").token, timeout=3600)
     raw_dir = root / "raw"
 
     def endpoint(export_type: str) -> Callable[[], Any]:
-        params = {"exportType": export_type, "download_all_tasks": "true"}
-        return lambda: client.request("GET", f"/api/projects/{project_id}/export", export_type, params=params,
-                                      timeout=studio.EXPORT_TIMEOUT_S).content
+        return lambda: b"".join(sdk.projects.exports.download_sync(project_id, export_type=export_type, download_all_tasks=True))
 
     def snapshot() -> None:
-        export = client.request("POST", f"/api/projects/{project_id}/exports/", "snapshot", json={},
-                                timeout=studio.EXPORT_TIMEOUT_S).json()
-        client.request("GET", f"/api/projects/{project_id}/exports/{export['id']}/download", "download",
-                       params={"exportType": "JSON"}, timeout=studio.EXPORT_TIMEOUT_S).content
+        export = sdk.projects.exports.create(project_id)
+        b"".join(sdk.projects.exports.download(project_id, export.id, export_type="JSON"))
 
     methods = {
         "annotation pull_export (snapshot + users)": lambda: client.pull_export(project_id, raw_dir),
