@@ -16,12 +16,15 @@ Every call, through the SDK or raw, goes through one error path (``_calling``): 
 (``label_studio_sdk.core.api_error.ApiError``, any HTTP status >= 400) or a transport error
 (``httpx.HTTPError``: refused connection, timeout, a stream broken off) becomes a ``StudioError``
 that names the operation and the server. The token lives in the client's headers only; neither
-``repr`` nor any message shows it.
+``repr`` nor any message shows it, and the invite token in a signup URL is masked in the lines
+``httpx`` logs (``_MaskUrlSecrets``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,7 +46,28 @@ REQUEST_TIMEOUT_S = 120.0
 EXPORT_TIMEOUT_S = 3600.0
 """Seconds an export may take: Label Studio assembles it before the first byte (~2 min per 100k tasks)."""
 _EXPORT = {"timeout_in_seconds": EXPORT_TIMEOUT_S, "chunk_size": 1 << 20}
+_URL_SECRET = re.compile(r"([?&](?:token|password)=)[^&\s\"']+")
 T = TypeVar("T")
+
+
+class _MaskUrlSecrets(logging.Filter):
+    """Masks ``token=``/``password=`` values in a URL of a log line (httpx logs each request's URL at INFO).
+
+    Examples:
+        >>> record = logging.LogRecord("httpx", logging.INFO, "", 0, "HTTP Request: %s %s", ("GET", "http://h/user/signup/?token=Ab3x&a=1"), None)
+        >>> _MaskUrlSecrets().filter(record), record.getMessage()
+        (True, 'HTTP Request: GET http://h/user/signup/?token=***&a=1')
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _URL_SECRET.sub(r"\1***", message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskUrlSecrets())
 
 
 class StudioError(AnnotationError, RuntimeError):
