@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +54,6 @@ __all__ = [
     "Votes",
     "DROP_REASONS",
     "SYNTHETIC_DOMAIN",
-    "load_salt",
     "pseudonymize",
     "load_export",
     "read_users",
@@ -132,19 +129,6 @@ class Votes:
         elif len(self.integrity):
             parts.append("see the integrity report")
         return "; ".join(parts)
-
-
-def load_salt(studio_dir: str | Path) -> str:
-    """The pseudonymisation salt: ``$ANNOTATION_SALT``, else a 0600 file created once in ``studio_dir``."""
-    if os.environ.get("ANNOTATION_SALT"):
-        return os.environ["ANNOTATION_SALT"]
-    path = Path(studio_dir) / "salt"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(16))
-    return path.read_text(encoding="utf-8").strip()
 
 
 def pseudonymize(email: str, salt: str) -> str:

@@ -12,14 +12,13 @@ and the settings; the library modules stay free of file layout decisions::
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
 import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,11 @@ import pandas as pd
 
 from annotation import studio
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
-from annotation.exports import ExportError, Votes, edited_by_other, load_export, load_salt, progress, read_users, to_votes
+from annotation.exports import Votes, progress, to_votes
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
+from annotation.raw import RawExport, copy_salt, latest_export, load_salt
 from annotation.resources import SEED_CAMPAIGN
 from annotation.scaffold import copy_campaign
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
@@ -44,8 +44,6 @@ __all__ = [
     "start_studio",
     "push",
     "pull",
-    "latest_export",
-    "PulledExports",
     "build",
     "run_baselines",
     "with_texts",
@@ -190,8 +188,8 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     return campaign, project_id, report, len(tasks)
 
 
-def pull(campaign: Campaign) -> studio.RawExport:
-    """Label Studio → ``data/raw/project-<id>-<time>.json`` (+ users map, manifest with sha256).
+def pull(campaign: Campaign) -> RawExport:
+    """Label Studio → the raw-export store ``data/raw/`` (``annotation.raw``: export, users map, manifest with sha256).
 
     The review project, if there is one, is pulled too, into ``data/raw/review/``.
     """
@@ -236,51 +234,6 @@ def _adjudicated(campaign: Campaign, schema: Schema, votes: Votes) -> tuple[dict
         votes = replace(votes, dropped={**votes.dropped, "bad_adjudication": len(skipped)},
                         integrity=pd.concat([votes.integrity, pd.DataFrame(skipped, columns=votes.integrity.columns)], ignore_index=True))
     return decided, votes
-
-
-@dataclass(frozen=True)
-class PulledExports:
-    """The newest export of a project with its users map, overlap and the project's earlier exports."""
-
-    export: list[dict[str, Any]]
-    users: dict[int, str]
-    source: str
-    max_annotations: int | None
-    history: list[list[dict[str, Any]]]
-
-
-def _verified(raw_dir: Path, name: str, digest: str) -> Path:
-    path = raw_dir / name
-    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-        raise ExportError(f"{path}: missing or changed since it was pulled (sha256 differs from {raw_dir / 'MANIFEST.json'})")
-    return path
-
-
-def latest_export(raw_dir: Path) -> PulledExports:
-    """The newest export in ``raw_dir`` and the same project's earlier ones, checksums verified.
-
-    Raises:
-        ExportError: No export yet, or a file no longer matches the sha256 in the manifest.
-    """
-    manifest_path = raw_dir / "MANIFEST.json"
-    if not manifest_path.exists():
-        raise ExportError(f"{raw_dir}: no exports yet; run `annotation pull` first")
-    entries = json.loads(manifest_path.read_text(encoding="utf-8"))["exports"]
-    newest = entries[-1]
-    users_path = _verified(raw_dir, newest["users_file"], newest["users_sha256"])
-    users = read_users(users_path)
-    export = load_export(_verified(raw_dir, newest["file"], newest["sha256"]))
-    earlier = [entry for entry in entries[:-1] if entry["project_id"] == newest["project_id"]]
-    if not any(edited_by_other(a) for task in export for a in task.get("annotations") or []):
-        earlier = earlier[-1:]  # only the previous pull is needed, to list what changed since
-    history = [load_export(_verified(raw_dir, entry["file"], entry["sha256"])) for entry in earlier]
-    return PulledExports(
-        export=export,
-        users=users,
-        source=newest["file"],
-        max_annotations=newest.get("maximum_annotations"),
-        history=history,
-    )
 
 
 def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Votes]:
@@ -477,10 +430,7 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     already handed out.
     """
     target = copy_campaign(campaign, target_root, demo=campaign.demo)
-    salt = campaign.studio_dir / "salt"
-    if salt.exists():
-        target.studio_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write_bytes(target.studio_dir / "salt", salt.read_bytes(), mode=0o600)
+    copy_salt(campaign.studio_dir, target.studio_dir)
     target, info = start_studio(target, database=database)
     source_client, target_client = studio.connect(campaign.studio_dir), studio.connect(target.studio_dir)
     report, logins = migrate_project(
@@ -501,9 +451,9 @@ def annotation_progress(campaign: Campaign) -> tuple[pd.DataFrame, int, int, str
     count, and a warning when the overlap exceeds the number of annotators (``overlap_warning``)."""
     client = studio.connect(campaign.studio_dir)
     export = client.export_tasks(_project_id(client, campaign))
-    admin = client.request_json("GET", "/api/current-user/whoami", "read current user")
-    table, short = progress(export, client.users(), overlap=campaign.overlap, schema=load_schema(campaign.scheme))
-    people = {email for user_id, email in client.users().items() if user_id != admin["id"]}
+    admin, users = client.whoami(), client.users()
+    table, short = progress(export, users, overlap=campaign.overlap, schema=load_schema(campaign.scheme))
+    people = {email for user_id, email in users.items() if user_id != admin["id"]}
     return table, short, len(export), overlap_warning(campaign, len(people))
 
 

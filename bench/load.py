@@ -6,8 +6,8 @@ stream while a puller exports every few seconds. Midway the label-studio process
 child process midway and run again. At the end every acknowledged annotation must be in the final
 export exactly once, every intermediate export must parse, and every task must exist exactly once.
 Each fault prints what it did (pids, exit codes, batches landed before the kill, tasks after the
-re-push). Loopback only; bounded in time and count. The run itself is ``tests/fixtures/load.py``,
-which ``tests/test_load.py`` runs small.
+re-push). Loopback only; bounded in time and count. The run itself is ``annotation/testing/load.py``,
+which ``tests/studio/test_load.py`` runs small.
 
     python bench/load.py                      # 20 annotators, 120 tasks + 48 late, both databases
     python bench/load.py --databases sqlite --annotators 4 --articles 1 --late-articles 1   # small
@@ -24,9 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from annotation.testing import HEADER, LEGEND, run_load, throwaway_postgres  # noqa: E402
 from bench.harness import Progress, stop_on_sigterm  # noqa: E402
-from tests.fixtures.load import HEADER, LEGEND, run_load  # noqa: E402
-from tests.fixtures.postgres import throwaway_postgres  # noqa: E402
 
 
 def main() -> None:

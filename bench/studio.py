@@ -29,17 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from label_studio_sdk import LabelStudio
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotation import studio  # noqa: E402
-from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
+from annotation.schema import load_schema, to_instructions, to_label_config
+from annotation.testing import seed_copy_tasks  # noqa: E402
 from bench.harness import Progress, stop_on_sigterm  # noqa: E402
-from tests.fixtures.studio import seed_copy_tasks  # noqa: E402
 
 progress = Progress()
+LONG = {"timeout_in_seconds": 3600}  # the SDK calls that import or export a whole project
 
 
 class PeakRss:
@@ -106,7 +106,9 @@ def fresh_server(root: Path, name: str) -> tuple[studio.ServerInfo, studio.Studi
 
 
 def count_tasks(client: studio.Studio, project_id: int) -> int:
-    return int(client.request("GET", f"/api/projects/{project_id}/", "count tasks").json()["task_number"])
+    project = client.get_project(project_id)
+    assert project is not None
+    return int(project["task_number"])
 
 
 def timed(action: Callable[[], Any]) -> float:
@@ -127,18 +129,16 @@ def bench_push(root: Path, payload: list[dict[str, Any]], loop_sample: int, batc
 
     sample = payload[:loop_sample]
     progress(f"push (c): {len(sample):,} tasks, one SDK request each")
-    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-ours").token)
     loop_project, _ = client.ensure_project("push-loop", to_label_config(load_schema()), "")
-    seconds = timed(lambda: [sdk.projects.import_tasks(loop_project, request=[task]) for task in sample])
+    seconds = timed(lambda: [client.sdk.projects.import_tasks(loop_project, request=[task]) for task in sample])
     assert count_tasks(client, loop_project) == len(sample)
     rows.append(("(c) SDK one task per request", len(sample), seconds, None))
     studio.stop_server(root / "push-ours")
 
     info, client, project_id = fresh_server(root, "push-sdk")
-    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "push-sdk").token, timeout=3600)
     progress(f"push (b): {n:,} tasks in one SDK import call")
     with PeakRss(info) as rss:
-        seconds = timed(lambda: sdk.projects.import_tasks(project_id, request=payload))
+        seconds = timed(lambda: client.sdk.projects.import_tasks(project_id, request=payload, request_options=LONG))
     assert count_tasks(client, project_id) == n, "push (b) lost or duplicated tasks"
     rows.append(("(b) SDK one bulk call", n, seconds, rss.peak))
     studio.stop_server(root / "push-sdk")
@@ -158,27 +158,24 @@ def bench_pull(root: Path, payload: list[dict[str, Any]], share: float, batch_si
     info, client, project_id = fresh_server(root, "pull")
     progress(f"pull: pushing {len(payload):,} tasks, {share:.0%} with an annotation")
     client.push_tasks(project_id, with_annotations(payload, share), batch_size=batch_size)
-    n_annotations = int(client.request("GET", f"/api/projects/{project_id}/", "count").json()["total_annotations_number"])
-    sdk = LabelStudio(base_url=info.url, api_key=studio._load_credentials(root / "pull").token, timeout=3600)
+    n_annotations = int((client.get_project(project_id) or {})["total_annotations_number"])
+    exports = client.sdk.projects.exports
     raw_dir = root / "raw"
 
     def endpoint(export_type: str) -> Callable[[], Any]:
-        params = {"exportType": export_type, "download_all_tasks": "true"}
-        return lambda: client.request("GET", f"/api/projects/{project_id}/export", export_type, params=params,
-                                      timeout=studio.EXPORT_TIMEOUT_S).content
+        return lambda: b"".join(exports.download_sync(project_id, export_type=export_type, download_all_tasks=True,
+                                                      request_options=LONG))
 
     def snapshot() -> None:
-        export = client.request("POST", f"/api/projects/{project_id}/exports/", "snapshot", json={},
-                                timeout=studio.EXPORT_TIMEOUT_S).json()
-        client.request("GET", f"/api/projects/{project_id}/exports/{export['id']}/download", "download",
-                       params={"exportType": "JSON"}, timeout=studio.EXPORT_TIMEOUT_S).content
+        export = exports.create(project_id, request_options=LONG)
+        b"".join(exports.download(project_id, export.id, export_type="JSON", request_options=LONG))
 
     methods = {
         "annotation pull_export (snapshot + users)": lambda: client.pull_export(project_id, raw_dir),
         "snapshot create + download": snapshot,
         "export JSON": endpoint("JSON"),
         "export JSON_MIN (annotated tasks only)": endpoint("JSON_MIN"),
-        "SDK exports.as_json": lambda: sdk.projects.exports.as_json(project_id),
+        "SDK exports.as_json": lambda: exports.as_json(project_id),
     }
     progress("pull: warm-up export")
     endpoint("JSON")()  # warm-up: the first export of a project pays for caches the others reuse

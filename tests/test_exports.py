@@ -10,7 +10,15 @@ from playwright.sync_api import Locator, Page, expect
 
 from annotation import studio
 from annotation.exports import (
-    SYNTHETIC_DOMAIN, ExportError, Votes, load_export, progress, pseudonymize, read_users, to_votes, vote_problem,
+    SYNTHETIC_DOMAIN,
+    ExportError,
+    Votes,
+    load_export,
+    progress,
+    pseudonymize,
+    read_users,
+    to_votes,
+    vote_problem,
 )
 from annotation.schema import load_schema, to_instructions, to_label_config
 from tests.fixtures.browser import WORD_BOX_JS, log_in

@@ -136,7 +136,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
         n_labelled = sum(_label_everything(clients[email], project_id, "favor") for email in PEOPLE)
 
         # Renamed in the UI and restarted: the campaign finds its project by id, on the same port.
-        admin.request("PATCH", f"/api/projects/{project_id}/", "rename", json={"title": "renamed by a curator"})
+        admin.sdk.projects.update(project_id, title="renamed by a curator")
         _ok("studio", "stop", "-C", str(real_dir))
         _ok("studio", "start", "-C", str(real_dir))
         assert studio.server_status(real.studio_dir).port == port
@@ -172,7 +172,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
                 email = users[user_id_of(annotation["completed_by"])]
                 if email in clients:
                     result = [r if r["from_name"] != "stance" else {**r, "value": {"choices": ["against"]}} for r in annotation["result"]]
-                    clients[email].request("PATCH", f"/api/annotations/{annotation['id']}/", "relabel", json={"result": result})
+                    clients[email].sdk.annotations.update(annotation["id"], result=result)
         _ok("pull", "-C", str(real_dir))
         _ok("build", "-C", str(real_dir))
         assert {row["stance"] for row in _rows(release, "sentences")} == {1}  # against

@@ -1,18 +1,15 @@
-"""The Label Studio bridge: the local server's lifecycle and the client every call goes through.
+"""The Label Studio bridge: the local server's lifecycle (``server``), the client every call goes
+through (``client``, on ``label_studio_sdk``), moving a campaign between servers (``migrate``) and
+the demo's simulated annotators (``simulate``).
 
 The public names of the package; each lives in the submodule it is imported from."""
 
 from __future__ import annotations
 
+from annotation.studio.client import PushReport, Studio, StudioError
 from annotation.studio.server import (
     Credentials,
-    PushReport,
-    RawExport,
     ServerInfo,
-    Studio,
-    StudioError,
-    atomic_write_bytes,
-    atomic_write_chunks,
     connect,
     database_env,
     redact_url,
@@ -27,7 +24,6 @@ __all__ = [
     "ServerInfo",
     "Studio",
     "PushReport",
-    "RawExport",
     "start_server",
     "stop_server",
     "server_status",

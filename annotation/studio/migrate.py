@@ -18,11 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from annotation import studio
-from annotation.campaign import DEFAULT_OVERLAP
 from annotation.exports import to_votes, user_id_of
 from annotation.io import atomic_write_bytes
 from annotation.schema import Schema, to_instructions, to_label_config
+from annotation.studio.client import Studio, StudioError
 
 __all__ = ["MigrationReport", "read_logins", "write_logins", "migrate_project"]
 
@@ -68,14 +67,14 @@ def _comparable(export: list[dict[str, Any]], users: dict[int, str], schema: Sch
 
 
 def migrate_project(
-    source: studio.Studio,
-    target: studio.Studio,
+    source: Studio,
+    target: Studio,
     source_id: int,
     title: str,
     *,
     schema: Schema,
     logins: dict[str, str],
-    overlap: int = DEFAULT_OVERLAP,
+    overlap: int,
     batch_size: int = 1000,
 ) -> tuple[MigrationReport, dict[str, str]]:
     """Copy project ``source_id`` with all its tasks and annotations from source to a new project on target.
@@ -87,7 +86,7 @@ def migrate_project(
         title: Title of the new project on the target.
         schema: The scheme both projects use.
         logins: Known annotator passwords (e-mail → password); new ones are added to it.
-        overlap: The target project's annotations per task.
+        overlap: The target project's annotations per task: the campaign's (``campaign.overlap``).
         batch_size: Tasks per import request.
 
     Returns:
@@ -97,7 +96,7 @@ def migrate_project(
         StudioError: Either server fails or the project is missing on the source.
     """
     if source.get_project(source_id) is None:
-        raise studio.StudioError(f"migrate: the source has no project {source_id}")
+        raise StudioError(f"migrate: the source has no project {source_id}")
     export = source.export_tasks(source_id)
     source_users = source.users()
     authors = {int(user_id_of(a.get("completed_by"))) for t in export for a in t.get("annotations") or []}

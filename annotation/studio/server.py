@@ -1,17 +1,16 @@
-"""The bridge to Label Studio: run a local server, set up the project, push tasks, pull exports.
+"""The local Label Studio server's lifecycle: credentials, a supervisor, start, stop, status, connect.
 
-This is the only module that talks to the network. Secrets (the admin password and API token,
-the simulated annotators' passwords) live in 0600 files under the studio directory, which git
-ignores; they are passed to the server through its environment, never on its command line, and
-never printed or logged by this module. The server's own output reaches ``server.log`` (0600)
-only through a small supervisor process that masks every secret it knows and every ``token=``
-in a URL (the invite link's), and each invite link is retired once used.
+Secrets (the admin password and API token, the simulated annotators' passwords) live in 0600 files
+under the studio directory, which git ignores; they are passed to the server through its
+environment, never on its command line, and never printed or logged by this module. The server's
+own output reaches ``server.log`` (0600) only through a small supervisor process that masks every
+secret it knows and every ``token=`` in a URL (the invite link's). The client that talks to the
+running server is ``annotation/studio/client.py``.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import json
 import os
 import re
@@ -21,28 +20,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import ijson
+import httpx
 import psutil
-import requests
 
-from annotation.campaign import DEFAULT_OVERLAP
-from annotation.errors import AnnotationError
-from annotation.io import atomic_write_bytes, atomic_write_chunks
+from annotation.io import atomic_write_bytes
+from annotation.studio.client import Studio, StudioError
 
 __all__ = [
-    "StudioError",
     "Credentials",
     "ServerInfo",
-    "Studio",
-    "PushReport",
-    "RawExport",
     "start_server",
     "stop_server",
     "server_status",
@@ -52,9 +45,6 @@ __all__ = [
 ]
 
 HEALTH_TIMEOUT_S = 240.0
-REQUEST_TIMEOUT_S = 120.0
-# Label Studio assembles a whole export before sending the first byte: ~2 min for 100k tasks.
-EXPORT_TIMEOUT_S = 3600.0
 # A fetched but unsubmitted task is locked to its annotator; Label Studio's default is a day,
 # which strands tasks when an annotator closes the tab. Ten minutes keeps the queue moving.
 TASK_LOCK_TTL_S = 600
@@ -63,10 +53,6 @@ _SECRET_ENV = ("LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN", "POSTGRE_PASS
 # A secret in a URL the server logs, e.g. the invite link's ``/user/signup/?token=...``.
 _URL_SECRET = re.compile(rb"([?&](?:token|password)=)[^&\s\"']+")
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-class StudioError(AnnotationError, RuntimeError):
-    """A Label Studio operation failed; the message names the operation (and project)."""
 
 
 @dataclass(frozen=True)
@@ -95,25 +81,6 @@ class ServerInfo:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-
-@dataclass(frozen=True)
-class PushReport:
-    """What a push did: tasks created, already present, and present with different text."""
-
-    created: int
-    existing: int
-    changed: list[str]
-
-
-@dataclass(frozen=True)
-class RawExport:
-    """A raw export written to disk, with its checksum."""
-
-    path: Path
-    sha256: str
-    n_tasks: int
-    project_id: int
 
 
 def _write_json(path: Path, payload: Any, mode: int | None = None) -> None:
@@ -164,17 +131,10 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _decode(response: requests.Response, operation: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise StudioError(f"{operation}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
-
-
 def _healthy(url: str) -> bool:
     try:
-        return requests.get(f"{url}/health", timeout=5).status_code == 200
-    except requests.RequestException:
+        return httpx.get(f"{url}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
         return False
 
 
@@ -449,297 +409,3 @@ def connect(studio_dir: str | Path, url: str | None = None) -> Studio:
             raise StudioError(f"connect: no Label Studio server is running for {studio_dir}; run `annotation studio start`")
         url = info.url
     return Studio(url, _load_credentials(studio_dir).token)
-
-
-def _project_settings(label_config: str, instructions: str, overlap: int) -> dict[str, Any]:
-    return {
-        "label_config": label_config,
-        "expert_instruction": instructions,
-        "show_instruction": True,
-        "maximum_annotations": overlap,
-        "show_skip_button": True,
-        "show_collab_predictions": True,
-        "show_annotation_history": False,
-        "enable_empty_annotation": False,
-        "sampling": "Uniform sampling",
-    }
-
-
-class Studio:
-    """An authenticated Label Studio client for one user (admin or annotator)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url.rstrip("/")
-        self._session = requests.Session()
-        self._session.headers["Authorization"] = f"Token {token}"
-
-    def __repr__(self) -> str:
-        return f"Studio(url={self.url!r})"
-
-    def _send(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
-        try:
-            return self._session.request(method, f"{self.url}{path}", **kwargs)
-        except requests.RequestException as err:
-            raise StudioError(f"{operation}: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
-
-    def _checked(self, response: requests.Response, path: str, operation: str) -> requests.Response:
-        if response.status_code == 401:
-            raise StudioError(f"{operation}: Label Studio at {self.url} rejected the API token (401)")
-        if response.status_code >= 400:
-            raise StudioError(f"{operation}: HTTP {response.status_code} from {path}: {response.text[:300]}")
-        return response
-
-    def request(self, method: str, path: str, operation: str, **kwargs: Any) -> requests.Response:
-        """Send one API request; any failure becomes a ``StudioError`` naming ``operation``."""
-        return self._checked(self._send(method, path, operation, **kwargs), path, operation)
-
-    def get_json_or_none(self, path: str, operation: str, **kwargs: Any) -> Any | None:
-        """GET ``path`` and decode its JSON body; None when the server answers 404 (no such object,
-        or nothing left); any other failure becomes a ``StudioError`` naming ``operation``."""
-        response = self._send("GET", path, operation, **kwargs)
-        if response.status_code == 404:
-            return None
-        return _decode(self._checked(response, path, operation), operation)
-
-    def request_json(self, method: str, path: str, operation: str, **kwargs: Any) -> Any:
-        """``request`` and decode its JSON body; a body that is not JSON becomes a ``StudioError``."""
-        return _decode(self.request(method, path, operation, **kwargs), operation)
-
-    # --- project ---------------------------------------------------------------------------
-
-    def ensure_project(
-        self,
-        title: str,
-        label_config: str,
-        instructions: str,
-        *,
-        overlap: int = DEFAULT_OVERLAP,
-        project_id: int | None = None,
-    ) -> tuple[int, bool]:
-        """Set up the project ``project_id`` (or, without an id, the one titled ``title``), creating it if needed.
-
-        A campaign passes the id it remembers, so a project renamed in the UI is still found and a
-        project of another campaign with the same title never is (before its first push a campaign
-        calls ``create_project`` instead). An existing project gets the current config,
-        instructions and overlap (Label Studio itself refuses a config that drops labels already
-        used in annotations).
-
-        Returns:
-            ``(project_id, created)``.
-
-        Raises:
-            StudioError: ``project_id`` does not exist on this server, or a request fails.
-        """
-        settings = _project_settings(label_config, instructions, overlap)
-        if project_id is None:
-            project_id = self.find_project(title)
-        if project_id is not None:
-            self.request("PATCH", f"/api/projects/{project_id}/", f"update project {project_id}", json=settings)
-            return project_id, False
-        created = self.request_json("POST", "/api/projects/", "create project", json={"title": title, **settings})
-        return int(created["id"]), True
-
-    def create_project(self, title: str, label_config: str, instructions: str, *, overlap: int = DEFAULT_OVERLAP) -> int:
-        """A new project (never an existing one with the same title); returns its id."""
-        created = self.request_json("POST", "/api/projects/", "create project", json={"title": title, **_project_settings(label_config, instructions, overlap)})
-        return int(created["id"])
-
-    def get_project(self, project_id: int) -> dict[str, Any] | None:
-        """The project's settings, or None when this server has no project ``project_id``."""
-        project = self.get_json_or_none(f"/api/projects/{project_id}/", f"read project {project_id}")
-        return None if project is None else dict(project)
-
-    def find_project(self, title: str) -> int | None:
-        """The id of the project titled ``title``, or None."""
-        page = 1
-        while True:
-            body = self.request_json("GET", "/api/projects/", "list projects", params={"page": page, "page_size": 100})
-            results = body["results"] if isinstance(body, dict) else body
-            for project in results:
-                if project["title"] == title:
-                    return int(project["id"])
-            if not isinstance(body, dict) or not body.get("next"):
-                return None
-            page += 1
-
-    # --- push ------------------------------------------------------------------------------
-
-    def iter_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every task of the project with its data (no annotations), page by page."""
-        operation = f"list tasks of project {project_id}"
-        page = 1
-        while True:
-            params = {"project": project_id, "page": page, "page_size": page_size, "fields": "task_only"}
-            body = self.get_json_or_none("/api/tasks/", operation, params=params)
-            if body is None:
-                if page > 1:  # past the last page
-                    return
-                raise StudioError(f"{operation}: HTTP 404 from /api/tasks/ (no such project?)")
-            tasks = body.get("tasks", [])
-            yield from tasks
-            if len(tasks) < page_size:
-                return
-            page += 1
-
-    def push_tasks(
-        self,
-        project_id: int,
-        tasks: Sequence[dict[str, Any]],
-        *,
-        batch_size: int = 5000,
-        progress: Callable[[int], None] | None = None,
-    ) -> PushReport:
-        """Import the tasks whose ``task_key`` the project does not have yet, in batches.
-
-        Idempotent: tasks are keyed by ``data.task_key`` (sentence × target). A key that exists
-        with different sentence text is reported in ``changed`` and left as it is.
-        """
-        existing = {t["data"].get("task_key"): t["data"].get("text") for t in self.iter_tasks(project_id)}
-        new = [t for t in tasks if t["data"]["task_key"] not in existing]
-        changed = sorted(t["data"]["task_key"] for t in tasks if t["data"]["task_key"] in existing and existing[t["data"]["task_key"]] != t["data"]["text"])
-        for start in range(0, len(new), batch_size):
-            batch = list(new[start : start + batch_size])
-            self.request("POST", f"/api/projects/{project_id}/import", f"import tasks into project {project_id}", json=batch)
-            if progress:
-                progress(len(batch))
-        return PushReport(created=len(new), existing=len(tasks) - len(new), changed=changed)
-
-    # --- pull ------------------------------------------------------------------------------
-
-    def pull_export(self, project_id: int, raw_dir: str | Path) -> RawExport:
-        """Download a full JSON snapshot of the project into ``raw_dir`` (streamed, atomic, checksummed).
-
-        A snapshot export (create, download, delete) carries exactly what the direct ``/export``
-        endpoint does (annotator, timestamps, lead time, ids, cancelled flags, unannotated tasks;
-        ``JSON_MIN`` drops the last two) and was measured 1.5-2x faster than it (bench/studio.py).
-        The file is never edited afterwards; ``raw_dir/MANIFEST.json`` lists every export with its
-        sha256, task count and time.
-
-        Raises:
-            StudioError: The server fails, or returns something that is not a JSON list of tasks
-                (nothing is written then).
-        """
-        raw_dir = Path(raw_dir)
-        operation = f"export project {project_id}"
-        # The export names annotators by user id only; keep the id → e-mail map beside it.
-        users = [{"id": k, "email": v} for k, v in self.users().items()]
-        users_data = json.dumps(users, indent=1).encode("utf-8")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        path = raw_dir / f"project-{project_id}-{stamp}.json"
-        users_path = path.with_suffix(".users.json")
-        n_tasks = 0
-
-        def count_tasks(tmp: Path) -> None:
-            nonlocal n_tasks
-            try:
-                with open(tmp, "rb") as handle:
-                    n_tasks = sum(1 for _ in ijson.items(handle, "item"))
-            except ijson.JSONError as err:
-                raise StudioError(f"{operation}: the server returned a body that is not a JSON list of tasks ({err})") from None
-
-        snapshot = self.request_json("POST", f"/api/projects/{project_id}/exports/", f"{operation}: create snapshot",
-                                json={}, timeout=EXPORT_TIMEOUT_S)
-        if snapshot.get("status") != "completed":
-            raise StudioError(f"{operation}: snapshot {snapshot.get('id')} ended as {snapshot.get('status')!r}")
-        snapshot_path = f"/api/projects/{project_id}/exports/{snapshot['id']}"
-        try:
-            response = self.request("GET", f"{snapshot_path}/download", operation, stream=True,
-                                    params={"exportType": "JSON"}, timeout=EXPORT_TIMEOUT_S)
-            digest = atomic_write_chunks(path, response.iter_content(chunk_size=1 << 20), check=count_tasks)
-        except requests.RequestException as err:
-            raise StudioError(f"{operation}: download broke off ({type(err).__name__}); nothing was written") from None
-        finally:
-            # The server keeps every snapshot on disk; ours lives on in raw_dir. Best effort: a
-            # snapshot left behind (the server went away) only costs the server disk space.
-            try:
-                self._session.delete(f"{self.url}{snapshot_path}", timeout=REQUEST_TIMEOUT_S)
-            except requests.RequestException:
-                pass
-        users_digest = atomic_write_bytes(users_path, users_data, mode=0o600)
-        project = self.request_json("GET", f"/api/projects/{project_id}/", f"read project {project_id}")
-        manifest_path = raw_dir / "MANIFEST.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {"exports": []}
-        manifest["exports"].append(
-            {
-                "file": path.name,
-                "sha256": digest,
-                "users_file": users_path.name,
-                "users_sha256": users_digest,
-                "n_tasks": n_tasks,
-                "project_id": project_id,
-                "maximum_annotations": project.get("maximum_annotations"),
-                "pulled_at": stamp,
-            }
-        )
-        _write_json(manifest_path, manifest)
-        return RawExport(path, digest, n_tasks, project_id)
-
-    def export_tasks(self, project_id: int) -> list[dict[str, Any]]:
-        """The full JSON export in memory (for progress reports; ``pull_export`` for the record)."""
-        response = self.request("GET", f"/api/projects/{project_id}/export", f"export project {project_id}",
-                                params={"exportType": "JSON", "download_all_tasks": "true"}, timeout=EXPORT_TIMEOUT_S)
-        return list(_decode(response, f"export project {project_id}"))
-
-    # --- annotators ------------------------------------------------------------------------
-
-    def users(self) -> dict[int, str]:
-        """Every user of the organisation: id → e-mail."""
-        return {int(u["id"]): str(u["email"]) for u in self.request_json("GET", "/api/users/", "list users")}
-
-    def invite_url(self) -> str:
-        """The organisation's signup link (admin only); ``add_annotator`` retires each one it uses."""
-        body = self.request_json("GET", "/api/invite", "get invite link")
-        return f"{self.url}{body['invite_url']}"
-
-    def reset_invite(self) -> None:
-        """Retire the organisation's signup link: Label Studio draws a new token (admin only).
-
-        Whoever holds a signup link can join the organisation and, the open-source edition having
-        no roles, read and edit every annotation; a used link has been in URLs, so it goes. The SDK
-        has no call for this: ``POST /api/invite/reset-token`` (``OrganizationResetTokenAPI`` in
-        label_studio/organizations/api.py).
-        """
-        self.request("POST", "/api/invite/reset-token", "reset invite link")
-
-    def add_annotator(self, email: str, password: str, first_name: str = "", last_name: str = "") -> Studio:
-        """Create (or log in) an annotator through the invite link; return their own client.
-
-        Label Studio's API cannot read another user's token, so the user signs up with the
-        organisation's invite link in a browser-like session and reads its own token. The link is
-        retired afterwards (``reset_invite``), whatever happened, so two calls must not overlap.
-        """
-        session = requests.Session()
-        signup = self.invite_url()
-        try:
-            page = session.get(signup, timeout=REQUEST_TIMEOUT_S)
-            form = {"csrfmiddlewaretoken": session.cookies.get("csrftoken", ""), "email": email, "password": password}
-            response = session.post(signup, data=form, headers={"Referer": signup}, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
-            if response.status_code != 302:  # already signed up: log in instead
-                login = f"{self.url}/user/login/"
-                session.get(login, timeout=REQUEST_TIMEOUT_S)
-                form = {"csrfmiddlewaretoken": session.cookies.get("csrftoken", ""), "email": email, "password": password}
-                response = session.post(login, data=form, headers={"Referer": login}, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
-            token_response = session.get(f"{self.url}/api/current-user/token", timeout=REQUEST_TIMEOUT_S)
-        except requests.RequestException as err:
-            raise StudioError(f"add annotator: cannot reach Label Studio at {self.url} ({type(err).__name__})") from None
-        finally:
-            self.reset_invite()
-        if page.status_code != 200 or token_response.status_code != 200:
-            raise StudioError(f"add annotator {email}: signup/login failed (HTTP {response.status_code}); is the password right?")
-        annotator = Studio(self.url, _decode(token_response, f"add annotator {email}")["token"])
-        me = annotator.request_json("GET", "/api/current-user/whoami", "read current user")
-        if first_name or last_name:
-            self.request("PATCH", f"/api/users/{me['id']}/", f"name user {me['id']}", json={"first_name": first_name, "last_name": last_name})
-        return annotator
-
-    def next_task(self, project_id: int) -> dict[str, Any] | None:
-        """The next task the labeling stream serves this user, or None when it has none left."""
-        task = self.get_json_or_none(f"/api/projects/{project_id}/next", f"next task of project {project_id}")
-        return None if task is None else dict(task)
-
-    def submit_annotation(self, task_id: int, result: list[dict[str, Any]], lead_time: float) -> int:
-        """Submit an annotation for ``task_id`` as this user; returns the annotation id."""
-        body = {"result": result, "lead_time": lead_time, "was_cancelled": False, "ground_truth": False}
-        response = self.request("POST", f"/api/tasks/{task_id}/annotations/", f"annotate task {task_id}", json=body)
-        return int(_decode(response, f"annotate task {task_id}")["id"])

@@ -48,7 +48,7 @@ def test_second_push_adds_no_task(pushed, admin: studio.Studio) -> None:
 
 def test_project_config_comes_from_schema(pushed, admin: studio.Studio) -> None:
     _, project_id, _, _ = pushed
-    project = admin.request("GET", f"/api/projects/{project_id}/", "read project").json()
+    project = admin.get_project(project_id)
     assert 'name="stance"' in project["label_config"] and "loaded-positive" in project["label_config"]
     assert project["show_instruction"] and "terrorize" in project["expert_instruction"]
     assert project["maximum_annotations"] == 3

@@ -10,7 +10,7 @@ import pytest
 
 from annotation.exports import load_export, read_users, to_votes
 from annotation.schema import load_schema
-from tests.fixtures.load import run_load
+from annotation.testing import run_load
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import pytest
 from annotation import pipeline, studio
 from annotation.campaign import record_studio
 from annotation.schema import load_schema, to_instructions, to_label_config
-
-from tests.fixtures.studio import campaign_copy, killed_push, seed_copy_tasks
+from annotation.testing import killed_push, seed_copy_tasks
+from tests.fixtures.studio import campaign_copy
 
 pytestmark = pytest.mark.integration
 

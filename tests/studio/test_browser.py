@@ -31,12 +31,12 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotation import pipeline, studio
-from annotation.ingest import Article
+from annotation import raw, studio
 from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
+from annotation.ingest import Article, split_sentences
 from annotation.lexicon import load_lexicon
-from annotation.schema import LABEL, TASK, WORKER, load_schema, to_instructions, to_label_config
-from annotation.ingest import split_sentences
+from annotation.records import LABEL, TASK, WORKER
+from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.tasks import make_tasks
 from tests.fixtures.browser import log_in, select_with_mouse
 
@@ -129,7 +129,7 @@ def test_annotator_labels_a_task_in_the_browser(
     assert submitted.value.status == 201
 
     admin.pull_export(project_id, tmp_path / "raw")
-    pulled = pipeline.latest_export(tmp_path / "raw")
+    pulled = raw.latest_export(tmp_path / "raw")
     votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
                      max_annotations=pulled.max_annotations, history=pulled.history)
     key, worker = task["data"]["task_key"], pseudonymize(EMAIL, SALT)

@@ -61,8 +61,7 @@ def test_an_edit_by_another_annotator_is_detected_and_the_authors_version_kept(
     annotation_id = a.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["against"]}}], 2.0)
     before = admin.pull_export(project_id, tmp_path)
     # The open-source edition has no role check: B may rewrite A's annotation (a limitation we document).
-    b.request("PATCH", f"/api/annotations/{annotation_id}/", "edit another's annotation",
-              json={"result": [{**STANCE, "value": {"choices": ["favor"]}}]})
+    b.sdk.annotations.update(annotation_id, result=[{**STANCE, "value": {"choices": ["favor"]}}])
     after = admin.pull_export(project_id, tmp_path)
     users = read_users(after.path.with_suffix(".users.json"))
     votes = to_votes(load_export(after.path), users, schema=load_schema(), salt="s", history=[load_export(before.path)])

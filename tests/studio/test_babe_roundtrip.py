@@ -52,7 +52,7 @@ def test_babe_sg2_labels_round_trip_through_label_studio(admin: studio.Studio, t
     labels, excluded = _raw_labels()
     assert len(labels) > 18_000 and labels["annotator_id"].nunique() == 8
     users = {a: admin.add_annotator(f"babe-sg2-{a}@babe.invalid", f"babe-annotator-{a}-pw") for a in sorted(labels["annotator_id"].unique())}
-    ids = {a: client.request("GET", "/api/current-user/whoami", "whoami").json()["id"] for a, client in users.items()}
+    ids = {a: client.whoami()["id"] for a, client in users.items()}
     tasks = []
     for text, group in labels.groupby("text", sort=True):
         annotations = [

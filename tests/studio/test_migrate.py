@@ -1,16 +1,19 @@
-"""Moving a campaign from the SQLite server to the PostgreSQL one, verified equal."""
+"""Moving a campaign to another server (annotation/studio/migrate.py, pipeline.migrate), verified equal."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from annotation import studio
-from annotation.exports import user_id_of
-from annotation.studio.migrate import migrate_project
+from annotation import pipeline, studio
+from annotation.exports import pseudonymize, user_id_of
+from annotation.raw import load_salt
 from annotation.schema import load_schema, to_instructions, to_label_config
-from tests.fixtures.studio import seed_copy_tasks
+from annotation.studio.migrate import migrate_project
+from annotation.testing import seed_copy_tasks
+from tests.fixtures.studio import campaign_copy
 
 pytestmark = pytest.mark.integration
 
@@ -35,11 +38,11 @@ def test_sqlite_campaign_moves_to_postgresql_with_every_annotation(admin: studio
             ], lead_time=3.0)
             done.add((task["data"]["task_key"], email, label, word, False))
     skipped = one.next_task(project_id)
-    one.request("POST", f"/api/tasks/{skipped['id']}/annotations/", "skip", json={"result": [], "was_cancelled": True})
+    one.sdk.annotations.create(skipped["id"], result=[], was_cancelled=True)
     done.add((skipped["data"]["task_key"], "mig-one@synthetic.invalid", None, None, True))
 
     target = studio.connect(pg_studio_root / ".studio")
-    report, logins = migrate_project(admin, target, project_id, "migrate-me", schema=schema, logins={"mig-one@synthetic.invalid": "mig-one-password"})
+    report, logins = migrate_project(admin, target, project_id, "migrate-me", schema=schema, logins={"mig-one@synthetic.invalid": "mig-one-password"}, overlap=3)
     assert report.equal, report.difference
     assert (report.tasks, report.annotations, report.annotators, report.new_logins) == (24, 7, 2, 1)
     assert logins["mig-one@synthetic.invalid"] == "mig-one-password"  # a handed-out password keeps working
@@ -55,3 +58,23 @@ def test_sqlite_campaign_moves_to_postgresql_with_every_annotation(admin: studio
             found.add((task["data"]["task_key"], emails[user_id_of(annotation["completed_by"])],
                        stance[0] if stance else None, words[0] if words else None, annotation["was_cancelled"]))
     assert found == done and len(done) == 7
+
+
+def test_a_migrated_campaign_keeps_every_pseudonym_and_its_overlap(studio_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANNOTATION_SALT", raising=False)
+    # A campaign whose overlap is not the default, pushed but never built: it has drawn no salt yet.
+    source = replace(campaign_copy(tmp_path / "source", demo=True, server_root=studio_root), overlap=2)
+    pipeline.ingest(source)
+    pipeline.segment(source)
+    source = pipeline.push(source)[0]
+    emails = ["mig-one@synthetic.invalid", "someone@example.org"]
+    target, report, _ = pipeline.migrate(source, tmp_path / "target", database=None)
+    try:
+        assert report.equal, report.difference
+        before = [pseudonymize(e, load_salt(source.studio_dir)) for e in emails]
+        assert [pseudonymize(e, load_salt(target.studio_dir)) for e in emails] == before
+        moved = studio.connect(target.studio_dir).get_project(report.project_id)
+        assert target.overlap == moved["maximum_annotations"] == source.overlap == 2
+    finally:
+        studio.stop_server(target.studio_dir)
