@@ -17,11 +17,8 @@ from rich.progress import Progress
 
 from annotation import pipeline, studio
 from annotation.campaign import CampaignError, load_campaign
-from annotation.exports import ExportError
-from annotation.ingest import IngestError
-from annotation.lexicon import LexiconError
+from annotation.errors import AnnotationError
 from annotation.scaffold import init_campaign
-from annotation.schema import SchemaError
 
 app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
 studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
@@ -31,20 +28,19 @@ errors = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-USER_ERRORS = (IngestError, SchemaError, LexiconError, ExportError, CampaignError, studio.StudioError, FileNotFoundError, KeyError, ValueError)
 CAMPAIGN = typer.Option(Path("."), "--campaign", "-C", help="Campaign folder (holds campaign.yml); default: the current directory.")
 
 
 def _user_errors(func: F) -> F:
-    """Show a user mistake as one line on stderr and exit 1, without a traceback."""
+    """Show the project's own errors (``AnnotationError``: bad input, a campaign in the wrong
+    state) as one line on stderr and exit 1; any other exception is a bug and keeps its traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as err:
-            message = err.args[0] if isinstance(err, KeyError) and err.args else err
-            errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False)
+        except AnnotationError as err:
+            errors.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

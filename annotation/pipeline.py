@@ -295,9 +295,11 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
     Raises:
         CampaignError: Some article of the release is not in the campaign's corpus any more (the
             message names it); nothing is returned then.
+        MissingFileError: ``release`` is not a built release.
     """
-    from annotation.release import rehydrate_release
+    from annotation.release import check_release, rehydrate_release
 
+    release = check_release(release)
     stats = json.loads((release / "stats.json").read_text(encoding="utf-8"))
     if stats["texts"]["included"]:
         return release
@@ -374,15 +376,15 @@ def _read_annotator_csv(path: Path) -> list[tuple[str, str]]:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             if not reader.fieldnames or "email" not in reader.fieldnames:
-                raise ValueError(f"{path}: expected a header with an 'email' column (and optionally 'name'), got {reader.fieldnames}")
+                raise CampaignError(f"{path}: expected a header with an 'email' column (and optionally 'name'), got {reader.fieldnames}")
             people = []
             for line, row in enumerate(reader, start=2):
                 email = (row.get("email") or "").strip()
                 if not _EMAIL.fullmatch(email):
-                    raise ValueError(f"{path}:{line}: {email!r} is not an e-mail address")
+                    raise CampaignError(f"{path}:{line}: {email!r} is not an e-mail address")
                 people.append((email.lower(), (row.get("name") or "").strip()))
     except OSError as err:
-        raise FileNotFoundError(f"{path}: cannot read annotators file ({err.strerror})") from None
+        raise CampaignError(f"{path}: cannot read annotators file ({err.strerror})") from None
     return people
 
 

@@ -123,3 +123,12 @@ def test_bad_annotators_file_is_one_clear_error(tmp_path: Path, content: str, me
     (tmp_path / "people.csv").write_text(content)
     result = runner.invoke(app, ["studio", "annotators", "add", str(tmp_path / "people.csv"), "-C", str(_campaign(tmp_path))])
     assert result.exit_code == 1 and message in result.output
+
+
+@pytest.mark.parametrize("args", [["baselines"], ["baselines", "--release", "nowhere"], ["stats"], ["review"], ["build"]])
+def test_a_stage_without_its_inputs_is_one_clear_error_not_a_traceback(tmp_path: Path, args: list[str]) -> None:
+    runner.invoke(app, ["init", str(tmp_path / "c")])
+    result = runner.invoke(app, [*args, "-C", str(tmp_path / "c")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith("error: ") and len(result.output.strip().splitlines()) == 1, result.output
+
