@@ -1,27 +1,23 @@
-"""Label Studio exports → long tables (votes), verified record by record.\n\nThe public names of the package; each lives in the submodule it is imported from."""
+"""Label Studio exports → long tables (votes), verified record by record.
+
+- ``reader``: the export's files and records (timestamps, stances, spans checked against the sentence);
+- ``votes``: one export → ``Votes`` (tasks, annotations, spans, integrity) under the build's policies;
+- ``progress``: per-annotator progress for the curator.
+
+The public names of the package; each lives in the submodule it is imported from.
+"""
 
 from __future__ import annotations
 
-from annotation.exports.votes import (
-    ExportError,
-    Votes,
-    DROP_REASONS,
-    SYNTHETIC_DOMAIN,
-    pseudonymize,
-    load_export,
-    read_users,
-    user_id_of,
-    parse_timestamp,
-    vote_problem,
-    to_votes,
-    progress,
-    edited_by_other,
-)
+from annotation.exports.progress import progress
+from annotation.exports.reader import ExportError, edited_by_other, load_export, parse_timestamp, read_users, user_id_of, vote_problem
+from annotation.exports.votes import DROP_REASONS, FLAG_REASONS, SYNTHETIC_DOMAIN, Votes, pseudonymize, to_votes
 
 __all__ = [
     "ExportError",
     "Votes",
     "DROP_REASONS",
+    "FLAG_REASONS",
     "SYNTHETIC_DOMAIN",
     "pseudonymize",
     "load_export",

@@ -1,0 +1,68 @@
+"""Per-annotator progress of a campaign from its live export, for the curator (``annotation studio progress``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from annotation.exports.reader import user_id_of, vote_problem
+from annotation.schema import Schema, load_schema
+
+__all__ = ["progress"]
+
+
+def progress(
+    export: list[dict[str, Any]], users: Mapping[int, str], *, overlap: int, schema: Schema | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Per-annotator progress for the curator, and the number of tasks short of ``overlap``.
+
+    An annotation counts when it is a vote by ``vote_problem``, the predicate ``to_votes`` keeps
+    annotations by, and once per annotator and task, as the build keeps one per annotator; so a
+    task is short here exactly when the build will have fewer than ``overlap`` annotators on it
+    (before its integrity checks: unknown users, edits by other users).
+
+    Args:
+        export: Tasks as exported (with annotations).
+        users: Label Studio user id → e-mail.
+        overlap: The annotators each task should get.
+        schema: The scheme whose stance makes a vote; None reads the default scheme.
+
+    Returns:
+        A frame indexed by annotator e-mail with ``submitted`` (tasks with a vote of theirs),
+        ``skipped`` (cancelled annotations), ``not_votes`` (other annotations that are no vote:
+        without a stance or with one outside the schema) and ``median_lead_time_s`` over all
+        their annotations (shown to the curator only, never written); and the count of tasks
+        with votes by fewer than ``overlap`` annotators.
+
+    Examples:
+        >>> vote = {"completed_by": 2, "lead_time": 4.0, "result": [{"from_name": "stance", "value": {"choices": ["favor"]}}]}
+        >>> tasks = [{"id": 1, "data": {}, "annotations": [vote, {"completed_by": 2, "result": None}]},
+        ...          {"id": 2, "data": {}, "annotations": []}]
+        >>> table, short = progress(tasks, {2: "a@x.org"}, overlap=1)
+        >>> table.loc["a@x.org", ["submitted", "not_votes"]].tolist(), short
+        ([1, 1], 1)
+    """
+    schema = load_schema() if schema is None else schema
+    rows = []
+    short = 0
+    for task in export:
+        voters = set()
+        for annotation in task.get("annotations") or []:
+            user_id = user_id_of(annotation.get("completed_by"))
+            problem = vote_problem(annotation, schema)
+            if problem is None:
+                voters.add(user_id)
+            rows.append({"annotator": users.get(user_id, f"user {user_id}"), "task": task["id"],
+                         "kind": "vote" if problem is None else "skipped" if problem[0] == "cancelled" else "not_vote",
+                         "lead_time_s": annotation.get("lead_time")})
+        short += len(voters) < overlap
+    frame = pd.DataFrame(rows, columns=["annotator", "task", "kind", "lead_time_s"])
+    frame["submitted"] = (frame["kind"] == "vote") & ~frame.duplicated(["annotator", "task", "kind"])
+    frame["skipped"], frame["not_votes"] = frame["kind"] == "skipped", frame["kind"] == "not_vote"
+    table = frame.groupby("annotator").agg(
+        submitted=("submitted", "sum"), skipped=("skipped", "sum"), not_votes=("not_votes", "sum"),
+        median_lead_time_s=("lead_time_s", "median"),
+    )
+    return table.sort_index(), short
