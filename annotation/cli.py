@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from annotation import pipeline, studio
+from annotation import annotators, pipeline, studio
 from annotation.campaign import CampaignError, load_campaign
 from annotation.errors import AnnotationError
 from annotation.scaffold import init_campaign
@@ -161,7 +161,7 @@ def annotators_add_cli(
     campaign: Path = CAMPAIGN,
 ) -> None:
     """Create a Label Studio login per annotator; logins go to .studio/annotator-logins.csv (0600)."""
-    emails, logins, warning = pipeline.add_annotators(load_campaign(campaign), csv_file)
+    emails, logins, warning = annotators.add_annotators(load_campaign(campaign), csv_file)
     console.print(f"{len(emails)} annotator(s) can log in; hand out their logins from {logins} (passwords are not printed)")
     _warn(warning)
 
@@ -187,7 +187,7 @@ def migrate_cli(
     """Copy the campaign (tasks, annotations, annotator accounts) to a new server and verify it."""
     target, report, info = pipeline.migrate(load_campaign(campaign), to, database=database)
     console.print(f"copied {report.tasks} task(s) and {report.annotations} annotation(s) by {report.annotators} annotator(s) "
-                  f"to {info.url} ({info.database}); {report.new_logins} new login(s) in {target.studio_dir / pipeline.LOGINS_FILE}")
+                  f"to {info.url} ({info.database}); {report.new_logins} new login(s) in {target.studio_dir / annotators.LOGINS_FILE}")
     if not report.equal:
         errors.print(f"[bold red]error:[/] the copy differs from the source: {escape(report.difference)}")
         sys.exit(1)

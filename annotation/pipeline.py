@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from annotation import studio
+from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, to_votes
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
@@ -34,11 +35,10 @@ from annotation.raw import RawExport, copy_salt, latest_export, load_salt
 from annotation.resources import SEED_CAMPAIGN
 from annotation.scaffold import copy_campaign
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
-from annotation.studio.migrate import MigrationReport, migrate_project, read_logins, write_logins
+from annotation.studio.migrate import MigrationReport, migrate_project
 from annotation.tasks import make_tasks
 
 __all__ = [
-    "LOGINS_FILE",
     "ingest",
     "segment",
     "start_studio",
@@ -50,16 +50,12 @@ __all__ = [
     "unanswered_questions",
     "make_demo",
     "simulate_annotation",
-    "add_annotators",
-    "annotation_progress",
-    "overlap_warning",
     "migrate",
+    "annotation_progress",
     "review",
     "clean",
 ]
 
-LOGINS_FILE = "annotator-logins.csv"
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -368,59 +364,6 @@ def simulate_annotation(
         clients, _project_id(admin, campaign), schema=schema,
         lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names), seed=seed, progress=progress,
     )
-
-
-def _read_annotator_csv(path: Path) -> list[tuple[str, str]]:
-    """``email, name`` rows; one clear error naming the line for a bad row."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if not reader.fieldnames or "email" not in reader.fieldnames:
-                raise CampaignError(f"{path}: expected a header with an 'email' column (and optionally 'name'), got {reader.fieldnames}")
-            people = []
-            for line, row in enumerate(reader, start=2):
-                email = (row.get("email") or "").strip()
-                if not _EMAIL.fullmatch(email):
-                    raise CampaignError(f"{path}:{line}: {email!r} is not an e-mail address")
-                people.append((email.lower(), (row.get("name") or "").strip()))
-    except OSError as err:
-        raise CampaignError(f"{path}: cannot read annotators file ({err.strerror})") from None
-    return people
-
-
-def overlap_warning(campaign: Campaign, n_annotators: int) -> str | None:
-    """A warning when the campaign's overlap can never be reached with ``n_annotators`` people, else None.
-
-    Examples:
-        >>> overlap_warning(Campaign(root=Path("."), name="c", title="c", version="0.1.0", overlap=3), 2)
-        'overlap 3 needs at least 3 annotators, but the campaign has 2: no task can reach its overlap; add annotators or lower `overlap` in campaign.yml (then `annotation push`)'
-    """
-    if n_annotators >= campaign.overlap:
-        return None
-    return (f"overlap {campaign.overlap} needs at least {campaign.overlap} annotators, but the campaign has {n_annotators}: "
-            "no task can reach its overlap; add annotators or lower `overlap` in campaign.yml (then `annotation push`)")
-
-
-def add_annotators(campaign: Campaign, csv_path: Path) -> tuple[list[str], Path, str | None]:
-    """Create a Label Studio login for each annotator in ``csv_path`` (a header ``email,name``).
-
-    Passwords are generated once and kept, with the login URL, in ``.studio/annotator-logins.csv``
-    (0600) for the curator to hand out; re-running reuses them.
-
-    Returns:
-        The e-mails added (or already present), the logins file, and a warning when the campaign
-        has fewer annotators than its overlap (``overlap_warning``).
-    """
-    people = _read_annotator_csv(csv_path)
-    admin = studio.connect(campaign.studio_dir)
-    logins_path = campaign.studio_dir / LOGINS_FILE
-    logins = read_logins(logins_path)
-    for email, name in people:
-        logins.setdefault(email, secrets.token_urlsafe(12))
-        first, _, last = name.partition(" ")
-        admin.add_annotator(email, logins[email], first_name=first, last_name=last)
-    write_logins(logins_path, logins, admin.url)
-    return [email for email, _ in people], logins_path, overlap_warning(campaign, len(logins))
 
 
 def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> tuple[Campaign, MigrationReport, studio.ServerInfo]:

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from annotation import pipeline, studio
+from annotation import annotators, pipeline, studio
 from annotation.campaign import CampaignError, load_campaign
 from annotation.cli import app
 from annotation.exports import SYNTHETIC_DOMAIN, user_id_of
@@ -123,7 +123,7 @@ def test_the_demo_and_a_campaign_of_ones_own_stay_apart(studio_root: Path, tmp_p
         out = _ok("studio", "annotators", "add", str(people), "-C", str(real_dir))
         assert "2 annotator(s) can log in" in out
         admin = studio.connect(real.studio_dir)
-        logins = pd.read_csv(real.studio_dir / pipeline.LOGINS_FILE)
+        logins = pd.read_csv(real.studio_dir / annotators.LOGINS_FILE)
         assert set(logins["login_url"]) == {f"http://127.0.0.1:{port}/user/login/"}
         clients = {email: admin.add_annotator(email, pw) for email, pw in zip(logins["email"], logins["password"])}
         project_id = real.studio.project_id

@@ -9,21 +9,17 @@ annotations attributed by e-mail; export again from the target and compare the p
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from annotation.exports import to_votes, user_id_of
-from annotation.io import atomic_write_bytes
 from annotation.schema import Schema, to_instructions, to_label_config
 from annotation.studio.client import Studio, StudioError
 
-__all__ = ["MigrationReport", "read_logins", "write_logins", "migrate_project"]
+__all__ = ["MigrationReport", "migrate_project"]
 
 _ANNOTATION_FIELDS = ("result", "was_cancelled", "ground_truth", "lead_time")
 
@@ -39,24 +35,6 @@ class MigrationReport:
     new_logins: int
     equal: bool
     difference: str
-
-
-def read_logins(path: Path) -> dict[str, str]:
-    """E-mail → password from a curator's logins file (``email,password,login_url``), if it exists."""
-    if not path.exists():
-        return {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        return {row["email"]: row["password"] for row in csv.DictReader(handle)}
-
-
-def write_logins(path: Path, logins: dict[str, str], url: str) -> None:
-    """Write the logins file atomically with mode 0600."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "password", "login_url"])
-    for email, password in sorted(logins.items()):
-        writer.writerow([email, password, f"{url}/user/login/"])
-    atomic_write_bytes(path, buffer.getvalue().encode("utf-8"), mode=0o600)
 
 
 def _comparable(export: list[dict[str, Any]], users: dict[int, str], schema: Schema) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation import pipeline, studio
+from annotation import annotators, pipeline, studio
 from annotation.campaign import record_studio
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.testing import killed_push, seed_copy_tasks
@@ -58,7 +58,7 @@ def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin:
     people = tmp_path / "people.csv"
     people.write_text("email,name\nalice@synthetic.invalid,Alice Example\nbob@synthetic.invalid,Bob\n")
     campaign = record_studio(campaign_copy(tmp_path / "progress", demo=False, server_root=studio_root), project_id=project_id)
-    emails, logins, warning = pipeline.add_annotators(campaign, people)
+    emails, logins, warning = annotators.add_annotators(campaign, people)
     assert warning is not None and "overlap 3 needs at least 3 annotators" in warning
     assert emails == ["alice@synthetic.invalid", "bob@synthetic.invalid"]
     assert oct(logins.stat().st_mode & 0o777) == "0o600"

@@ -13,7 +13,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from annotation import pipeline, studio
+from annotation import annotators, pipeline, studio
 from annotation.cli import app
 from annotation.exports import load_export, read_users, to_votes
 from annotation.schema import load_schema, to_instructions, to_label_config
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 STANCE = {"from_name": "stance", "to_name": "text", "type": "choices"}
 # Where the project keeps secrets on purpose, each 0600: the admin login, the handed-out annotator
 # logins, the simulated annotators' passwords; and the server's own data (its database holds tokens).
-SECRET_STORES = {"credentials.json", pipeline.LOGINS_FILE, "simulated-annotators.json"}
+SECRET_STORES = {"credentials.json", annotators.LOGINS_FILE, "simulated-annotators.json"}
 SERVER_DATA = "label-studio"
 
 
@@ -129,7 +129,7 @@ def test_no_file_the_project_writes_holds_a_secret(
     pipeline.segment(campaign)
     campaign = pipeline.push(campaign)[0]
     (tmp_path / "people.csv").write_text("email,name\nsec-walk-a@synthetic.invalid,A\nsec-walk-b@synthetic.invalid,B\n")
-    pipeline.add_annotators(campaign, tmp_path / "people.csv")
+    annotators.add_annotators(campaign, tmp_path / "people.csv")
     pipeline.simulate_annotation(campaign, seed=0)
     pipeline.pull(campaign)
     pipeline.build(campaign)
@@ -146,8 +146,8 @@ def test_no_file_the_project_writes_holds_a_secret(
         creds = json.loads((studio_dir / "credentials.json").read_text())
         secrets["admin password"].append(creds["password"])
         secrets["API token"].append(creds["token"])
-        if (studio_dir / pipeline.LOGINS_FILE).exists():
-            with open(studio_dir / pipeline.LOGINS_FILE, newline="") as handle:
+        if (studio_dir / annotators.LOGINS_FILE).exists():
+            with open(studio_dir / annotators.LOGINS_FILE, newline="") as handle:
                 secrets["annotator password"] += [row["password"] for row in csv.DictReader(handle)]
         if (studio_dir / "simulated-annotators.json").exists():
             secrets["annotator password"] += json.loads((studio_dir / "simulated-annotators.json").read_text()).values()
