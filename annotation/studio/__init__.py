@@ -6,17 +6,20 @@ The public names of the package; each lives in the submodule it is imported from
 
 from __future__ import annotations
 
-from annotation.studio.client import PushReport, Studio, StudioError
+from annotation.studio.client import EXPORT_TIMEOUT_S, REQUEST_TIMEOUT_S, PushReport, Studio, StudioError
+from annotation.studio.migrate import MigrationReport, migrate_project
 from annotation.studio.server import (
     Credentials,
     ServerInfo,
     connect,
     database_env,
+    die_with_parent,
     redact_url,
     server_status,
     start_server,
     stop_server,
 )
+from annotation.studio.simulate import DEMO_ANNOTATORS, SimulatedAnnotator, reference_stance, run_simulated_annotators, simulate_result
 
 __all__ = [
     "StudioError",
@@ -24,10 +27,20 @@ __all__ = [
     "ServerInfo",
     "Studio",
     "PushReport",
+    "REQUEST_TIMEOUT_S",
+    "EXPORT_TIMEOUT_S",
     "start_server",
     "stop_server",
     "server_status",
     "connect",
     "database_env",
     "redact_url",
+    "die_with_parent",
+    "MigrationReport",
+    "migrate_project",
+    "SimulatedAnnotator",
+    "DEMO_ANNOTATORS",
+    "reference_stance",
+    "simulate_result",
+    "run_simulated_annotators",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "connect",
     "database_env",
     "redact_url",
+    "die_with_parent",
 ]
 
 HEALTH_TIMEOUT_S = 240.0
@@ -311,7 +312,7 @@ _SUPERVISOR = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().pa
                "from annotation.studio.server import _supervise; _supervise()")
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Have Linux send this process SIGTERM when the thread that started it ends (``PR_SET_PDEATHSIG``).
 
     For ``preexec_fn`` and for the supervisor itself. Elsewhere than on Linux it does nothing.
@@ -347,12 +348,12 @@ def _supervise() -> None:
     """
     orders = json.loads(sys.stdin.readline())
     if orders["parent"] is not None:
-        _die_with_parent()
+        die_with_parent()
         if os.getppid() != orders["parent"]:  # the caller died before the tie was made
             return
     known = [value.encode("utf-8") for value in (os.environ.get(name, "") for name in _SECRET_ENV) if value]
     server = subprocess.Popen(orders["command"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                              stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
     assert server.stdout is not None
     out = sys.stdout.buffer
