@@ -24,7 +24,7 @@ Published agreement, for comparison (only what could be checked here):
   version of 6 November 2020) give no agreement figure.
 
 The gaps are not errors in the computation (``krippendorff_alpha`` matches the ``krippendorff``
-package, see ``test_agreement.py``) but different data: 0.419 lies outside our SG1 and SG2
+package, see ``test_alpha.py``) but different data: 0.419 lies outside our SG1 and SG2
 intervals, so it was computed on other expert labels or another selection of them (an earlier
 batch, other sentences, another treatment of unlabelled votes: none of which can be checked
 here); 0.144 comes from the JCDL paper's comparison of two crowdsourcing platforms, and whether
