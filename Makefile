@@ -41,7 +41,7 @@ studio-stop: $(STAMP)
 	$(BIN)/annotation studio stop
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest --doctest-modules annotation tests
+	$(BIN)/python -m pytest -n auto --maxprocesses=2 --doctest-modules annotation tests
 
 # Removes the demo's scratch campaign and executed notebooks only: a campaign's raw exports are
 # never deleted by make (`annotation clean --delete-raw-exports NAME` names the campaign).
