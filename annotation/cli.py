@@ -23,7 +23,7 @@ from annotation.scaffold import init_campaign
 app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
 studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
 app.add_typer(studio_app, name="studio")
-console = Console(soft_wrap=True)
+console = Console(soft_wrap=True, markup=False)  # data and messages print verbatim: "annotation[embedding]" keeps its brackets
 errors = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,7 +85,7 @@ def ingest_cli(
     for problem in report.skipped:
         errors.print(f"[yellow]skipped:[/] {escape(str(problem))}", highlight=False)
     for line in report.changes() if verbose else []:
-        console.print(f"normalised: {escape(line)}", highlight=False)
+        console.print(f"normalised: {line}", highlight=False)
     if report.unmatched:
         _warn(f"{len(report.unmatched)} manifest entr{'y' if len(report.unmatched) == 1 else 'ies'} matched no article: "
               f"{', '.join(report.unmatched[:5])}; a typo there sends the article to the default targets, or skips it")

@@ -132,3 +132,13 @@ def test_a_stage_without_its_inputs_is_one_clear_error_not_a_traceback(tmp_path:
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert result.output.startswith("error: ") and len(result.output.strip().splitlines()) == 1, result.output
 
+
+
+def test_output_prints_brackets_verbatim() -> None:
+    # The baselines table says how to install an extra: `pip install 'annotation[embedding]'`; rich
+    # markup once swallowed the "[embedding]" as a style tag.
+    from annotation.cli import console
+
+    with console.capture() as captured:
+        console.print("pip install 'annotation[embedding]'")
+    assert captured.get().strip() == "pip install 'annotation[embedding]'"
