@@ -6,7 +6,9 @@ Detecting Stance in Tweets", doi:10.18653/v1/S16-1003) trains one linear SVM per
 part for any scikit-learn classifier: it fits a clone of its ``estimator`` on each target's
 training rows, and a clone on all rows that predicts the targets which had no model of their own
 (unseen in training, or too few rows). ``make_stance_classifier("tfidf-svm-per-target")`` builds
-the whole recipe.
+the whole recipe. On numeric input (``target_column=0``) it passes every scikit-learn estimator
+check (``tests/models/test_per_target.py``); on texts only the API checks apply, as for the other
+text estimators, since the data checks feed numeric arrays.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ split: a model tuned on an article's other sentences would look better than it i
 outer article-grouped folds of ``annotation.models.protocol`` exist to prevent. The groups come
 from ``X`` itself (its ``article_id`` column, else the sentence text), so the wrapper is fitted
 with ``fit(X, y)`` like any classifier and can stand inside ``evaluate_baselines``' folds or
-``annotation.models.per_target.PerTargetClassifier``.
+``annotation.models.per_target.PerTargetClassifier``. Since it needs a DataFrame (its groups are a
+column), of scikit-learn's estimator checks only the API checks apply (the data checks feed
+numeric arrays; ``tests/models/test_tuning.py``).
 """
 
 from __future__ import annotations
