@@ -1,8 +1,9 @@
 """Baselines: stance classifiers, loaded-language taggers, their evaluation and metrics.
 
 The public names of the package; each lives in the submodule it is imported from:
-``embeddings`` (the frozen MiniLM model), ``stance`` (stance classifiers), ``tagging`` and
-``taggers`` (loaded-language taggers), ``protocol`` (folds and whether to score),
+``embeddings`` (the frozen MiniLM model), ``stance`` (stance classifiers), ``per_target`` (one
+classifier per target), ``tuning`` (grouped hyper-parameter search), ``tagging`` and ``taggers``
+(loaded-language taggers), ``protocol`` (folds and whether to score),
 ``evaluation`` (fitting, scoring, the summary table) and ``metrics``.
 """
 
@@ -35,7 +36,14 @@ from annotation.models.protocol import (
     evaluation_folds,
     plan_evaluation,
 )
-from annotation.models.stance import STANCE_KINDS, StanceKind, make_stance_classifier
+from annotation.models.per_target import PerTargetClassifier
+from annotation.models.stance import (
+    STANCE_GRIDS,
+    STANCE_KINDS,
+    TUNED_STANCE_KINDS,
+    StanceKind,
+    make_stance_classifier,
+)
 from annotation.models.taggers import (
     TAGGER_KINDS,
     LexiconTagger,
@@ -44,11 +52,14 @@ from annotation.models.taggers import (
     TokenTagger,
     make_loaded_language_tagger,
 )
+from annotation.models.tuning import GroupedGridSearch
 
 __all__ = [
     "StanceKind",
     "TaggerKind",
     "STANCE_KINDS",
+    "TUNED_STANCE_KINDS",
+    "STANCE_GRIDS",
     "TAGGER_KINDS",
     "EMBEDDING_KINDS",
     "embedding_available",
@@ -57,6 +68,8 @@ __all__ = [
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",
+    "PerTargetClassifier",
+    "GroupedGridSearch",
     "make_stance_classifier",
     "make_loaded_language_tagger",
     "MIN_SCORED_ROWS",

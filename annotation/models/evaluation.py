@@ -31,7 +31,12 @@ from annotation.models.metrics import (
     token_f1,
 )
 from annotation.models.protocol import MAX_FOLDS, MIN_SCORED_ROWS, EvaluationError, plan_evaluation
-from annotation.models.stance import STANCE_KINDS, StanceKind, make_stance_classifier
+from annotation.models.stance import (
+    STANCE_KINDS,
+    TUNED_STANCE_KINDS,
+    StanceKind,
+    make_stance_classifier,
+)
 from annotation.models.taggers import TAGGER_KINDS, TaggerKind, make_loaded_language_tagger
 from annotation.models.tagging import token_labels
 from annotation.records import SENTENCE_COLUMNS, check_columns
@@ -51,12 +56,13 @@ def predict_stance(
     """Out-of-fold predictions of one stance classifier.
 
     For each fold, a fresh ``make_stance_classifier(kind)`` is fitted on the training rows'
-    ``target`` and ``text`` and predicts the test rows, so a row is predicted by a model that
-    never saw its sentence.
+    ``target``, ``text`` and ``article_id`` (the groups of a tuned kind's inner folds) and
+    predicts the test rows, so a row is predicted by a model that never saw its sentence.
 
     Args:
-        sentences: Needs the columns ``target``, ``text`` and ``stance`` (label names).
-        kind: The classifier, one of ``STANCE_KINDS``.
+        sentences: Needs the columns ``target``, ``text``, ``article_id`` and ``stance`` (label
+            names).
+        kind: The classifier, one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
         folds: ``(train, test)`` positional indices, e.g. ``plan_evaluation(sentences).folds``.
         random_state: Seed of the classifier.
 
@@ -67,7 +73,7 @@ def predict_stance(
         ValueError: ``kind`` is unknown.
         ImportError: ``kind`` needs the missing ``embedding`` extra.
     """
-    X = sentences[["target", "text"]]
+    X = sentences[["target", "text", "article_id"]]
     y = sentences["stance"].astype(str).to_numpy()
     predicted = np.full(len(sentences), None, dtype=object)
     for train, test in folds:
@@ -135,9 +141,9 @@ def evaluate_baselines(
             lexicon feature (the campaign's). Span labels are scored in lexicon order, followed
             by any other gold label.
         random_state: Seed of the classifiers.
-        stance_kinds: The stance classifiers to evaluate, in report order; ``None`` means all
-            of ``STANCE_KINDS`` that can run here (the ``embedding-*`` kinds only when
-            ``embedding_available()``).
+        stance_kinds: The stance classifiers to evaluate, in report order, from
+            ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``; ``None`` means all of ``STANCE_KINDS``
+            that can run here (the ``embedding-*`` kinds only when ``embedding_available()``).
         tagger_kinds: The same for the taggers, from ``TAGGER_KINDS``.
         n_folds: The largest number of cross-validation folds (see ``evaluation_folds``).
         min_rows: The fewest rows to score on (``MIN_SCORED_ROWS``).
@@ -198,7 +204,7 @@ def evaluate_baselines(
     if tagger_kinds is None:
         tagger_kinds = [kind for kind in TAGGER_KINDS if kind not in skipped]
     for stance_kind in stance_kinds:
-        check_kind(stance_kind, STANCE_KINDS)
+        check_kind(stance_kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS))
     for tagger_kind in tagger_kinds:
         check_kind(tagger_kind, TAGGER_KINDS)
     plan = plan_evaluation(frame, n_folds=n_folds, min_rows=min_rows)

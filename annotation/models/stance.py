@@ -1,12 +1,16 @@
-"""Stance classifiers: ``make_stance_classifier`` builds an unfitted scikit-learn ``Pipeline``.
+"""Stance classifiers: ``make_stance_classifier`` builds an unfitted scikit-learn classifier.
 
 A stance classifier reads a DataFrame with ``target`` and ``text`` columns (one row per sentence ×
-target, as in the dataset's ``sentences`` config) and predicts stance label names. Every kind but
-``majority`` sees the text and three target-aware features (see ``make_stance_classifier``). The
-factory's keyword arguments are the pipeline's hyper-parameters (``C``, the n-gram ranges), with
-the values the baselines were benchmarked with as defaults; after building, the same values are
-reachable through ``set_params`` (``classifier__C``, ``features__text__ngram_range``,
-``features__chars__ngram_range``), so ``GridSearchCV`` can tune them.
+target, as in the dataset's ``sentences`` config) and predicts stance label names. The
+``tfidf-lr``, ``tfidf-svm`` and ``embedding-*`` kinds are one ``Pipeline`` that sees the text and
+three target-aware features (see ``make_stance_classifier``); ``tfidf-svm-per-target`` is the
+SemEval-2016 Task 6 baseline, one model per target (``annotation.models.per_target``); the
+``*-tuned`` kinds choose their hyper-parameters by article-grouped cross-validation inside the
+training rows (``annotation.models.tuning``). The factory's keyword arguments are the
+hyper-parameters (``C``, the n-gram ranges), with the values the baselines were benchmarked with
+as defaults; after building, the same values are reachable through ``set_params``
+(``classifier__C``, ``features__text__ngram_range``, ``features__chars__ngram_range``, behind
+``estimator__`` for a wrapped kind), so ``GridSearchCV`` can tune them.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -28,10 +33,28 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import LinearSVC
 
 from annotation.models.embeddings import SentenceEmbedding, check_kind
+from annotation.models.per_target import PerTargetClassifier
+from annotation.models.tuning import GroupedGridSearch
 
-__all__ = ["StanceKind", "STANCE_KINDS", "make_stance_classifier"]
+__all__ = [
+    "StanceKind",
+    "STANCE_KINDS",
+    "TUNED_STANCE_KINDS",
+    "STANCE_GRIDS",
+    "make_stance_classifier",
+]
 
-StanceKind = Literal["majority", "tfidf-lr", "tfidf-svm", "embedding-lr", "embedding-layers-lr"]
+StanceKind = Literal[
+    "majority",
+    "tfidf-lr",
+    "tfidf-svm",
+    "tfidf-svm-per-target",
+    "embedding-lr",
+    "embedding-layers-lr",
+    "tfidf-lr-tuned",
+    "tfidf-svm-tuned",
+    "tfidf-svm-per-target-tuned",
+]
 _WORD = re.compile(r"\w+")
 _NgramRange = tuple[int, int]
 
@@ -111,6 +134,22 @@ def _tfidf_svm(
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
+def _tfidf_svm_per_target(
+    *,
+    random_state: int,
+    C: float = 0.1,
+    ngram_range: _NgramRange = (1, 3),
+    char_ngram_range: _NgramRange = (2, 5),
+    min_rows: int = 100,
+) -> PerTargetClassifier:
+    features = ColumnTransformer(
+        [("text", _words(ngram_range), "text"), ("chars", _chars(char_ngram_range), "text")]
+    )
+    classifier = LinearSVC(C=C, class_weight="balanced", random_state=random_state)
+    recipe = Pipeline([("features", features), ("classifier", classifier)])
+    return PerTargetClassifier(recipe, min_rows=min_rows)
+
+
 def _embedding_lr(*, random_state: int, C: float = 1.0) -> Pipeline:
     features = ColumnTransformer([("embedding", SentenceEmbedding(), "text"), *_target_features()])
     classifier = LogisticRegression(
@@ -128,56 +167,95 @@ def _embedding_layers_lr(*, random_state: int, C: float = 0.003) -> Pipeline:
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
-_STANCE_BUILDERS: dict[StanceKind, Callable[..., Pipeline]] = {
+_STANCE_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
     "majority": _majority,
     "tfidf-lr": _tfidf_lr,
     "tfidf-svm": _tfidf_svm,
+    "tfidf-svm-per-target": _tfidf_svm_per_target,
     "embedding-lr": _embedding_lr,
     "embedding-layers-lr": _embedding_layers_lr,
 }
+_C_GRID = [0.03, 0.1, 0.3, 1.0]
+STANCE_GRIDS: dict[StanceKind, dict[str, list[Any]]] = {
+    "tfidf-lr-tuned": {"classifier__C": [0.3, 1.0, 3.0, 10.0]},
+    "tfidf-svm-tuned": {"classifier__C": _C_GRID},
+    "tfidf-svm-per-target-tuned": {"estimator__classifier__C": _C_GRID},
+}
+"""The default ``grid`` of each ``*-tuned`` kind: ``{parameter: candidates}`` of the untuned kind's
+model, in ``set_params`` names. Each candidate costs one fit per inner fold, so the grids hold
+only ``C``, from a third to ten times the untuned kind's default (the value 10-fold grouped
+cross-validation on BABE chose, ``bench/baselines.py``); n-gram ranges cost as much per candidate
+and can be added through ``grid``."""
 STANCE_KINDS: tuple[StanceKind, ...] = tuple(_STANCE_BUILDERS)
-"""The stance classifiers ``make_stance_classifier`` builds, in the order reports list them."""
+"""The stance classifiers evaluated by default (``evaluate_baselines``, ``annotation baselines``),
+in the order reports list them. The tuned kinds are not among them: asked for by name, they fit
+``len(grid) × n_splits + 1`` models where their untuned kind fits one: ``evaluate_baselines`` on
+24 rows (12 sentences × 2 targets, the demo's size; grouped 5-fold) took 1.5 to 7.6 s per tuned
+kind instead of 0.1 to 0.3 s per untuned one."""
+TUNED_STANCE_KINDS: tuple[StanceKind, ...] = tuple(STANCE_GRIDS)
+"""The ``*-tuned`` stance classifiers, which ``make_stance_classifier`` and
+``evaluate_baselines`` build only when named (see ``STANCE_KINDS``)."""
+_TUNED_SUFFIX = "-tuned"
 
 
 def make_stance_classifier(
     kind: StanceKind = "tfidf-lr", *, random_state: int = 0, **params: Any
-) -> Pipeline:
+) -> BaseEstimator:
     """Build an unfitted stance classifier.
 
     ``fit(X, y)`` takes a DataFrame with ``text`` and ``target`` columns and string labels;
-    ``predict(X)`` returns the labels. Every kind but ``majority`` sees the text and three
-    target-aware features: a one-hot of the target, TF-IDF of ``target=word`` pairs (the same
-    word may weigh differently per target), and the share of the target's words that occur in
-    the text (most ``unrelated`` sentences never name it). With one constant target, as for a
-    text-only task such as BABE's bias labels, these add nothing but a copy of the word unigrams.
+    ``predict(X)`` returns the labels. The ``tfidf-lr``, ``tfidf-svm`` and ``embedding-*`` kinds
+    see the text and three target-aware features: a one-hot of the target,
+    TF-IDF of ``target=word`` pairs (the same word may weigh differently per target), and the
+    share of the target's words that occur in the text (most ``unrelated`` sentences never name
+    it). With one constant target, as for a text-only task such as BABE's bias labels, these add
+    nothing but a copy of the word unigrams.
 
     - ``majority`` always predicts the most frequent training label; no parameters.
     - ``tfidf-lr``: logistic regression (``class_weight="balanced"``; ``C=1.0``) on word
       TF-IDF (``ngram_range=(1, 2)``).
     - ``tfidf-svm``: linear SVM (balanced; ``C=0.1``) on word TF-IDF (``ngram_range=(1, 2)``)
       and character TF-IDF within words (``char_ngram_range=(2, 5)``, ``min_df=2``).
+    - ``tfidf-svm-per-target``: the standard stance baseline of SemEval-2016 Task 6 (Mohammad et
+      al. 2016, doi:10.18653/v1/S16-1003): one linear SVM per target on word 1–3-grams and
+      character 2–5-grams, here TF-IDF weighted as in ``tfidf-svm`` (``C=0.1``,
+      ``ngram_range=(1, 3)``, ``char_ngram_range=(2, 5)``), without the target features (each
+      model sees one target). A ``PerTargetClassifier``: a target with fewer than
+      ``min_rows=100`` training rows, or without every label among them, and a target unseen
+      in training, are predicted by the same SVM fitted on all rows. A kind rather than a
+      ``per_target=`` switch: the recipe has its own features (no target features, which are
+      constant within one target; word 1–3-grams), and reports list models by kind.
     - ``embedding-lr``: logistic regression (balanced; ``C=1.0``) on the MiniLM sentence vector.
     - ``embedding-layers-lr``: logistic regression (balanced; ``C=0.003``) on the standardised
       means of all 6 MiniLM layers (``SentenceEmbedding(pooling="layers")``). The strong
       regularisation that suits these 2,304 dimensions also mutes the target features.
+    - ``tfidf-lr-tuned``, ``tfidf-svm-tuned``, ``tfidf-svm-per-target-tuned``: the kind without
+      ``-tuned`` in a ``GroupedGridSearch`` that picks the macro-F1-best of ``grid`` by
+      ``GroupKFold`` (``n_splits=5``) over the training rows' ``article_id`` (the sentence text
+      when ``X`` has no ``article_id``), so no article is on both sides of an inner split, and
+      refits it on all training rows. ``grid`` defaults to ``STANCE_GRIDS[kind]``.
 
     The ``embedding-*`` kinds need the ``embedding`` extra. The default values of ``C`` were
     chosen by 10-fold article-grouped cross-validation on BABE (``bench/baselines.py``).
 
     Args:
-        kind: Which classifier, one of ``STANCE_KINDS``.
+        kind: Which classifier, one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
         random_state: Seed passed to the estimators that take one.
         **params: The kind's hyper-parameters listed above (``C``: inverse regularisation
             strength of the classifier; ``ngram_range``, ``char_ngram_range``: ``(min_n, max_n)``
-            of the word and character n-grams); the ones not given keep the defaults above.
-            In the returned pipeline they are ``classifier__C``, ``features__text__ngram_range``
-            and ``features__chars__ngram_range``, for ``set_params`` and ``GridSearchCV``.
+            of the word and character n-grams; ``min_rows`` of a per-target kind; ``grid`` and
+            ``n_splits`` of a tuned kind, which also takes its untuned kind's parameters as the
+            starting point of the grid); the ones not given keep the defaults above. In the
+            returned model they are ``classifier__C``, ``features__text__ngram_range`` and
+            ``features__chars__ngram_range``, prefixed by ``estimator__`` once per wrapper
+            (per-target, tuned), for ``set_params`` and ``GridSearchCV``.
 
     Returns:
-        A scikit-learn ``Pipeline``.
+        A scikit-learn classifier: a ``Pipeline``, a ``PerTargetClassifier`` or a
+        ``GroupedGridSearch``.
 
     Raises:
-        ValueError: ``kind`` is not one of ``STANCE_KINDS``.
+        ValueError: ``kind`` is not one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
         TypeError: A parameter is not one of ``kind``'s.
         ImportError: ``kind`` needs the ``embedding`` extra, which is not installed.
 
@@ -192,6 +270,11 @@ def make_stance_classifier(
         ['favor', 'unrelated', 'unrelated', 'against']
         >>> make_stance_classifier("tfidf-svm", C=1.0).get_params()["classifier__C"]
         1.0
+        >>> make_stance_classifier("tfidf-svm-per-target").get_params()["min_rows"]
+        100
+        >>> tuned = make_stance_classifier("tfidf-svm-tuned", grid={"classifier__C": [0.1, 1.0]})
+        >>> tuned.get_params()["param_grid"]
+        {'classifier__C': [0.1, 1.0]}
         >>> make_stance_classifier("svm")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -201,14 +284,19 @@ def make_stance_classifier(
         ...
         TypeError: kind='majority' has no parameter C; its parameters: none
     """
-    check_kind(kind, STANCE_KINDS)
-    build = _STANCE_BUILDERS[kind]
+    check_kind(kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS))
+    tuned = kind in STANCE_GRIDS
+    build = _STANCE_BUILDERS[cast(StanceKind, kind.removesuffix(_TUNED_SUFFIX))]
     allowed = [name for name in inspect.signature(build).parameters if name != "random_state"]
+    allowed += ["grid", "n_splits"] if tuned else []
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise TypeError(
             f"kind={kind!r} has no parameter {', '.join(unknown)}; its parameters: "
             f"{', '.join(allowed) or 'none'}"
         )
-    return build(random_state=random_state, **params)
-
+    if not tuned:
+        return build(random_state=random_state, **params)
+    grid = params.pop("grid", STANCE_GRIDS[kind])
+    n_splits = params.pop("n_splits", 5)
+    return GroupedGridSearch(build(random_state=random_state, **params), grid, n_splits=n_splits)

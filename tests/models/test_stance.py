@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
 
 from annotation.lexicon import Lexicon
 from annotation.models import (
+    TUNED_STANCE_KINDS,
     evaluate_baselines,
     evaluation_folds,
     make_stance_classifier,
@@ -17,11 +17,11 @@ from annotation.models import (
 from tests.models.toy import CLASSICAL_STANCE, STANCE, make_sentences
 
 
-@pytest.mark.parametrize("kind", CLASSICAL_STANCE)
+@pytest.mark.parametrize("kind", [*CLASSICAL_STANCE, *TUNED_STANCE_KINDS])
 def test_stance_classifier_fits_and_predicts_labels(kind: str) -> None:
     frame = make_sentences(8)
     model = make_stance_classifier(kind).fit(frame[["text", "target"]], frame["stance"])
-    assert isinstance(model, Pipeline)
+    assert is_classifier(model)
     predicted = model.predict(frame[["target", "text"]])
     assert len(predicted) == len(frame)
     assert set(predicted) <= set(STANCE)
@@ -32,7 +32,7 @@ def test_tfidf_models_beat_majority_on_separable_toy(lexicon: Lexicon) -> None:
         make_sentences(), stance_labels=STANCE, lexicon=lexicon, stance_kinds=CLASSICAL_STANCE,
         tagger_kinds=[],
     )
-    for kind in ("tfidf-lr", "tfidf-svm"):
+    for kind in ("tfidf-lr", "tfidf-svm", "tfidf-svm-per-target"):
         assert metrics["stance"][kind]["macro_f1"] == 1.0, kind
     majority = metrics["stance"]["majority"]
     assert majority["macro_f1"] < 0.5 and majority["accuracy"] < 0.5
@@ -43,7 +43,7 @@ def test_unknown_kinds_are_rejected_with_the_allowed_kinds() -> None:
         make_stance_classifier("svm")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", CLASSICAL_STANCE)
+@pytest.mark.parametrize("kind", [*CLASSICAL_STANCE, *TUNED_STANCE_KINDS])
 def test_stance_classifier_clones(kind: str) -> None:
     model = make_stance_classifier(kind, random_state=3)
     copy = clone(model)
