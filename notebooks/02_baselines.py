@@ -17,8 +17,8 @@
 #
 # How well do simple models do on the release? Every stance classifier of
 # `annotation.models.STANCE_KINDS` (majority label; TF-IDF + logistic regression; word and
-# character TF-IDF + linear SVM; logistic regression on frozen MiniLM sentence embeddings, and on
-# the means of all MiniLM layers) and every loaded-language tagger of `TAGGER_KINDS` (the
+# character TF-IDF + linear SVM, also one SVM per target as in SemEval-2016 Task 6's baseline;
+# logistic regression on frozen MiniLM sentence embeddings, and on the means of all MiniLM layers) and every loaded-language tagger of `TAGGER_KINDS` (the
 # pre-annotation lexicon; a lexicon learnt from the marked rate of each word; logistic regression
 # on token features, with and without MiniLM token vectors). The MiniLM models need the
 # `embedding` extra; without it they are skipped with a note. `evaluate_baselines` chooses the
