@@ -7,6 +7,7 @@ One job per module, in the order of the build:
 - ``texts``: the source-text columns (tokens cut from the texts, the sha256 of an article's text,
   text columns filled in or left null when the texts may not be redistributed);
 - ``tables``: votes → the ``sentences``/``annotations``/``articles`` Arrow tables and their features;
+- ``quality``: Dawid–Skene on the stance votes: per-annotator confusion and accuracy, the DS label;
 - ``stats``: ``stats.json``, agreement included, and its Markdown section;
 - ``card``: the dataset card through ``huggingface_hub``'s ``DatasetCard``/``DatasetCardData``;
 - ``datasheet``: DATASHEET.md with the generated statistics block;
@@ -27,6 +28,7 @@ from annotation.release.changelog import ChangelogEntry, read_changelog
 from annotation.release.datasheet import DATASHEET_TEMPLATE, STATS_BEGIN, STATS_END, update_datasheet
 from annotation.release.errors import MissingFileError, ReleaseError
 from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables, newest_release
+from annotation.release.quality import DS_REFERENCE
 from annotation.release.rehydrate import Rehydration, rehydrate_release
 from annotation.release.splits import SPLITS, assign_split, freeze_splits, read_split_manifest, write_split_manifest
 from annotation.release.stats import MIN_ARTICLES
@@ -36,6 +38,7 @@ from annotation.release.texts import TEXT_COLUMNS
 __all__ = [
     "SPLITS",
     "MIN_ARTICLES",
+    "DS_REFERENCE",
     "SPAN_THRESHOLD",
     "DATASHEET_TEMPLATE",
     "CARD_TEMPLATE",

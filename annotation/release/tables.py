@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from annotation.aggregate import MajorityVote, encode_votes
+from annotation.aggregate import DawidSkene, MajorityVote, encode_votes
 from annotation.exports import Votes
 from annotation.records import ANNOTATION_COLUMNS, LABEL, SPAN_VOTE_COLUMNS, TASK, TASK_COLUMNS, WORKER, check_columns, sentence_index
 from annotation.release.errors import ReleaseError
+from annotation.release.quality import fit_dawid_skene
 from annotation.release.texts import IntArray, list_array, text_sha256, token_strings
 from annotation.schema import Schema
 from annotation.spans import TokenIndex, aggregate_spans, bio_tag_ids, index_tokens
@@ -49,6 +50,7 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
                 "start": datasets.Value("int32"), "end": datasets.Value("int32"),
                 "target": string, "text": string, "headline": string, "context_before": string, "context_after": string,
                 "stance": stance, "stance_confidence": datasets.Value("float32"),
+                "stance_dawid_skene": stance, "stance_dawid_skene_posterior": datasets.Value("float32"),
                 "stance_votes": datasets.List(datasets.Value("int32")),
                 "n_annotators": datasets.Value("int32"), "tie": datasets.Value("bool"),
                 "adjudicated": datasets.Value("bool"),
@@ -163,6 +165,8 @@ class Aggregated:
 
     columns: dict[str, pa.Array]
     rows: IntArray  # the row of votes.tasks of each sentence row
+    stance_votes: pd.DataFrame  # task, worker, label: the votes both aggregations read
+    dawid_skene: DawidSkene  # fitted on stance_votes
     tokens: TokenIndex  # the sentence rows' texts, tokenised
     spans: pd.DataFrame  # the consensus spans (schema.SPAN_COLUMNS)
 
@@ -172,6 +176,8 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
     """Aggregate; rows sorted by split (``split_rank``: article_id -> rank), article, sentence, target.
 
     An adjudicated label (task key -> stance, from the review queue) replaces the majority vote.
+    Dawid–Skene (``stance_dawid_skene`` and its posterior) is fitted on the same votes and comes
+    from the votes alone: an adjudication does not change it.
     """
     tasks = votes.tasks
     stance_votes = pd.DataFrame({
@@ -180,6 +186,7 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
         LABEL: votes.annotations[LABEL].array,
     })
     model = MajorityVote(tie_break="first", labels=schema.stance_names).fit(stance_votes)
+    dawid_skene = fit_dawid_skene(stance_votes, schema)
     encoded = encode_votes(stance_votes, schema.stance_names)  # tasks in votes.tasks order, as model.labels_
     used = np.flatnonzero(np.bincount(keys.annotation_task, minlength=len(tasks)))
     info = pa.Table.from_pandas(tasks[list(_TASK_COLUMNS)].iloc[used], preserve_index=False)
@@ -208,6 +215,8 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
     code = pd.Index(schema.stance_names).get_indexer(final.to_numpy())
     if (code < 0).any():
         raise ReleaseError(f"adjudicated label(s) {sorted(set(final[code < 0]))} are not in {schema.stance_names}")
+    ds_probas = dawid_skene.probas_.to_numpy()[dawid_skene.probas_.index.get_indexer(task_keys)]
+    ds_code = ds_probas.argmax(axis=1)  # the earlier label in schema order on a tie, as labels_
     synthetic = np.bincount(encoded.task_codes, weights=votes.annotations["synthetic"].to_numpy(dtype=float), minlength=len(used))
     spans = aggregate_spans(
         votes.spans[list(SPAN_VOTE_COLUMNS)], tokens, dict(zip(task_keys, n_annotators.tolist())),
@@ -235,6 +244,8 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
         **{name: _text(info[name]) for name in ("target", "text", "headline", "context_before", "context_after")},
         "stance": pa.array(code.astype(np.int64)),
         "stance_confidence": pa.array((counts[np.arange(len(code)), code] / n_annotators).astype(np.float32)),
+        "stance_dawid_skene": pa.array(ds_code.astype(np.int64)),
+        "stance_dawid_skene_posterior": pa.array(ds_probas[np.arange(len(ds_code)), ds_code].astype(np.float32)),
         "stance_votes": list_array(np.full(len(code), counts.shape[1]), pa.array(counts.ravel().astype(np.int32))),
         "n_annotators": pa.array(n_annotators.astype(np.int32)),
         "tie": pa.array(encoded.tasks.isin(model.ties_)[order]),
@@ -244,7 +255,8 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
         "bio_tags": list_array(n_tokens, pa.array(bio_tag_ids(spans, tokens, labels=schema.span_names).astype(np.int64))),
         "synthetic": pa.array(synthetic[order] > 0),
     }
-    return Aggregated(columns=columns, rows=used[order], tokens=tokens, spans=spans)
+    return Aggregated(columns=columns, rows=used[order], stance_votes=stance_votes, dawid_skene=dawid_skene,
+                      tokens=tokens, spans=spans)
 
 
 def _label_names(array: pa.Array, feature: Any) -> pa.Array:
@@ -259,7 +271,8 @@ def _label_names(array: pa.Array, feature: Any) -> pa.Array:
 
 
 def aggregate_votes(votes: Votes, schema: Schema, *, span_threshold: float = SPAN_THRESHOLD) -> pd.DataFrame:
-    """One row per annotated task: majority stance (ties broken by schema order), spans, BIO tags.
+    """One row per annotated task: majority stance (ties broken by schema order), the Dawid–Skene
+    stance and its posterior, spans, BIO tags.
 
     Tasks without any annotation are left out; ``tie`` marks tasks whose stance was a tie. The
     annotators of a task are those who gave it a stance: ``n_annotators`` counts them, and span

@@ -126,3 +126,40 @@ def test_one_label_workers_single_votes_and_all_ties(
     alpha = next(f for f in stats["agreement"]["figures"] if f["measure"] == "stance_alpha" and f["by"] == "all")
     assert alpha["tasks"] == 2 and alpha["value"] == pytest.approx(krippendorff_alpha(votes.annotations[["task", "worker", "label"]]), abs=1e-4)
     assert stats["stance_ties"] == 2
+
+
+def test_dawid_skene_label_and_posterior_beside_the_majority_vote(demo_votes: Votes) -> None:
+    from annotation.aggregate import DawidSkene
+
+    schema = load_schema()
+    sentences = aggregate_votes(demo_votes, schema)
+    votes = demo_votes.annotations[["task", "worker", "label"]]
+    model = DawidSkene(labels=schema.stance_names, random_state=0).fit(votes)
+    probas = model.probas_.loc[sentences["task_key"].astype(str).tolist()]
+    assert sentences["stance_dawid_skene"].astype(str).tolist() == model.labels_.loc[probas.index].astype(str).tolist()
+    assert sentences["stance_dawid_skene_posterior"].astype(float).to_numpy() == pytest.approx(probas.max(axis=1).to_numpy(), abs=1e-6)
+    from annotation.release.tables import features_for
+
+    sentence_features = features_for(schema)["sentences"]
+    assert sentence_features["stance_dawid_skene"].names == sentence_features["stance"].names
+    assert sentence_features["stance_dawid_skene_posterior"].dtype == "float32"
+    names = list(sentence_features)
+    assert names.index("stance_dawid_skene") == names.index("stance_confidence") + 1
+    assert ((sentences["stance"] == sentences["stance_dawid_skene"]).mean()) > 0.5  # the two mostly agree
+
+
+def test_adjudication_replaces_only_the_majority_stance(demo_release: Path, demo_votes: Votes, demo_campaign: Campaign,
+                                                        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    schema = load_schema()
+    plain = datasets.load_dataset(str(demo_release), "sentences", split="train")
+    key = plain[0]["task_key"]
+    other = next(i for i in range(len(schema.stance_names)) if i != plain[0]["stance"])
+    campaign = replace(demo_campaign, root=tmp_path / "adjudicated")
+    release = build_release(demo_votes, seed_articles(), campaign, schema=schema,
+                            adjudications={key: schema.stance_names[other]})
+    row = datasets.load_dataset(str(release), "sentences", split="train")[0]
+    assert (row["stance"], row["adjudicated"]) == (other, True)
+    assert row["stance_dawid_skene"] == plain[0]["stance_dawid_skene"]
+    assert row["stance_dawid_skene_posterior"] == plain[0]["stance_dawid_skene_posterior"]
