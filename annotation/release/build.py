@@ -9,7 +9,8 @@ Layout of ``dist/<name>-<version>/`` (``campaign.release_dir``)::
     annotations/<split>-<sha256>.parquet   first 16 hex digits of the file's sha256
     articles/<split>-<sha256>.parquet
     stats.json                     everything the card and the datasheet state: the campaign's metadata,
-                                   counts, corpus facts, label distributions, agreement
+                                   counts, corpus facts, label distributions, agreement,
+                                   each annotator's Dawid–Skene confusion matrix and accuracy
     CITATION.bib                   the campaign's citation, or one generated from its metadata
     SHA256SUMS                     checksum of every other file
 

@@ -16,6 +16,7 @@ import datasets
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from annotation.release.quality import quality_table
 from annotation.release.stats import corpus_sentence, stats_markdown
 from annotation.release.texts import TEXT_COLUMNS
 from annotation.resources import TEMPLATES_DIR
@@ -91,6 +92,7 @@ def render_card(stats: dict[str, Any], features: Mapping[str, datasets.Features]
         text_columns="; ".join(f"`{config}`: {', '.join(columns)}" for config, columns in TEXT_COLUMNS.items()),
         corpus=corpus_sentence(stats),
         statistics=stats_markdown(stats).strip(),
+        quality=quality_table(stats),
         versions=", ".join(f"{name} {version}" for name, version in stats["library_versions"].items()),
     )
     return str(card) + "\n"

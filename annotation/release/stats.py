@@ -6,7 +6,8 @@ into the block between ``<!-- stats:begin -->`` and ``<!-- stats:end -->`` of th
 DATASHEET.md. Agreement intervals come from ``N_BOOT`` bootstrap resamples
 (``agreement.agreement_report``): of whole articles when a scope has at least ``MIN_ARTICLES`` of
 them (sentences of one article are not independent), else of sentence × target rows. The citation
-(``CITATION.bib``) is the campaign's, or one generated from its metadata.
+(``CITATION.bib``) is the campaign's, or one generated from its metadata. ``annotator_quality``
+(each annotator's Dawid–Skene confusion matrix and accuracy, ``quality``) is shown in the card only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from annotation.exports import Votes
 from annotation.ingest import PAGE_FURNITURE
 from annotation.records import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER
 from annotation.release.changelog import ChangelogEntry
+from annotation.release.quality import annotator_quality
 from annotation.release.splits import SPLITS
 from annotation.release.tables import Aggregated
 from annotation.schema import Schema
@@ -235,8 +237,12 @@ def release_stats(
     }
     frames["sentences"]["stance"] = np.asarray(schema.stance_names)[columns["sentences"]["stance"].to_numpy()]
     frames["annotations"] = frames["annotations"].rename(columns={"annotator": WORKER})
-    return _stats(campaign, changes, schema, frames["sentences"], frames["annotations"], frames["articles"], aggregated.spans,
-                         report, votes, span_threshold)
+    stats = _stats(campaign, changes, schema, frames["sentences"], frames["annotations"], frames["articles"], aggregated.spans,
+                   report, votes, span_threshold)
+    quality = annotator_quality(aggregated.dawid_skene, aggregated.stance_votes, schema)
+    # Beside the agreement figures, before the library versions (the JSON keys keep a fixed order).
+    return {**{k: v for k, v in stats.items() if k != "library_versions"}, "annotator_quality": quality,
+            "library_versions": stats["library_versions"]}
 
 
 _MEASURES = {

@@ -106,3 +106,14 @@ def test_the_card_warns_that_tied_rows_lean_toward_the_earlier_labels(demo_relea
     card = (demo_release / "README.md").read_text()
     assert stats["stance_ties"] > 0  # the check can fail
     assert f"{stats['stance_ties']} of {stats['tasks']} rows tied (`tie`)" in card and "annotation review" in card
+
+
+def test_the_card_shows_each_annotators_dawid_skene_accuracy(demo_release: Path) -> None:
+    stats = json.loads((demo_release / "stats.json").read_text())
+    card = (demo_release / "README.md").read_text()
+    assert "Dawid & Skene 1979" in card and "https://doi.org/10.2307/2346806" in card
+    assert "| annotator | tasks | estimated accuracy |" in card
+    for name, entry in stats["annotator_quality"]["annotators"].items():
+        assert f"| `{name}` | {entry['tasks']} | {entry['accuracy']:.3f} |" in card
+    assert "`stance_dawid_skene`" in card and "`stance_dawid_skene_posterior`" in card
+    assert "@" not in card.split("## Who are the annotators")[1].split("##")[0]  # no e-mail in the table

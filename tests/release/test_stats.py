@@ -50,3 +50,27 @@ def test_undefined_agreement_is_shown_as_undefined(
     figures = json.loads((release / "stats.json").read_text())["agreement"]["figures"]
     assert all(f["value"] is None and f["low"] is None for f in figures if f["measure"] != "stance_alpha" or f["by"] == "all")
     assert "| Krippendorff's α, stance | all | undefined | – | 2 |" in (release / "README.md").read_text()
+
+
+def test_stats_carry_each_annotators_dawid_skene_confusion_and_accuracy(demo_release: Path, demo_votes: Votes) -> None:
+    from annotation.aggregate import DawidSkene
+
+    stats = json.loads((demo_release / "stats.json").read_text())
+    quality = stats["annotator_quality"]
+    schema = load_schema()
+    assert quality["method"] == "dawid_skene" and quality["labels"] == schema.stance_names
+    assert "10.2307/2346806" in quality["reference"]
+    votes = demo_votes.annotations[["task", "worker", "label"]]
+    model = DawidSkene(labels=schema.stance_names).fit(votes)
+    annotators = quality["annotators"]
+    assert list(annotators) == sorted(votes["worker"].unique())
+    assert all(name.startswith("ann-") for name in annotators)  # pseudonyms, never e-mails
+    for worker, entry in annotators.items():
+        assert entry["tasks"] == int((votes["worker"] == worker).sum()) == 24
+        confusion = entry["confusion"]  # rows: true label, columns: given label, schema order
+        expected = model.errors_.loc[worker].T.loc[schema.stance_names, schema.stance_names].to_numpy()
+        assert pd.DataFrame(confusion).to_numpy() == pytest.approx(expected, abs=1e-4)
+        assert [sum(row) for row in confusion] == pytest.approx([1.0] * len(schema.stance_names), abs=1e-3)
+        accuracy = float((model.priors_.to_numpy() * expected.diagonal()).sum())
+        assert entry["accuracy"] == pytest.approx(accuracy, abs=1e-4)
+        assert 0.0 <= entry["accuracy"] <= 1.0
