@@ -8,8 +8,15 @@ exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-__all__ = ["AnnotationError"]
+__all__ = ["AnnotationError", "AnnotationKeyError"]
 
 
 class AnnotationError(Exception):
     """A user-facing error: its message names the file or record and what is wrong with it."""
+
+
+class AnnotationKeyError(AnnotationError, KeyError):
+    """A user-facing error about a missing key or column; a ``KeyError`` too, for callers that catch
+    that, but its message prints as written (``KeyError`` would print the repr of it)."""
+
+    __str__ = Exception.__str__

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from annotation.errors import AnnotationError
+from annotation.errors import AnnotationKeyError
 
 __all__ = [
     "TASK",
@@ -89,10 +89,8 @@ TASK_DATA_KEYS = (
 )
 
 
-class MissingColumnsError(AnnotationError, KeyError):
+class MissingColumnsError(AnnotationKeyError):
     """A table lacks columns its record type requires (see ``check_columns``)."""
-
-    __str__ = Exception.__str__  # the message as written, not KeyError's repr of it
 
 
 def check_columns(frame: Any, columns: tuple[str, ...], name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from annotation.errors import AnnotationError
+from annotation.errors import AnnotationKeyError
 from annotation.ingest import Sentence
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.records import task_key
@@ -14,10 +14,8 @@ from annotation.schema import Schema
 __all__ = ["TaskError", "make_tasks", "lexicon_prediction"]
 
 
-class TaskError(AnnotationError, KeyError):
+class TaskError(AnnotationKeyError):
     """The sentences and articles given to ``make_tasks`` do not belong together."""
-
-    __str__ = Exception.__str__  # the message as written, not KeyError's repr of it
 
 
 class _Article(Protocol):
