@@ -1,12 +1,16 @@
 """The Label Studio bridge: the local server's lifecycle (``server``), the client every call goes
 through (``client``, on ``label_studio_sdk``), moving a campaign between servers (``migrate``) and
-the demo's simulated annotators (``simulate``).
+the demo's simulated annotators (``simulate``). Two modules run inside the Label Studio server, not
+here: ``guard`` (the middleware that keeps annotators apart) and ``launch`` (Label Studio's server with the
+guard added).
 
 The public names of the package; each lives in the submodule it is imported from."""
 
 from __future__ import annotations
 
 from annotation.studio.client import EXPORT_TIMEOUT_S, REQUEST_TIMEOUT_S, PushReport, Studio, StudioError
+from annotation.studio.guard import AnnotatorGuard
+from annotation.studio.launch import GUARD
 from annotation.studio.migrate import MigrationReport, migrate_project
 from annotation.studio.server import (
     Credentials,
@@ -36,6 +40,8 @@ __all__ = [
     "database_env",
     "redact_url",
     "die_with_parent",
+    "AnnotatorGuard",
+    "GUARD",
     "MigrationReport",
     "migrate_project",
     "SimulatedAnnotator",

@@ -270,7 +270,8 @@ def start_server(
     log_path = studio_dir / "server.log"
     # The interpreter that runs this module, not a `label-studio` script beside it: that script is
     # absent when the package's dependencies come from another environment or a --target install.
-    command = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
+    # `annotation.studio.launch` is Label Studio's own server with the annotator guard added.
+    command = [sys.executable, "-m", "annotation.studio.launch", "start", "--no-browser",
                # --internal-host is the address runserver binds (Label Studio's default: 0.0.0.0).
                "--internal-host", host, "--port", str(port), "--data-dir", str(studio_dir / "label-studio")]
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

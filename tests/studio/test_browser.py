@@ -22,6 +22,8 @@ prediction's spans highlighted in the draft.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from annotation import raw, studio
 from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
@@ -38,7 +40,7 @@ from annotation.lexicon import load_lexicon
 from annotation.records import LABEL, TASK, WORKER
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.tasks import make_tasks
-from tests.fixtures.browser import log_in, select_with_mouse
+from tests.fixtures.browser import log_in, new_page, select_with_mouse
 
 pytestmark = pytest.mark.integration
 
@@ -152,3 +154,84 @@ def test_annotator_labels_a_task_in_the_browser(
     result = exported["annotations"][0]["result"]
     origins = {r["value"]["text"]: r.get("origin") for r in result if r["from_name"] == schema.span_name}
     assert origins == {"regime": "prediction", "terrorize": "prediction", MARKED: "manual"}
+
+
+A_INITIALS = re.compile(r"^AL$")  # the avatar Label Studio draws for "Alpha"
+INDEPENDENT_SENTENCE = "The council met on Tuesday."  # no lexicon hit: nothing is pre-filled for anyone
+
+
+@pytest.fixture(scope="module")
+def labelled_by_a(admin: studio.Studio, studio_root: Path) -> dict[str, Any]:
+    """A project of one task that annotator A labelled (stance and a span); B has a login too."""
+    schema = load_schema()
+    project_id, _ = admin.ensure_project("independence-test", to_label_config(schema), to_instructions(schema))
+    admin.push_tasks(project_id, [{"data": {"task_key": "independence-0|T", "sentence_id": "independence-0",
+                                            "article_id": "independence", "text": INDEPENDENT_SENTENCE, "target": TARGET,
+                                            "headline": HEADLINE, "context_before": "", "context_after": ""}}])
+    a = admin.add_annotator(f"independent-a@{SYNTHETIC_DOMAIN}", "independent-a-password", first_name="Alpha")
+    b_password = secrets.token_urlsafe(18)
+    admin.add_annotator(f"independent-b@{SYNTHETIC_DOMAIN}", b_password, first_name="Bravo")
+    task = a.next_task(project_id)
+    span = {"from_name": schema.span_name, "to_name": "text", "type": "labels",
+            "value": {"start": 4, "end": 11, "text": "council", "labels": [SPAN_LABEL]}}
+    a.submit_annotation(task["id"], [{"from_name": schema.stance_name, "to_name": "text", "type": "choices",
+                                      "value": {"choices": [STANCE]}}, span], 3.0)
+    creds = json.loads((studio_root / ".studio" / "credentials.json").read_text())
+    return {"project": project_id, "task": task["id"], "b_password": b_password, "admin": (creds["username"], creds["password"])}
+
+
+def _annotation_tabs(page: Page, url: str) -> Locator:
+    """Open the task view and return its annotation tabs, once the task's sentence is shown."""
+    page.goto(url)
+    expect(page.locator(".lsf-main-view__annotation .sentence .lsf-richtext__line")).to_have_text(INDEPENDENT_SENTENCE)
+    tabs = page.locator(".lsf-annotation-button")
+    expect(tabs.first).to_be_visible()
+    return tabs
+
+
+def test_annotator_b_sees_none_of_as_labels_and_no_settings(labelled_by_a: dict[str, Any], admin: studio.Studio,
+                                                             chromium: Browser) -> None:
+    project_id, task_id = labelled_by_a["project"], labelled_by_a["task"]
+    data_manager, task_view = f"{admin.url}/projects/{project_id}/data", f"{admin.url}/projects/{project_id}/data?task={task_id}"
+    grid_row = ".dm-table__row-wrapper, [class*=row-wrapper]"
+
+    # The curator sees A's work where B will look: A's avatar in the grid, A's tab in the task view.
+    curator = new_page(chromium)
+    log_in(curator, admin.url, *labelled_by_a["admin"])
+    curator.goto(data_manager)
+    expect(curator.locator("[class*=userpic]").filter(has_text=A_INITIALS).first).to_be_visible()
+    tabs = _annotation_tabs(curator, task_view)
+    expect(tabs).to_have_count(1)
+    expect(tabs).to_contain_text("Alpha")
+    expect(curator.locator(".sentence .htx-highlight")).to_have_text(["council"])
+
+    b = new_page(chromium)
+    log_in(b, admin.url, f"independent-b@{SYNTHETIC_DOMAIN}", labelled_by_a["b_password"])
+    # Data Manager: the task is listed, annotated by nobody B can see.
+    with b.expect_response(lambda r: urlsplit(r.url).path == "/api/tasks") as listed:
+        b.goto(data_manager)
+    assert listed.value.ok
+    expect(b.locator(grid_row).first).to_be_visible()
+    expect(b.locator(grid_row, has_text=INDEPENDENT_SENTENCE)).to_have_count(1)
+    expect(b.locator("[class*=userpic]").filter(has_text=A_INITIALS)).to_have_count(0)
+    # Task view: only B's own draft tab; A's choice and span are nowhere.
+    tabs = _annotation_tabs(b, task_view)
+    expect(tabs).to_have_count(1)
+    expect(tabs).not_to_contain_text("Alpha")
+    expect(b.locator(".sentence .htx-highlight")).to_have_count(0)
+    expect(b.locator(f"input[name={STANCE}]")).not_to_be_checked()
+    # The labeling stream serves the same task, as B's alone.
+    b.goto(f"{data_manager}?labeling=1")
+    b.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
+    expect(b.locator(".lsf-main-view__annotation .sentence .lsf-richtext__line")).to_have_text(INDEPENDENT_SENTENCE)
+    expect(b.get_by_text("Alpha")).to_have_count(0)
+    expect(b.locator(".sentence .htx-highlight")).to_have_count(0)
+    expect(b.locator(f"input[name={STANCE}]")).not_to_be_checked()
+    # Settings, the Danger Zone included, are the curator's.
+    for path in ("settings", "settings/danger-zone", "data/import", "data/export"):
+        response = b.goto(f"{admin.url}/projects/{project_id}/{path}")
+        assert response is not None and response.status == 403, path
+        expect(b.get_by_role("heading", name="For the campaign's curator")).to_be_visible()
+    curator.context.close()
+    b.context.close()
+

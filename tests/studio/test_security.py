@@ -60,8 +60,11 @@ def test_an_edit_by_another_annotator_is_detected_and_the_authors_version_kept(
     task = a.next_task(project_id)
     annotation_id = a.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["against"]}}], 2.0)
     before = admin.pull_export(project_id, tmp_path)
-    # The open-source edition has no role check: B may rewrite A's annotation (a limitation we document).
-    b.sdk.annotations.update(annotation_id, result=[{**STANCE, "value": {"choices": ["favor"]}}])
+    # The guard refuses B's edit of A's annotation (tests/studio/test_guard.py); the curator, whom
+    # it does not restrict, can still edit it in the UI, and the pull reports that.
+    with pytest.raises(studio.StudioError, match="HTTP 403"):
+        b._call("edit", lambda: b.sdk.annotations.update(annotation_id, result=[{**STANCE, "value": {"choices": ["favor"]}}]))
+    admin.sdk.annotations.update(annotation_id, result=[{**STANCE, "value": {"choices": ["favor"]}}])
     after = admin.pull_export(project_id, tmp_path)
     users = read_users(after.path.with_suffix(".users.json"))
     votes = to_votes(load_export(after.path), users, schema=load_schema(), salt="s", history=[load_export(before.path)])

@@ -40,7 +40,7 @@ def test_secrets_stay_in_0600_files_and_out_of_argv(studio_root: Path) -> None:
     assert stat.S_IMODE((studio_root / ".studio" / "server.log").stat().st_mode) == 0o600
     creds = json.loads(creds_path.read_text())
     tree = _server_tree(studio_root / ".studio")
-    assert len(tree) == 2 and tree[1].cmdline()[1:3] == ["-m", "label_studio.server"]
+    assert len(tree) == 2 and tree[1].cmdline()[1:3] == ["-m", "annotation.studio.launch"]
     for process in tree:
         argv = " ".join(process.cmdline())
         assert creds["password"] not in argv and creds["token"] not in argv
