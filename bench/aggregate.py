@@ -2,10 +2,13 @@
 
 Run with ``python bench/aggregate.py [--babe DIR]`` (needs ``crowd-kit``; not part of the tests).
 
-1. Simulation: 100k tasks x 3 workers drawn from a pool of 50 workers with known random confusion
-   matrices over 4 classes. ``DawidSkene`` and ``MajorityVote`` against crowd-kit's, same
-   ``n_iter``: accuracy against the simulated truth, seconds, speed ratio; then majority vote over
-   1M votes.
+1. Simulation (the Dawid-Skene target): 100k tasks x 3 votes, each task by 3 distinct workers
+   drawn from a pool of 40 workers of mixed skill (good, mediocre, near-random, adversarial; known
+   confusion matrices over 4 classes; seeded). ``DawidSkene`` against crowd-kit's, same
+   ``n_iter``: median seconds of 3 runs each and their ratio, accuracy against the simulated
+   truth, and the largest differences from crowd-kit's fit (posteriors, confusion matrices,
+   priors, losses). Then ``MajorityVote`` against crowd-kit's on the same votes, and majority
+   vote over 1M votes.
 2. BABE (Spinde et al. 2021, "Neural Media Bias Detection Using Distant Supervision With BABE"):
    bias labels by 8 experts (SG2, 5 per sentence; SG1, all 8 on the MBIC sentences) and by ~800
    crowd workers (MBIC) aggregated by each estimator, compared with the released
@@ -17,6 +20,7 @@ Run with ``python bench/aggregate.py [--babe DIR]`` (needs ``crowd-kit``; not pa
 from __future__ import annotations
 
 import argparse
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,23 +46,40 @@ PUBLISHED = (
 )
 
 
-def simulate(n_tasks: int, votes_per_task: int, n_workers: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    """Votes from workers with random confusion matrices, and the true labels.
+def simulate(
+    n_tasks: int, votes_per_task: int, n_workers: int, seed: int, *, mixed: bool = False
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Votes from workers with known confusion matrices, and the true labels.
 
-    Class priors are 0.4/0.3/0.2/0.1; a worker's accuracy is uniform in [0.35, 0.9] and its errors
-    follow a Dirichlet(1) draw per true class; each task gets ``votes_per_task`` distinct workers.
+    Class priors are 0.4/0.3/0.2/0.1; each task gets ``votes_per_task`` distinct workers drawn
+    uniformly from the pool. Without ``mixed``, a worker's accuracy is uniform in [0.35, 0.9] and
+    its errors follow a Dirichlet(1) draw per true class. With ``mixed`` (the Dawid-Skene
+    benchmark), the pool is of mixed skill: 40% good workers (accuracy 0.8-0.95), 30% mediocre
+    (0.5-0.7), 15% near-random (0.2-0.3, about chance for 4 classes) and 15% adversarial ones
+    who give a fixed wrong label for each true class (accuracy 0.05-0.15, the rest mostly on
+    that label); errors of the others follow Dirichlet(1).
     """
     rng = np.random.default_rng(seed)
     n_labels = len(LABELS)
     truth = rng.choice(n_labels, size=n_tasks, p=[0.4, 0.3, 0.2, 0.1])
     confusion = np.empty((n_workers, n_labels, n_labels))  # [worker, true, given]
-    for w in range(n_workers):
-        accuracy = rng.uniform(0.35, 0.9)
+    kinds = np.repeat(["good", "mediocre", "random", "adversarial"], np.diff(np.round(
+        np.array([0, 0.4, 0.7, 0.85, 1.0]) * n_workers).astype(int))) if mixed else np.full(n_workers, "uniform")
+    for w, kind in enumerate(kinds):
+        low, high = {"uniform": (0.35, 0.9), "good": (0.8, 0.95), "mediocre": (0.5, 0.7),
+                     "random": (0.2, 0.3), "adversarial": (0.05, 0.15)}[str(kind)]
+        accuracy = rng.uniform(low, high)
+        swap = rng.permutation(n_labels)
         for c in range(n_labels):
-            confusion[w, c] = np.insert(rng.dirichlet(np.ones(n_labels - 1)) * (1 - accuracy), c, accuracy)
+            errors = rng.dirichlet(np.ones(n_labels - 1)) * (1 - accuracy)
+            if kind == "adversarial":  # most of the errors on one wrong label per true class
+                wrong = swap[c] if swap[c] != c else (c + 1) % n_labels
+                errors = 0.2 * errors + 0.8 * (1 - accuracy) * (np.delete(np.arange(n_labels), c) == wrong)
+            confusion[w, c] = np.insert(errors, c, accuracy)
     workers = np.argsort(rng.random((n_tasks, n_workers)), axis=1)[:, :votes_per_task].ravel()
     tasks = np.repeat(np.arange(n_tasks), votes_per_task)
     given = (rng.random(len(tasks))[:, None] > confusion[workers, truth[tasks]].cumsum(axis=1)).sum(axis=1)
+    given = np.minimum(given, n_labels - 1)  # a cumsum that rounds below 1
     task_names = np.char.add("t", np.arange(n_tasks).astype(str))
     votes = pd.DataFrame({
         "task": task_names[tasks],
@@ -90,21 +111,54 @@ def compare(name: str, ours: pd.Series, ours_s: float, theirs: pd.Series, theirs
     )
 
 
-def bench_simulation() -> None:
-    votes, truth = simulate(100_000, 3, 50, SEED)
-    print(f"== simulation: {len(truth):,} tasks, {len(votes):,} votes, 50 workers, 4 classes, seed {SEED}")
-    print("   ours: best of 3 runs; crowd-kit DawidSkene: 1 run, MajorityVote: best of 3")
+def timed_median(fit: Callable[[], Any], repeat: int = 3) -> tuple[Any, float, list[float]]:
+    """The result of ``fit()``, its median wall time over ``repeat`` runs, and every time."""
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fit()
+        seconds.append(time.perf_counter() - start)
+    return result, float(np.median(seconds)), seconds
 
-    ours, ours_s = timed(lambda: DawidSkene(n_iter=100, labels=LABELS).fit(votes), repeat=3)
-    theirs, theirs_s = timed(lambda: CrowdKitDawidSkene(n_iter=100).fit(votes))
+
+def bench_dawid_skene(votes: pd.DataFrame, truth: pd.Series, repeat: int = 3) -> None:
+    """Ours against crowd-kit's ``DawidSkene``, both ``n_iter=100`` and default ``tol``: median
+    seconds of ``repeat`` runs each (interleaved, so both see the same load), the ratio, the
+    accuracy against the simulated truth, and how far our fit is from crowd-kit's."""
+    ours_times, theirs_times = [], []
+    for _ in range(repeat):
+        gc.collect()  # so that neither pays for the other's garbage
+        ours, _, [seconds] = timed_median(lambda: DawidSkene(n_iter=100).fit(votes), repeat=1)
+        ours_times.append(seconds)
+        gc.collect()
+        theirs, _, [seconds] = timed_median(lambda: CrowdKitDawidSkene(n_iter=100).fit(votes), repeat=1)
+        theirs_times.append(seconds)
+    ours_s, theirs_s = float(np.median(ours_times)), float(np.median(theirs_times))
+    print(f"   seconds, ours {', '.join(f'{t:.3f}' for t in ours_times)}; crowd-kit {', '.join(f'{t:.2f}' for t in theirs_times)}")
     compare("DawidSkene", ours.labels_, ours_s, theirs.labels_, theirs_s, truth)
+    tasks, labels = ours.probas_.index, ours.probas_.columns
+    probas = np.abs(theirs.probas_.reindex(index=tasks, columns=labels).to_numpy() - ours.probas_.to_numpy()).max()
+    errors = theirs.errors_.reindex(index=ours.errors_.index, columns=ours.errors_.columns, fill_value=0.0)
     rounds = len(theirs.loss_history_)
-    same_rounds = DawidSkene(n_iter=rounds, tol=0, labels=LABELS).fit(votes).probas_
-    gap = np.abs(theirs.probas_.reindex(index=same_rounds.index, columns=LABELS).to_numpy() - same_rounds.to_numpy())
+    losses = np.abs(np.array(ours.loss_history_) - theirs.loss_history_).max() if ours.n_iter_ == rounds else float("nan")
     print(
-        f"{'':<13} rounds: ours {ours.n_iter_}, crowd-kit {rounds}; after {rounds} rounds both, "
-        f"max |posterior difference| = {gap.max():.1e}"
+        f"{'':<13} rounds: ours {ours.n_iter_}, crowd-kit {rounds}; labels differ on "
+        f"{int((theirs.labels_.reindex(tasks) != ours.labels_).sum())} of {len(tasks):,} tasks; max |difference|: "
+        f"posteriors {probas:.1e}, confusion matrices {np.abs(errors.to_numpy() - ours.errors_.to_numpy()).max():.1e}, "
+        f"priors {np.abs(theirs.priors_.reindex(labels).to_numpy() - ours.priors_.to_numpy()).max():.1e}, "
+        f"losses {losses:.1e}"
     )
+
+
+def bench_simulation() -> None:
+    n_workers = 40
+    votes, truth = simulate(100_000, 3, n_workers, SEED, mixed=True)
+    print(
+        f"== simulation: {len(truth):,} tasks x 3 votes ({len(votes):,}) from a pool of {n_workers} workers of mixed skill "
+        f"(16 good, 12 mediocre, 6 near-random, 6 adversarial), 4 classes, seed {SEED}"
+    )
+    print("   DawidSkene: ours and crowd-kit's, n_iter=100, median of 3 runs each; MajorityVote: best of 3")
+    bench_dawid_skene(votes, truth)
 
     ours_mv, ours_s = timed(lambda: MajorityVote().fit(votes), repeat=3)
     theirs_mv, theirs_s = timed(lambda: CrowdKitMajorityVote().fit(votes), repeat=3)
