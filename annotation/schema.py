@@ -24,6 +24,7 @@ from annotation.resources import SCHEMA_DIR
 __all__ = [
     "DEFAULT_SCHEMA",
     "DEFAULT_LEXICON",
+    "DEFAULT_SUGGESTIONS",
     "LabelDef",
     "Question",
     "Schema",
@@ -36,6 +37,20 @@ __all__ = [
 
 DEFAULT_SCHEMA = SCHEMA_DIR / "stance_loaded.yml"
 DEFAULT_LEXICON = SCHEMA_DIR / "lexicon.yml"
+
+# The guidelines' section on pre-marked spans (``Schema.suggestions``): a scheme's YAML may replace
+# it with its own ``suggestions:`` text, or drop it with ``suggestions: null``.
+DEFAULT_SUGGESTIONS = (
+    "Some tasks open with words already highlighted. These are suggestions, marked automatically "
+    "wherever a word from the project's word list (its lexicon of loaded words, with their "
+    "inflections) occurs; they are not another annotator's work. They may be wrong: the list "
+    "cannot read context, so it marks \"free\" in \"a free-for-all\" or \"free of charge\" just "
+    "as in \"free the prisoners\". Keep only the suggestions that are loaded language in this "
+    "sentence; delete the others, or adjust a span's extent or label. A suggestion you keep is "
+    "submitted as your own span. Suggestions never replace your own reading: mark every loaded "
+    "word the list missed, as you would in a task that opens with none."
+)
+
 
 class SchemaError(AnnotationError, ValueError):
     """A schema file is missing a field or has an invalid value."""
@@ -82,6 +97,7 @@ class Schema:
     spans: Question
     context: tuple[str, ...] = CONTEXT_FIELDS
     edge_cases: tuple[str, ...] = ()
+    suggestions: str | None = DEFAULT_SUGGESTIONS
 
     @property
     def primary(self) -> Question:
@@ -195,6 +211,9 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     unknown = sorted(set(context) - set(CONTEXT_FIELDS))
     if unknown:
         raise SchemaError(f"{where}: unknown context field(s) {unknown}; allowed: {list(CONTEXT_FIELDS)}")
+    suggestions = raw.get("suggestions", DEFAULT_SUGGESTIONS)
+    if suggestions is not None and not (isinstance(suggestions, str) and suggestions.strip()):
+        raise SchemaError(f"{where}: 'suggestions' must be a text or null (no such section), got {suggestions!r}")
     schema = Schema(
         name=str(_require(raw, "name", where)),
         version=int(_require(raw, "version", where)),
@@ -203,6 +222,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
         spans=_question(_require(raw, "spans", where), f"{where}:spans"),
         context=context,
         edge_cases=tuple(str(c) for c in raw.get("edge_cases") or ()),
+        suggestions=suggestions.strip() if suggestions is not None else None,
     )
     names = [q.name for q in schema.choices] + [schema.span_name]
     if len(set(names)) != len(names) or "text" in names or set(names) & set(CONTEXT_FIELDS):
@@ -330,8 +350,13 @@ def _label_html(label: LabelDef) -> str:
 def to_instructions(schema: Schema) -> str:
     """Render the guidelines as the HTML shown in Label Studio's instructions panel.
 
+    After the questions comes ``schema.suggestions``, the section on the pre-marked spans (the
+    lexicon's suggestions), then the edge cases.
+
     Examples:
         >>> "terrorize" in to_instructions(load_schema())
+        True
+        >>> "<h3>Suggestions: words highlighted when a task opens</h3>" in to_instructions(load_schema())
         True
     """
     out = [f"<h2>{html.escape(schema.title)}</h2>"]
@@ -339,6 +364,9 @@ def to_instructions(schema: Schema) -> str:
         out.append(f"<h3>{html.escape(question.question)}</h3><ul>")
         out.extend(_label_html(label) for label in question.labels)
         out.append("</ul>")
+    if schema.suggestions:
+        out.append("<h3>Suggestions: words highlighted when a task opens</h3>")
+        out.append(f"<p>{html.escape(schema.suggestions)}</p>")
     if schema.edge_cases:
         out.append("<h3>Edge cases</h3><ul>")
         out.extend(f"<li>{html.escape(case)}</li>" for case in schema.edge_cases)

@@ -6,7 +6,15 @@ import pytest
 import yaml
 from label_studio_sdk.label_interface import LabelInterface
 
-from annotation.schema import DEFAULT_SCHEMA, SchemaError, load_schema, to_instructions, to_label_config
+from annotation.lexicon import find_loaded_spans, load_lexicon
+from annotation.schema import (
+    DEFAULT_SCHEMA,
+    DEFAULT_SUGGESTIONS,
+    SchemaError,
+    load_schema,
+    to_instructions,
+    to_label_config,
+)
 
 
 def test_label_order_comes_from_the_yaml() -> None:
@@ -72,3 +80,29 @@ def test_the_babe_schema_generates_two_questions_and_no_context() -> None:
     assert len(interface.get_control("opinion").labels) == 3
     assert interface.get_control("biased_words").labels == ["biased"]
     assert "$headline" not in to_label_config(schema) and "$target" not in to_label_config(schema)
+
+
+def test_instructions_explain_the_suggestions_and_that_they_may_be_wrong() -> None:
+    html = to_instructions(load_schema())
+    assert "<h3>Suggestions: words highlighted when a task opens</h3>" in html
+    text = DEFAULT_SUGGESTIONS.replace('"', "&quot;").replace("'", "&#x27;")
+    assert f"<p>{text}</p>" in html
+    for point in ("not another annotator&#x27;s work", "They may be wrong", "free-for-all",
+                  "delete the others", "never replace your own reading"):
+        assert point in html
+    # The section comes after the questions and before the edge cases.
+    assert html.index("Suggestions:") > html.index(load_schema().span_question) and html.index(
+        "Suggestions:") < html.index("Edge cases")
+    # Its example of a wrong suggestion is one the seed lexicon really makes.
+    assert find_loaded_spans("It was a free-for-all.", load_lexicon()) == [(9, 13, "loaded-positive")]
+
+
+def test_a_scheme_can_replace_or_drop_the_suggestions_section(tmp_path: Path) -> None:
+    assert load_schema().suggestions == DEFAULT_SUGGESTIONS  # the YAML does not repeat it
+    path = _write(tmp_path, lambda raw: raw.update(suggestions="Highlighted words come from a list & may be wrong."))
+    assert "<p>Highlighted words come from a list &amp; may be wrong.</p>" in to_instructions(load_schema(path))
+    path = _write(tmp_path, lambda raw: raw.update(suggestions=None))
+    assert load_schema(path).suggestions is None and "Suggestions" not in to_instructions(load_schema(path))
+    path = _write(tmp_path, lambda raw: raw.update(suggestions=["a list"]))
+    with pytest.raises(SchemaError, match=r"schema.yml: 'suggestions' must be a text or null"):
+        load_schema(path)
