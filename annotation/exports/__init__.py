@@ -10,7 +10,7 @@ The public names of the package; each lives in the submodule it is imported from
 
 from __future__ import annotations
 
-from annotation.exports.progress import progress
+from annotation.exports.progress import SUGGESTION_PROGRESS, progress
 from annotation.exports.reader import ExportError, edited_by_other, load_export, parse_timestamp, read_users, user_id_of, vote_problem
 from annotation.exports.suggestions import outcome_summary, suggested_regions, suggestion_outcomes, suggestion_scores
 from annotation.exports.votes import DROP_REASONS, FLAG_REASONS, SYNTHETIC_DOMAIN, Votes, pseudonymize, to_votes
@@ -29,6 +29,7 @@ __all__ = [
     "vote_problem",
     "to_votes",
     "progress",
+    "SUGGESTION_PROGRESS",
     "suggested_regions",
     "suggestion_outcomes",
     "outcome_summary",
