@@ -171,9 +171,10 @@ def outcome_summary(outcomes: pd.DataFrame, by: Sequence[str] = (WORKER,), annot
     Examples:
         >>> outcomes = pd.DataFrame({"worker": ["w1", "w1", "w2"], "label": ["x", "y", "x"],
         ...                          "outcome": ["accepted", "rejected", "changed"]})
-        >>> outcome_summary(outcomes).loc["w1"].tolist()
-        [2, 1, 0, 1, 0.5]
-        >>> outcome_summary(outcomes, by=["label"]).loc["x", "acceptance_rate"]
+        >>> table = outcome_summary(outcomes)
+        >>> table.loc["w1", ["suggestions", "accepted", "changed", "rejected"]].tolist(), float(table.loc["w1", "acceptance_rate"])
+        ([2, 1, 0, 1], 0.5)
+        >>> float(outcome_summary(outcomes, by=["label"]).loc["x", "acceptance_rate"])
         0.5
     """
     by = list(by)
