@@ -169,10 +169,13 @@ def annotators_add_cli(
 @studio_app.command("progress")
 @_user_errors
 def progress_cli(campaign: Path = CAMPAIGN) -> None:
-    """Per-annotator counts and median lead time, and the tasks still short of the campaign's overlap."""
+    """Per-annotator counts, median lead time and suggestion acceptance, and the tasks still short of the campaign's overlap."""
     loaded = load_campaign(campaign)
     table, short, n_tasks, warning = pipeline.annotation_progress(loaded)
-    console.print(table.to_string() if len(table) else "no annotations yet", highlight=False)
+    console.print(table.to_string(float_format=lambda x: f"{x:.2f}") if len(table) else "no annotations yet", highlight=False)
+    if len(table) and table["suggested"].sum():
+        console.print("suggested: pre-filled spans shown; accepted (kept as suggested), changed (overlapping span with other "
+                      "bounds or label), rejected (no overlapping span); acceptance_rate = accepted / suggested", highlight=False)
     console.print(f"{short} of {n_tasks} task(s) have fewer than {loaded.overlap} annotation(s)")
     _warn(warning)
 

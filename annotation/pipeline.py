@@ -5,7 +5,7 @@ alone. Every function takes the ``Campaign`` (``annotation/campaign.py``), which
 and the settings; the library modules stay free of file layout decisions::
 
     corpus ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
-          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet + dist/<name>-<version>/
+          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ suggestion_outcomes.parquet) + dist/<name>-<version>/
           ─baselines→ data/baselines/metrics.json
 """
 
@@ -27,7 +27,7 @@ import pandas as pd
 from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
-from annotation.exports import Votes, progress, to_votes
+from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
@@ -187,7 +187,10 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
 def pull(campaign: Campaign) -> RawExport:
     """Label Studio → the raw-export store ``data/raw/`` (``annotation.raw``: export, users map, manifest with sha256).
 
-    The review project, if there is one, is pulled too, into ``data/raw/review/``.
+    The review project, if there is one, is pulled too, into ``data/raw/review/``. The export is
+    the record of the suggestions too: each annotation carries the prediction Label Studio pre-filled
+    for it, from which ``build`` and ``studio progress`` derive accepted/changed/rejected
+    (``exports.suggestions``); nothing else needs storing.
     """
     client = studio.connect(campaign.studio_dir)
     if campaign.studio.review_project_id is not None:
@@ -259,8 +262,10 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
             "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
         )
     decided, votes = _adjudicated(campaign, schema, votes)
+    # suggestion_outcomes: every suggestion shown to a kept annotation (read from the raw export,
+    # the record), with what its annotator did with it (exports.suggestions).
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
-                        ("integrity", votes.integrity)):
+                        ("integrity", votes.integrity), ("suggestion_outcomes", suggestion_outcomes(votes.suggestions, votes.spans))):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
     release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
@@ -392,8 +397,8 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
 
 
 def annotation_progress(campaign: Campaign) -> tuple[pd.DataFrame, int, int, str | None]:
-    """Per-annotator counts and median lead time, tasks short of the campaign's overlap, the task
-    count, and a warning when the overlap exceeds the number of annotators (``overlap_warning``)."""
+    """Per-annotator counts, median lead time and suggestion outcomes (``exports.progress``), tasks
+    short of the campaign's overlap, the task count, and a warning when the overlap exceeds the number of annotators (``overlap_warning``)."""
     client = studio.connect(campaign.studio_dir)
     export = client.export_tasks(_project_id(client, campaign))
     admin, users = client.whoami(), client.users()

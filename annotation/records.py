@@ -26,6 +26,9 @@ __all__ = [
     "ANNOTATION_COLUMNS",
     "SPAN_RECORD_COLUMNS",
     "INTEGRITY_COLUMNS",
+    "SUGGESTION_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "OUTCOMES",
     "SPAN_COLUMNS",
     "TOKEN_VOTE_COLUMNS",
     "ARTICLE_COLUMNS",
@@ -59,6 +62,12 @@ SPAN_RECORD_COLUMNS = (*SPAN_VOTE_COLUMNS, "ls_annotation_id", "origin")
 # `issue` is a key of exports.DROP_REASONS or FLAG_REASONS, `reason` names the record and what is
 # wrong with it, `action` starts with "dropped" or "kept".
 INTEGRITY_COLUMNS = (TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "reason", "action")
+# Suggestions (pre-annotations, Label Studio "predictions") shown to each kept annotation: one row
+# per (task, annotator, suggested region); `model_version` names what made them (e.g. lexicon-v1).
+SUGGESTION_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id", "model_version")
+# What the annotator did with each suggestion (`exports.suggestions`): `outcome` is one of OUTCOMES.
+OUTCOME_COLUMNS = (*SUGGESTION_COLUMNS, "outcome")
+OUTCOMES = ("accepted", "changed", "rejected")
 
 # Aggregated spans (one row per consensus span) and token-level span votes.
 SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "support", "n_annotators")

@@ -7,10 +7,29 @@ from typing import Any
 
 import pandas as pd
 
-from annotation.exports.reader import user_id_of, vote_problem
+from annotation.exports.reader import ExportError, user_id_of, vote_problem
+from annotation.exports.suggestions import outcome_summary, suggestion_outcomes
+from annotation.exports.votes import pseudonymize, to_votes
 from annotation.schema import Schema, load_schema
 
-__all__ = ["progress"]
+__all__ = ["progress", "SUGGESTION_PROGRESS"]
+
+SUGGESTION_PROGRESS = ("suggested", "accepted", "changed", "rejected", "acceptance_rate")
+"""The columns ``progress`` adds about the suggestions (pre-filled spans) each annotator was shown."""
+_SALT = "progress"  # pseudonyms made and mapped back to e-mails here; they never leave this function
+
+
+def _suggestion_columns(export: list[dict[str, Any]], users: Mapping[int, str], schema: Schema) -> pd.DataFrame:
+    """Per annotator e-mail: the suggestions of their kept annotations and their outcomes
+    (``exports.suggestions``), the annotations picked as the build picks them (``to_votes``; every
+    annotator kept, none dropped for the overlap)."""
+    try:
+        votes = to_votes(export, users, schema=schema, salt=_SALT, source="live export")
+    except ExportError:  # two tasks share a key: the build will say so; the counts above still stand
+        return pd.DataFrame(columns=list(SUGGESTION_PROGRESS))
+    summary = outcome_summary(suggestion_outcomes(votes.suggestions, votes.spans))
+    email_of = {pseudonymize(email, _SALT): email for email in users.values()}
+    return summary.rename(index=email_of, columns={"suggestions": "suggested"})[list(SUGGESTION_PROGRESS)]
 
 
 def progress(
@@ -33,8 +52,11 @@ def progress(
         A frame indexed by annotator e-mail with ``submitted`` (tasks with a vote of theirs),
         ``skipped`` (cancelled annotations), ``not_votes`` (other annotations that are no vote:
         without a stance or with one outside the schema) and ``median_lead_time_s`` over all
-        their annotations (shown to the curator only, never written); and the count of tasks
-        with votes by fewer than ``overlap`` annotators.
+        their annotations (shown to the curator only, never written), then ``suggested`` (the
+        pre-filled spans shown to their submitted annotations, one per annotator and task as the
+        build keeps them), how many they ``accepted``, ``changed`` and ``rejected``
+        (``exports.suggestions``) and their ``acceptance_rate`` (NaN with no suggestions); and
+        the count of tasks with votes by fewer than ``overlap`` annotators.
 
     Examples:
         >>> vote = {"completed_by": 2, "lead_time": 4.0, "result": [{"from_name": "stance", "value": {"choices": ["favor"]}}]}
@@ -65,4 +87,8 @@ def progress(
         submitted=("submitted", "sum"), skipped=("skipped", "sum"), not_votes=("not_votes", "sum"),
         median_lead_time_s=("lead_time_s", "median"),
     )
+    suggestions = _suggestion_columns(export, users, schema)
+    table = table.join(suggestions, how="left")
+    counts = list(SUGGESTION_PROGRESS[:-1])
+    table[counts] = table[counts].fillna(0).astype(int)
     return table.sort_index(), short

@@ -4,10 +4,12 @@ Tables (pandas, one row per …):
 - ``tasks``: task — our ``task_key`` plus the task data (sentence, target, context) and ``ls_task_id``;
 - ``annotations``: worker × task — the primary question's ``label`` (stance), one column per further
   choice question, and annotation metadata;
-- ``spans``: marked span — ``task, worker, start, end, text, label``.
+- ``spans``: marked span — ``task, worker, start, end, text, label``;
+- ``suggestions``: suggested span shown to a kept annotation — ``task, worker, start, end, text,
+  label`` (``exports.suggestions`` says which predictions were shown and measures their outcomes).
 
-Worker ids are salted pseudonyms; e-mails never leave this module. Drafts and predictions are
-ignored; the other policies (skips, duplicates, over-assignment, edits by other users) are listed
+Worker ids are salted pseudonyms; e-mails never leave this module. Drafts are ignored, and
+predictions are read only as the suggestions of the annotations kept; the other policies (skips, duplicates, over-assignment, edits by other users) are listed
 in ``to_votes``. One bad record (a task, an annotation, a span) is dropped, counted in
 ``Votes.dropped`` and listed in ``Votes.integrity``; it never stops the others from being read.
 """
@@ -23,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from annotation.exports.reader import ExportError, edited_by_other, is_int, parse_timestamp, read_span, read_stance, user_id_of
-from annotation.records import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, TASK, TASK_COLUMNS, WORKER
+from annotation.exports.suggestions import suggested_regions
+from annotation.records import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, SUGGESTION_COLUMNS, TASK, TASK_COLUMNS, WORKER
 from annotation.schema import Schema
 
 __all__ = ["Votes", "DROP_REASONS", "FLAG_REASONS", "SYNTHETIC_DOMAIN", "pseudonymize", "to_votes"]
@@ -44,6 +47,7 @@ DROP_REASONS: dict[str, tuple[str, str]] = {
     "over_assigned": ("annotation", "beyond the overlap"),
     "bad_span": ("span", "malformed, outside the schema or not matching the sentence"),
     "bad_region": ("result region", "from an unknown control, malformed or outside the schema"),
+    "bad_suggestion": ("suggested span", "malformed, outside the schema or not matching the sentence"),
     "bad_adjudication": ("review annotation", "with a label outside the schema or an unreadable time"),
 }
 """What ``to_votes`` drops, the keys of ``Votes.dropped``: key -> (unit counted, what was wrong)."""
@@ -62,6 +66,7 @@ class Votes:
     spans: pd.DataFrame
     dropped: dict[str, int] = field(default_factory=dict)
     integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTEGRITY_COLUMNS)))
+    suggestions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SUGGESTION_COLUMNS)))
 
     def summary(self) -> str:
         """One line for the build's output: what was kept, dropped (per reason) and flagged.
@@ -211,6 +216,7 @@ def _votes_of_task(
             "synthetic": synthetic,
             "edited_by_other": edited,
             "_result": annotation["result"],
+            "_prediction": annotation.get("prediction"),
             "_at": at,
             "_created": times[0],
             "_updated": times[1],
@@ -298,6 +304,8 @@ def to_votes(
     - without ``allow_synthetic`` (a campaign that is not a demo), an annotation by a simulated
       account (e-mail domain ``SYNTHETIC_DOMAIN``) is dropped and listed, before the overlap is
       counted, so no synthetic vote reaches a real campaign's release;
+    - the suggestions (pre-filled spans) shown to each annotation kept are read into
+      ``Votes.suggestions`` (``exports.suggestions``); a bad one is dropped and listed (``bad_suggestion``);
     - one bad record is dropped and listed with its reason, and the others are read as usual: a
       task without ``task_key``/``text``; an annotation without an id, with a timestamp that is
       not ISO 8601, or by a user missing from ``users``; a span with a label outside the schema, offsets that are not a range inside the
@@ -324,7 +332,7 @@ def to_votes(
     authored = _author_versions(history)
     previous_results = {a["id"]: a.get("result") for t in (history[-1] if history else [])
                         for a in t.get("annotations") or [] if isinstance(a, dict) and "id" in a}
-    task_rows, annotation_rows, span_rows = [], [], []
+    task_rows, annotation_rows, span_rows, suggestion_rows = [], [], [], []
     for task in export:
         where = f"{source}: task {task['id']}"
         row, problem = _task_row(task)
@@ -340,6 +348,12 @@ def to_votes(
             for start, end, text, label, origin in _read_regions(record, row["text"], schema, report):
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
                                   LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})
+            regions, model_version, problems = suggested_regions(record["_prediction"], task.get("predictions"), row["text"], schema)
+            for problem in problems:
+                report.drop(record, "bad_suggestion", f"{record['_at']}: suggestion {problem}", "dropped the suggestion")
+            suggestion_rows.extend({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text, LABEL: label,
+                                    "ls_annotation_id": record["ls_annotation_id"], "model_version": model_version}
+                                   for start, end, text, label in regions)
             annotation_rows.append({key: value for key, value in record.items() if not key.startswith("_")})
     tasks = pd.DataFrame(task_rows, columns=list(TASK_COLUMNS))
     if tasks[TASK].duplicated().any():
@@ -354,4 +368,6 @@ def to_votes(
         spans=spans_frame.sort_values([TASK, WORKER, "start", "end"], ignore_index=True),
         dropped=report.dropped,
         integrity=pd.DataFrame(report.rows, columns=list(INTEGRITY_COLUMNS)),
+        suggestions=pd.DataFrame(suggestion_rows, columns=list(SUGGESTION_COLUMNS)).sort_values(
+            [TASK, WORKER, "start", "end", LABEL], ignore_index=True),
     )

@@ -18,6 +18,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from annotation.release.quality import quality_table
 from annotation.release.stats import corpus_sentence, stats_markdown
+from annotation.release.suggestions import suggestion_table
 from annotation.release.texts import TEXT_COLUMNS
 from annotation.resources import TEMPLATES_DIR
 
@@ -93,6 +94,7 @@ def render_card(stats: dict[str, Any], features: Mapping[str, datasets.Features]
         corpus=corpus_sentence(stats),
         statistics=stats_markdown(stats).strip(),
         quality=quality_table(stats),
+        suggestions=suggestion_table(stats),
         versions=", ".join(f"{name} {version}" for name, version in stats["library_versions"].items()),
     )
     return str(card) + "\n"

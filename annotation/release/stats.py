@@ -7,7 +7,9 @@ DATASHEET.md. Agreement intervals come from ``N_BOOT`` bootstrap resamples
 (``agreement.agreement_report``): of whole articles when a scope has at least ``MIN_ARTICLES`` of
 them (sentences of one article are not independent), else of sentence × target rows. The citation
 (``CITATION.bib``) is the campaign's, or one generated from its metadata. ``annotator_quality``
-(each annotator's Dawid–Skene confusion matrix and accuracy, ``quality``) is shown in the card only.
+(each annotator's Dawid–Skene confusion matrix and accuracy, ``quality``) and ``suggestions`` (what
+annotators did with the pre-filled spans, per annotator and label, and the suggestions' precision and
+recall against the aggregated spans, ``suggestions``) are shown in the card only.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from annotation.records import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER
 from annotation.release.changelog import ChangelogEntry
 from annotation.release.quality import annotator_quality
 from annotation.release.splits import SPLITS
+from annotation.release.suggestions import suggestion_stats
 from annotation.release.tables import Aggregated
 from annotation.schema import Schema
 
@@ -241,8 +244,9 @@ def release_stats(
                    report, votes, span_threshold)
     quality = annotator_quality(aggregated.dawid_skene, aggregated.stance_votes, schema)
     # Beside the agreement figures, before the library versions (the JSON keys keep a fixed order).
+    suggestions = suggestion_stats(votes, aggregated.spans, schema)
     return {**{k: v for k, v in stats.items() if k != "library_versions"}, "annotator_quality": quality,
-            "library_versions": stats["library_versions"]}
+            "suggestions": suggestions, "library_versions": stats["library_versions"]}
 
 
 _MEASURES = {

@@ -49,3 +49,14 @@ def test_progress_counts_what_the_build_keeps() -> None:
     assert {email: int(n) for email, n in table["submitted"].items() if n} == {
         email: int(by_worker[pseudonymize(email, "s")]) for email in (USERS[3], USERS[4])}
     assert table.loc[USERS[2], ["submitted", "skipped", "not_votes"]].tolist() == [0, 1, len(NOT_VOTES) - 1]
+
+
+def test_progress_shows_each_annotators_suggestion_outcomes() -> None:
+    from tests.exports.test_suggestions import ANNOTATIONS, _task
+
+    table, _ = progress([_task(ANNOTATIONS)], USERS, overlap=2, schema=load_schema())
+    columns = ["suggested", "accepted", "changed", "rejected"]
+    assert table.loc[USERS[2], columns].tolist() == [3, 1, 1, 1] and table.loc[USERS[2], "acceptance_rate"] == pytest.approx(1 / 3)
+    assert table.loc[USERS[3], columns].tolist() == [3, 1, 1, 1]
+    assert table.loc[USERS[4], columns].tolist() == [0, 0, 0, 0]  # skipped the task: no suggestion counted
+    assert str(table.loc[USERS[4], "acceptance_rate"]) == "nan"

@@ -70,4 +70,7 @@ def test_annotators_get_logins_and_show_up_in_progress(studio_root: Path, admin:
     table, short, n_tasks, _ = pipeline.annotation_progress(campaign)
     assert table.loc["alice@synthetic.invalid", "submitted"] == 1
     assert table.loc["alice@synthetic.invalid", "median_lead_time_s"] == 7.5
+    shown = sum(r["from_name"] == "loaded" for p in task.get("predictions") or [] if isinstance(p, dict) for r in p["result"])
+    # She marked no span: every pre-filled span she was shown (Label Studio records it on her annotation) is rejected.
+    assert table.loc["alice@synthetic.invalid", ["suggested", "rejected", "accepted"]].tolist() == [shown, shown, 0]
     assert (short, n_tasks) == (24, 24)
