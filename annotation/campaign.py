@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from annotation.assignment import QueueSettings
 from annotation.errors import AnnotationError
 from annotation.resources import SCHEMA_DIR
 
@@ -112,6 +113,7 @@ class Campaign:
     scheme: Path = SCHEMA_DIR / "stance_loaded.yml"
     lexicon: Path = SCHEMA_DIR / "lexicon.yml"
     overlap: int = DEFAULT_OVERLAP
+    queue: QueueSettings = field(default_factory=QueueSettings)
     changelog: Path | None = None
     datasheet: Path | None = None
     drop_lines: tuple[str, ...] | None = None
@@ -164,7 +166,7 @@ class Campaign:
 _KEYS = {
     "name", "title", "version", "description", "licence", "authors", "citation", "homepage", "language",
     "targets", "corpus", "manifest", "splits", "scheme", "lexicon", "overlap", "changelog", "datasheet",
-    "ingest", "demo", "studio",
+    "ingest", "demo", "studio", "queue",
 }  # fmt: skip
 
 
@@ -236,6 +238,17 @@ def _authors(raw: Any, where: str) -> tuple[Author, ...]:
             raise CampaignError(f"{where}: authors[{i}] needs a 'name'")
         authors.append(Author(name=str(item["name"]), orcid=_text(item, "orcid", where), affiliation=_text(item, "affiliation", where)))
     return tuple(authors)
+
+
+def _queue(raw: Any, where: str) -> QueueSettings:
+    if raw is None:
+        return QueueSettings()
+    if not isinstance(raw, dict) or set(raw) - {"order", "gold_rate"}:
+        raise CampaignError(f"{where}: 'queue' may only hold 'order' and 'gold_rate'")
+    try:
+        return QueueSettings(**raw)
+    except ValueError as err:
+        raise CampaignError(f"{where}: queue.{err}") from None
 
 
 def _studio(raw: Any, where: str) -> StudioState:
@@ -320,6 +333,7 @@ def load_campaign(folder: str | Path = ".") -> Campaign:
         scheme=_path(root, raw, "scheme", defaults.scheme) or defaults.scheme,
         lexicon=_path(root, raw, "lexicon", defaults.lexicon) or defaults.lexicon,
         overlap=_int(raw.get("overlap"), "overlap", where, 1) or DEFAULT_OVERLAP,
+        queue=_queue(raw.get("queue"), where),
         changelog=_path(root, raw, "changelog", None),
         datasheet=_path(root, raw, "datasheet", None),
         drop_lines=drop_lines,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
+from annotation.assignment import write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
@@ -180,6 +181,7 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     else:
         project_id = _project_id(client, campaign)
         client.ensure_project(campaign.project_title, config, instructions, overlap=campaign.overlap, project_id=project_id)
+    write_queue_settings(studio.queue_dir(campaign.studio_dir), project_id, campaign.queue)
     report = client.push_tasks(project_id, tasks, progress=progress)
     return campaign, project_id, report, len(tasks)
 

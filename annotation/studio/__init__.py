@@ -1,8 +1,8 @@
 """The Label Studio bridge: the local server's lifecycle (``server``), the client every call goes
 through (``client``, on ``label_studio_sdk``), moving a campaign between servers (``migrate``) and
 the demo's simulated annotators (``simulate``). Two modules run inside the Label Studio server, not
-here: ``guard`` (the middleware that keeps annotators apart) and ``launch`` (Label Studio's server with the
-guard added).
+here: ``guard`` (the middleware that keeps annotators apart), ``stream`` (the next task for annotators, by
+``annotation.assignment``) and ``launch`` (Label Studio's server with both added).
 
 The public names of the package; each lives in the submodule it is imported from."""
 
@@ -18,12 +18,14 @@ from annotation.studio.server import (
     connect,
     database_env,
     die_with_parent,
+    queue_dir,
     redact_url,
     server_status,
     start_server,
     stop_server,
 )
 from annotation.studio.simulate import DEMO_ANNOTATORS, SimulatedAnnotator, reference_stance, run_simulated_annotators, simulate_result
+from annotation.studio.stream import install_stream
 
 __all__ = [
     "StudioError",
@@ -40,8 +42,10 @@ __all__ = [
     "database_env",
     "redact_url",
     "die_with_parent",
+    "queue_dir",
     "AnnotatorGuard",
     "GUARD",
+    "install_stream",
     "MigrationReport",
     "migrate_project",
     "SimulatedAnnotator",

@@ -1,38 +1,49 @@
-"""The Label Studio server as the project runs it: ``label_studio.server`` with ``AnnotatorGuard`` added.
+"""The Label Studio server as the project runs it: ``label_studio.server`` with the toolkit's two additions.
 
-``start_server`` runs ``python -m annotation.studio.launch start …`` (Label Studio's own command line).
-This loads Label Studio's own settings module first, as ``label_studio.server`` would, appends
-the guard (``annotation/studio/guard.py``) to its ``MIDDLEWARE`` (the list object Django's settings
-hold), then hands over to ``label_studio.server``, whose WSGI handlers are built afterwards and so
-include the guard. A settings module of our own that star-imports Label Studio's cannot do this:
-Label Studio's settings read ``django.conf.settings`` while they load (``init_sentry``), which would
-then be built from the half-loaded module.
+``start_server`` runs ``python -m annotation.studio.launch start …`` (Label Studio's own command
+line). It runs Label Studio's ``main`` with its Django set-up step wrapped, so that, once Label
+Studio's own settings are loaded and before its WSGI handler is built:
+
+- ``AnnotatorGuard`` (``annotation/studio/guard.py``) joins the middleware (appended to the list
+  object Django's settings hold, after Label Studio's authentication middleware);
+- the stream's next task for annotators comes from ``annotation/studio/stream.py``.
+
+A settings module of our own that star-imports Label Studio's cannot do the first: Label Studio's
+settings read ``django.conf.settings`` while they load (``init_sentry``), which would then be built
+from the half-loaded module.
 """
 
 from __future__ import annotations
 
 import os
-import runpy
 import sys
-from pathlib import Path
 
-__all__ = ["GUARD", "main"]
+__all__ = ["GUARD"]
 
 GUARD = "annotation.studio.guard.AnnotatorGuard"
 """The middleware's dotted path, as Django's ``MIDDLEWARE`` names it."""
 
 
 def main() -> None:
-    """Run ``label_studio.server`` (``sys.argv`` as its command line) with the guard in its middleware."""
-    import label_studio
+    """Run Label Studio's server (``sys.argv`` as its command line) with the guard and the toolkit's stream."""
+    from label_studio import server
 
-    sys.path.insert(0, str(Path(label_studio.__file__).parent))  # Label Studio imports `core`, `tasks`, … top-level
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "label_studio.core.settings.label_studio")
-    from django.conf import settings
+    set_up = server._setup_env
 
-    if GUARD not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE.append(GUARD)  # after Label Studio's authentication middleware
-    runpy.run_module("label_studio.server", run_name="__main__", alter_sys=True)
+    def set_up_with_toolkit() -> None:
+        sys.path.insert(0, server.LS_PATH)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "label_studio.core.settings.label_studio")
+        from django.conf import settings
+
+        if GUARD not in settings.MIDDLEWARE:
+            settings.MIDDLEWARE.append(GUARD)
+        set_up()  # django.setup() and the WSGI handler, which now includes the guard
+        from annotation.studio import stream
+
+        stream.install_stream()
+
+    server._setup_env = set_up_with_toolkit
+    sys.exit(server.main())
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import psutil
 
+from annotation.assignment import QUEUE_DIR_ENV
 from annotation.io import atomic_write_bytes
 from annotation.studio.client import Studio, StudioError
 
@@ -43,6 +44,7 @@ __all__ = [
     "database_env",
     "redact_url",
     "die_with_parent",
+    "queue_dir",
 ]
 
 HEALTH_TIMEOUT_S = 240.0
@@ -82,6 +84,11 @@ class ServerInfo:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+def queue_dir(studio_dir: str | Path) -> Path:
+    """The folder of the projects' queue settings (``annotation.assignment``) the server reads."""
+    return Path(studio_dir).resolve() / "queues"
 
 
 def _write_json(path: Path, payload: Any, mode: int | None = None) -> None:
@@ -211,6 +218,8 @@ def _server_env(studio_dir: Path, creds: Credentials, database: str | None) -> d
             "COLLECT_ANALYTICS": "false",
             "LATEST_VERSION_CHECK": "false",
             "TASK_LOCK_TTL": str(TASK_LOCK_TTL_S),
+            # Where push leaves each project's stream order and gold rate (annotation/assignment.py).
+            QUEUE_DIR_ENV: str(queue_dir(studio_dir)),
             # Label Studio's own default, pinned: a DEBUG level inherited from the curator's shell
             # would log what the supervisor cannot know to mask (e.g. a new invite token).
             "LOG_LEVEL": "WARNING",

@@ -1,0 +1,178 @@
+"""Which task an annotator gets next: reading order, a block at a time, with gold tasks mixed in at a rate.
+
+The policy the labeling stream follows for annotators (``annotation/studio/stream.py`` applies it
+inside the Label Studio server); pure functions and the campaign's settings, no Label Studio here.
+
+- **Blocks.** Tasks fall into blocks: with ``order: article-target`` (the default) one article and
+  one target, so an annotator reads an article's sentences in order for one target, then moves on;
+  with ``order: article``, one article with all its targets. Within a block, tasks come in the
+  order they were pushed (sentence order). Blocks come in push order too.
+- **Claims.** An annotator works through one block (their *current* block: that of their locked
+  task, else of their latest annotation) and takes the next block only when it has fewer active
+  annotators than the overlap. An annotator idle for longer than the task-lock time-to-live stops
+  holding their block, so a block left half-done goes to someone else, who starts where it stopped.
+  Every task still reaches its overlap: a task is offered while its annotations plus other
+  annotators' locks are fewer than the overlap.
+- **Gold.** A gold task (one with a ground-truth annotation) is offered to every annotator, not
+  counted against the overlap, and mixed into each annotator's stream at ``gold_rate``: the
+  ``n``-th task is gold when ``floor(gold_rate · n)`` exceeds the gold tasks they have done. Nothing
+  in the task marks it as gold.
+
+Label Studio's own samplers cannot do this: with an overlap above 1, its "breadth first" step
+serves a random one of the tasks others have started (``projects/functions/next_task.py``), so
+consecutive tasks jump between articles and targets, and its ground truth is served first
+(onboarding), not mixed in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "TASK_ORDERS",
+    "DEFAULT_TASK_ORDER",
+    "DEFAULT_GOLD_RATE",
+    "QUEUE_DIR_ENV",
+    "QueueSettings",
+    "queue_settings_path",
+    "write_queue_settings",
+    "read_queue_settings",
+    "block_of",
+    "gold_due",
+    "pick_block_task",
+]
+
+TASK_ORDERS = ("article-target", "article")
+"""What a block is: one article for one target, or one article with all its targets."""
+DEFAULT_TASK_ORDER = "article-target"
+DEFAULT_GOLD_RATE = 0.1
+"""The share of an annotator's tasks that are gold, when the project has gold tasks."""
+QUEUE_DIR_ENV = "ANNOTATION_QUEUE_DIR"
+"""The server's environment variable naming the folder of the projects' queue settings."""
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """How one project's stream orders tasks for annotators (``queue:`` in ``campaign.yml``).
+
+    Attributes:
+        order: One of ``TASK_ORDERS``.
+        gold_rate: Share of each annotator's tasks that are gold, in [0, 0.5].
+    """
+
+    order: str = DEFAULT_TASK_ORDER
+    gold_rate: float = DEFAULT_GOLD_RATE
+
+    def __post_init__(self) -> None:
+        if self.order not in TASK_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(TASK_ORDERS)}, not {self.order!r}")
+        if isinstance(self.gold_rate, bool) or not isinstance(self.gold_rate, int | float) or not 0 <= self.gold_rate <= 0.5:
+            raise ValueError(f"gold_rate must be a number from 0 to 0.5, not {self.gold_rate!r}")
+
+
+def queue_settings_path(folder: str | Path, project_id: int) -> Path:
+    """The settings file of project ``project_id`` in the server's queue folder."""
+    return Path(folder) / f"project-{int(project_id)}.json"
+
+
+def write_queue_settings(folder: str | Path, project_id: int, settings: QueueSettings) -> Path:
+    """Write (atomically) the settings the server's stream reads for ``project_id``; returns the file."""
+    from annotation.io import atomic_write_bytes
+
+    path = queue_settings_path(folder, project_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, json.dumps(asdict(settings), sort_keys=True).encode("utf-8"))
+    return path
+
+
+def read_queue_settings(project_id: int, folder: str | Path | None = None) -> QueueSettings:
+    """The settings of ``project_id`` (from ``folder``, by default ``$ANNOTATION_QUEUE_DIR``); the
+    defaults when there is no file. A malformed file raises ``ValueError`` naming it."""
+    folder = folder if folder is not None else os.environ.get(QUEUE_DIR_ENV)
+    if not folder:
+        return QueueSettings()
+    path = queue_settings_path(folder, project_id)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return QueueSettings()
+    except ValueError as err:
+        raise ValueError(f"{path}: not JSON ({err})") from None
+    try:
+        return QueueSettings(**raw)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def block_of(data: Mapping[str, Any], order: str) -> tuple[str, ...]:
+    """The block of a task (its ``data``): ``(article_id, target)`` or ``(article_id,)``.
+
+    Examples:
+        >>> block_of({"article_id": "a1", "target": "Kerry", "text": "…"}, "article-target")
+        ('a1', 'Kerry')
+        >>> block_of({"article_id": "a1", "target": "Kerry"}, "article")
+        ('a1',)
+    """
+    article = str(data.get("article_id", ""))
+    return (article, str(data.get("target", ""))) if order == "article-target" else (article,)
+
+
+def gold_due(done: int, gold_done: int, rate: float) -> bool:
+    """Whether an annotator who has done ``done`` tasks, ``gold_done`` of them gold, gets gold next.
+
+    The ``n``-th task (``n = done + 1``) is gold when ``floor(rate · n) > gold_done``: at rate 0.1,
+    the 10th, 20th, 30th, …
+
+    Examples:
+        >>> [n for n in range(1, 31) if gold_due(n - 1, (n - 1) // 10, 0.1)]
+        [10, 20, 30]
+        >>> gold_due(0, 0, 0.0)
+        False
+    """
+    return math.floor(rate * (done + 1) + 1e-9) > gold_done
+
+
+def pick_block_task(
+    candidates: Iterable[tuple[int, tuple[str, ...]]],
+    current_block: tuple[str, ...] | None,
+    claimants: Mapping[tuple[str, ...], int],
+    overlap: int,
+) -> int | None:
+    """The next task id for one annotator, from the tasks still open to them in push order.
+
+    Args:
+        candidates: ``(task_id, block)`` in push order: tasks the annotator has not done, that are
+            not gold and whose annotations plus other annotators' locks are below the overlap.
+        current_block: The annotator's current block, if any.
+        claimants: Block → how many *other* annotators are active in it.
+        overlap: Annotators per task.
+
+    Returns:
+        The first candidate of the current block; else the first of a block with fewer than
+        ``overlap`` other active annotators; else None (every open block is fully staffed). One
+        pass over ``candidates``, stopping at the first task of the current block.
+
+    Examples:
+        >>> tasks = [(1, ("a", "T")), (2, ("a", "T")), (3, ("b", "T")), (4, ("c", "T"))]
+        >>> pick_block_task(tasks, None, {("a", "T"): 2}, overlap=2)
+        3
+        >>> pick_block_task(tasks, ("c", "T"), {("a", "T"): 1}, overlap=2)
+        4
+        >>> pick_block_task(tasks, None, {("a", "T"): 2, ("b", "T"): 2, ("c", "T"): 3}, overlap=2) is None
+        True
+    """
+    first_open = None
+    for task_id, block in candidates:
+        if block == current_block:
+            return task_id
+        if first_open is None and claimants.get(block, 0) < overlap:
+            first_open = task_id
+            if current_block is None:
+                return first_open
+    return first_open

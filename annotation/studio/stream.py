@@ -1,0 +1,127 @@
+"""The labeling stream's next task for annotators, chosen by ``annotation.assignment`` inside the server.
+
+Runs in the Label Studio process only (``annotation.studio.launch`` installs it). Label Studio
+serves the stream's next task through one function, ``projects.functions.next_task.get_next_task``,
+which both of its endpoints import by name (``GET /api/projects/{id}/next`` in ``projects.api`` and
+the Data Manager's ``next_task`` action in ``data_manager.actions.next_task``). ``install_stream`` replaces
+that name in both modules with ``get_next_task``, which serves annotators (every user but a
+superuser) by the toolkit's assignment and hands the project's admin to Label Studio's own.
+
+Choosing and locking happen under one process-wide lock, so two annotators asking at the same
+moment never both take a task's last place: Label Studio's own choice relies on row locks
+(``select_for_update``) that SQLite does not have, which over-assigns under load. The server the
+project starts is one process, so the lock covers every request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from annotation.assignment import block_of, gold_due, pick_block_task, read_queue_settings
+
+__all__ = ["install_stream"]
+
+logger = logging.getLogger("annotation.stream")
+_CHOOSING = threading.Lock()
+_LABEL_STUDIOS: Callable[..., Any] | None = None
+
+
+def install_stream() -> None:
+    """Route both of Label Studio's next-task endpoints through ``get_next_task`` (call once Django is set up).
+
+    Raises:
+        AttributeError: Label Studio no longer serves the stream through these names (an upgrade
+            moved them): the server must not start with its own order silently back.
+    """
+    global _LABEL_STUDIOS
+    from data_manager.actions import next_task as action
+    from projects import api
+    from projects.functions import next_task
+
+    _LABEL_STUDIOS = next_task.get_next_task
+    for module in (api, action):
+        if getattr(module, "get_next_task") is not _LABEL_STUDIOS:
+            raise AttributeError(f"{module.__name__}.get_next_task is not Label Studio's get_next_task")
+        module.get_next_task = get_next_task
+
+
+def get_next_task(user: Any, prepared_tasks: Any, project: Any, dm_queue: bool | None, assigned_flag: bool | None = None) -> tuple[Any, str]:
+    """Label Studio's ``get_next_task`` signature: ``(task or None, queue description)``."""
+    assert _LABEL_STUDIOS is not None, "install_stream() first"
+    if user.is_superuser:
+        return _LABEL_STUDIOS(user, prepared_tasks, project, dm_queue, assigned_flag)
+    from projects.functions.stream_history import add_stream_history
+
+    with _CHOOSING:
+        task, queue = _choose(user, prepared_tasks, project)
+        if task is not None and queue != "gold":
+            task.set_lock(user)
+    if task is not None:
+        add_stream_history(task, user, project)
+    logger.debug("user %s: next task %s (%s)", user.id, getattr(task, "id", None), queue)
+    return task, f"Annotation toolkit: {queue}"
+
+
+def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
+    from django.conf import settings as django_settings
+    from django.db.models import Count, F, Max, Q
+    from django.utils.timezone import now
+    from tasks.models import Annotation, Task, TaskLock
+
+    settings = read_queue_settings(project.id)
+    gold = set(Annotation.objects.filter(project=project, ground_truth=True).values_list("task_id", flat=True))
+    done = set(Annotation.objects.filter(project=project, completed_by=user).values_list("task_id", flat=True))
+    done_regular = done - gold
+
+    locked = Task.get_locked_by(user, tasks=prepared_tasks.exclude(id__in=done))
+    if locked is not None:
+        return locked, "the task this annotator holds"
+
+    open_gold = sorted(gold - done)
+    if open_gold and gold_due(len(done), len(done & gold), settings.gold_rate):
+        return Task.objects.get(pk=open_gold[0]), "gold"
+
+    moment = now()
+    since = moment - datetime.timedelta(seconds=float(django_settings.TASK_LOCK_TTL))
+    order = settings.order
+
+    def block(task_id: int) -> tuple[str, ...]:
+        article, target = Task.objects.filter(pk=task_id).values_list("data__article_id", "data__target").first() or ("", "")
+        return block_of({"article_id": article, "target": target}, order)
+
+    # Each other annotator's current block: that of their held task, else of their latest
+    # annotation if it is recent; an idle annotator holds no block.
+    current: dict[int, int] = {}
+    for holder, task_id in (TaskLock.objects.filter(task__project=project, expire_at__gt=moment)
+                            .values_list("user_id", "task_id")):
+        current[holder] = task_id
+    latest = (Annotation.objects.filter(project=project, ground_truth=False).exclude(task_id__in=gold)
+              .values("completed_by").annotate(last=Max("id")))
+    for row in Annotation.objects.filter(id__in=[r["last"] for r in latest]).values("completed_by", "task_id", "created_at"):
+        if row["completed_by"] not in current and (row["completed_by"] == user.id or row["created_at"] >= since):
+            current[row["completed_by"]] = row["task_id"]
+    mine = current.pop(user.id, None)
+    claimants: dict[tuple[str, ...], int] = {}
+    for task_id in current.values():
+        if task_id not in gold:
+            key = block(task_id)
+            claimants[key] = claimants.get(key, 0) + 1
+
+    open_tasks = (prepared_tasks.exclude(id__in=done_regular | gold)
+                  .annotate(n_annotations=Count("annotations", filter=Q(annotations__was_cancelled=False,
+                                                                         annotations__ground_truth=False), distinct=True),
+                            n_locks=Count("locks", filter=Q(locks__expire_at__gt=moment) & ~Q(locks__user=user), distinct=True))
+                  .annotate(taken=F("n_annotations") + F("n_locks"))
+                  .filter(taken__lt=F("overlap"))
+                  .order_by("id")
+                  .values_list("id", "data__article_id", "data__target"))
+    candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
+                  for task_id, article, target in open_tasks.iterator())
+    chosen = pick_block_task(candidates, None if mine is None else block(mine), claimants, project.maximum_annotations)
+    if chosen is None:
+        return None, "nothing open"
+    return Task.objects.get(pk=chosen), f"reading order ({order})"

@@ -1,0 +1,111 @@
+"""The labeling stream's order for annotators (``annotation.assignment`` inside the server), on a real server.
+
+Three annotators take turns asking for their next task and labelling it, on two articles × two
+targets × three sentences with an overlap of 2 and one gold task. The project's admin keeps Label
+Studio's own stream (whose breadth-first step serves a random started task).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotation import studio
+from annotation.assignment import QueueSettings, block_of, write_queue_settings
+from annotation.schema import load_schema, to_instructions, to_label_config
+
+pytestmark = pytest.mark.integration
+STANCE = {"from_name": "stance", "to_name": "text", "type": "choices"}
+ARTICLES, TARGETS, SENTENCES = ("art-1", "art-2"), ("Kerry", "gun control"), 3
+GOLD_RATE = 0.25  # the 4th and 8th tasks of each annotator are gold
+
+
+def _tasks(title: str) -> list[dict[str, Any]]:
+    """Pushed as ``make_tasks`` orders them: by article, sentence, target."""
+    return [{"data": {"task_key": f"{title}-{a}-{s}|{t}", "sentence_id": f"{title}-{a}-{s:04d}", "article_id": f"{title}-{a}",
+                      "text": f"Sentence {s} of {a}.", "target": t, "headline": a, "context_before": "", "context_after": ""}}
+            for a in ARTICLES for s in range(SENTENCES) for t in TARGETS]
+
+
+def _project(admin: studio.Studio, studio_root: Path, title: str, settings: QueueSettings) -> int:
+    schema = load_schema()
+    project_id = admin.create_project(title, to_label_config(schema), to_instructions(schema), overlap=2)
+    write_queue_settings(studio.queue_dir(studio_root / ".studio"), project_id, settings)
+    admin.push_tasks(project_id, _tasks(title))
+    return project_id
+
+
+def _take_turns(clients: dict[str, studio.Studio], project_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Each annotator in turn asks for a task and labels it, until none gets one; the tasks each got."""
+    got: dict[str, list[dict[str, Any]]] = {name: [] for name in clients}
+    active = set(clients)
+    for name in itertools.cycle(sorted(clients)):
+        if not active:
+            break
+        if name not in active:
+            continue
+        task = clients[name].next_task(project_id)
+        if task is None:
+            active.discard(name)
+            continue
+        clients[name].submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["neutral"]}}], 1.0)
+        got[name].append(task)
+    return got
+
+
+@pytest.fixture(scope="module")
+def annotators(admin: studio.Studio) -> dict[str, studio.Studio]:
+    return {name: admin.add_annotator(f"stream-{name}@synthetic.invalid", f"stream-{name}-password-1") for name in "abc"}
+
+
+def test_each_annotator_reads_block_by_block_in_sentence_order(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    title = "stream-order"
+    project_id = _project(admin, studio_root, title, QueueSettings(order="article-target", gold_rate=GOLD_RATE))
+    gold_key = f"{title}-art-2-2|gun control"
+    gold_task = next(t for t in admin.iter_tasks(project_id) if t["data"]["task_key"] == gold_key)
+    admin._call("gold", lambda: admin.sdk.annotations.create(gold_task["id"], result=[{**STANCE, "value": {"choices": ["favor"]}}],
+                                                               ground_truth=True))
+
+    got = _take_turns(annotators, project_id)
+
+    for name, tasks in got.items():
+        regular = [t for t in tasks if t["data"]["task_key"] != gold_key]
+        blocks = [block_of(t["data"], "article-target") for t in regular]
+        runs = [block for block, _ in itertools.groupby(blocks)]
+        assert len(runs) == len(set(runs)), f"{name} came back to a block: {runs}"
+        for block, run in itertools.groupby(regular, key=lambda t: block_of(t["data"], "article-target")):
+            ids = [t["id"] for t in run]
+            assert ids == sorted(ids), f"{name} read {block} out of order"
+        # Gold at the rate, and nothing in the task says so.
+        positions = [i + 1 for i, t in enumerate(tasks) if t["data"]["task_key"] == gold_key]
+        assert positions == [4], f"{name} got the gold task at {positions}"
+        assert all(t["annotations"] == [] for t in tasks)
+
+    counts = Counter(t["data"]["task_key"] for tasks in got.values() for t in tasks)
+    assert counts[gold_key] == 3  # every annotator, beyond the overlap
+    assert {key: n for key, n in counts.items() if key != gold_key} == {t["data"]["task_key"]: 2 for t in _tasks(title)
+                                                                        if t["data"]["task_key"] != gold_key}
+
+
+def test_article_order_keeps_a_sentences_targets_together(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    project_id = _project(admin, studio_root, "stream-article", QueueSettings(order="article", gold_rate=0.0))
+    got = _take_turns(annotators, project_id)
+    for name, tasks in got.items():
+        keys = [(t["data"]["article_id"], t["data"]["sentence_id"], t["data"]["target"]) for t in tasks]
+        runs = [article for article, _ in itertools.groupby(k[0] for k in keys)]
+        assert len(runs) == len(set(runs)), f"{name} came back to an article: {runs}"
+        assert [t["id"] for t in tasks] == sorted(t["id"] for t in tasks)
+
+
+def test_the_admin_keeps_label_studios_own_stream(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    project_id = _project(admin, studio_root, "stream-ls", QueueSettings())
+    a = annotators["a"]
+    for _ in range(3):  # A labels the first block (art-1, Kerry) ...
+        task = a.next_task(project_id)
+        a.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["neutral"]}}], 1.0)
+    assert admin.next_task(project_id)["queue"].startswith("Breadth first")  # Label Studio's own queue
+    assert a.next_task(project_id)["queue"] == "Annotation toolkit: reading order (article-target)"
