@@ -25,6 +25,8 @@ __all__ = [
     "DEFAULT_SCHEMA",
     "DEFAULT_LEXICON",
     "DEFAULT_SUGGESTIONS",
+    "SUGGESTION_ID_PREFIX",
+    "SUGGESTION_STYLE",
     "LabelDef",
     "Question",
     "Schema",
@@ -43,13 +45,37 @@ DEFAULT_LEXICON = SCHEMA_DIR / "lexicon.yml"
 DEFAULT_SUGGESTIONS = (
     "Some tasks open with words already highlighted. These are suggestions, marked automatically "
     "wherever a word from the project's word list (its lexicon of loaded words, with their "
-    "inflections) occurs; they are not another annotator's work. They may be wrong: the list "
+    "inflections) occurs; they are not another annotator's work. A suggestion is drawn with a dashed "
+    "outline and light stripes over its label's colour (it keeps them if you adjust it); a span you "
+    "mark yourself has neither. They may be wrong: the list "
     "cannot read context, so it marks \"free\" in \"a free-for-all\" or \"free of charge\" just "
     "as in \"free the prisoners\". Keep only the suggestions that are loaded language in this "
     "sentence; delete the others, or adjust a span's extent or label. A suggestion you keep is "
     "submitted as your own span. Suggestions never replace your own reading: mark every loaded "
     "word the list missed, as you would in a task that opens with none."
 )
+
+
+SUGGESTION_ID_PREFIX = "lex"
+"""How the region ids of the lexicon's predictions begin (``tasks.lexicon_prediction``: ``lex0``, ``lex1``, …).
+
+Label Studio 1.23 gives every span of a text region the class ``htx-highlight-<region id>-<n>``. A
+region pre-filled from a prediction keeps the prediction's region id; one the annotator draws gets a
+random 10-character id. So ``SUGGESTION_STYLE`` finds the suggestions by this prefix (a random id
+starts with it about once in 260,000 regions)."""
+
+SUGGESTION_STYLE = (
+    # Label Studio sets each region's background colour with !important, and its own border
+    # (1px dashed transparent; blue when linked) on hover and selection: the outline and the hatching
+    # over the label's colour are free to mark a suggestion.
+    f".htx-highlight[class*=htx-highlight-{SUGGESTION_ID_PREFIX}] {{"
+    " outline: 2px dashed rgba(0, 0, 0, 0.6); outline-offset: 1px;"
+    " background-image: repeating-linear-gradient(135deg, rgba(255, 255, 255, 0.6) 0 3px, transparent 3px 6px); }"
+)
+"""The labeling view's rule that makes a suggestion look like one: the lexicon's pre-filled spans
+(``SUGGESTION_ID_PREFIX``) get a dashed outline and white hatching over the label's colour, which a
+span the annotator marks never has. A suggestion keeps the look while it stays in the annotation
+(also after the annotator changes its extent or label, since it keeps its id)."""
 
 
 class SchemaError(AnnotationError, ValueError):
@@ -238,7 +264,8 @@ def to_label_config(schema: Schema) -> str:
 
     The view shows the headline, the target in bold, then the passage: the previous sentence
     (grey), the sentence to label (boxed) and the next sentence (grey); below it the
-    single-choice stance buttons and the span labels, each with its hotkey.
+    single-choice stance buttons and the span labels, each with its hotkey. The lexicon's
+    suggestions (pre-filled spans) look different from the annotator's own (``SUGGESTION_STYLE``).
 
     Examples:
         >>> from label_studio_sdk.label_interface import LabelInterface
@@ -255,6 +282,7 @@ def to_label_config(schema: Schema) -> str:
         " .passage { margin: 8px 0 16px; }"
         " .context { color: #666; margin: 4px 0 4px 12px; }"
         " .sentence { background: #eef4fb; border-left: 4px solid #1f77b4; padding: 8px 12px; margin: 4px 0; }"
+        f" {SUGGESTION_STYLE}"
     )
     if "headline" in schema.context:
         ET.SubElement(view, "Header", value="$headline", size="4")

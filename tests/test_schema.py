@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
@@ -10,11 +11,14 @@ from annotation.lexicon import find_loaded_spans, load_lexicon
 from annotation.schema import (
     DEFAULT_SCHEMA,
     DEFAULT_SUGGESTIONS,
+    SUGGESTION_ID_PREFIX,
+    SUGGESTION_STYLE,
     SchemaError,
     load_schema,
     to_instructions,
     to_label_config,
 )
+from annotation.tasks import lexicon_prediction
 
 
 def test_label_order_comes_from_the_yaml() -> None:
@@ -87,7 +91,7 @@ def test_instructions_explain_the_suggestions_and_that_they_may_be_wrong() -> No
     assert "<h3>Suggestions: words highlighted when a task opens</h3>" in html
     text = DEFAULT_SUGGESTIONS.replace('"', "&quot;").replace("'", "&#x27;")
     assert f"<p>{text}</p>" in html
-    for point in ("not another annotator&#x27;s work", "They may be wrong", "free-for-all",
+    for point in ("not another annotator&#x27;s work", "They may be wrong", "free-for-all", "dashed outline",
                   "delete the others", "never replace your own reading"):
         assert point in html
     # The section comes after the questions and before the edge cases.
@@ -106,3 +110,18 @@ def test_a_scheme_can_replace_or_drop_the_suggestions_section(tmp_path: Path) ->
     path = _write(tmp_path, lambda raw: raw.update(suggestions=["a list"]))
     with pytest.raises(SchemaError, match=r"schema.yml: 'suggestions' must be a text or null"):
         load_schema(path)
+
+
+def test_the_config_styles_the_lexicons_suggestions_apart_from_the_annotators_spans() -> None:
+    schema = load_schema()
+    style = ET.fromstring(to_label_config(schema)).find("Style")
+    assert style is not None and SUGGESTION_STYLE in style.text
+    # The rule selects spans by the region id Label Studio writes into their class
+    # (htx-highlight-<id>-<n>), and the lexicon's regions are the ones whose id has the prefix.
+    assert f".htx-highlight[class*=htx-highlight-{SUGGESTION_ID_PREFIX}]" in SUGGESTION_STYLE
+    assert "outline: 2px dashed" in SUGGESTION_STYLE and "repeating-linear-gradient" in SUGGESTION_STYLE
+    assert "background-color" not in SUGGESTION_STYLE  # the label's colour stays Label Studio's
+    prediction = lexicon_prediction("The regime continues to terrorize the region.", load_lexicon(), schema)
+    assert prediction is not None and len(prediction["result"]) == 2
+    assert all(region["id"].startswith(SUGGESTION_ID_PREFIX) for region in prediction["result"])
+    LabelInterface(to_label_config(schema)).validate()

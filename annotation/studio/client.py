@@ -90,7 +90,13 @@ def _project_settings(label_config: str, instructions: str, overlap: int) -> dic
         "show_instruction": True,
         "maximum_annotations": overlap,
         "show_skip_button": True,
+        # The stream pre-fills the lexicon's prediction into the annotator's draft only with this on
+        # (off, it shows no suggestion at all, yet the task's prediction is still exported and would
+        # count as rejected); the label config's <Style> makes the pre-filled spans look like
+        # suggestions (schema.SUGGESTION_STYLE). Interactive reveal does nothing in the open-source
+        # stream (measured, tests/studio/test_browser_suggestions.py): set off, as it is by default.
         "show_collab_predictions": True,
+        "reveal_preannotations_interactively": False,
         "show_annotation_history": False,
         "enable_empty_annotation": False,
         "sampling": "Uniform sampling",

@@ -1,0 +1,162 @@
+"""Suggestions in the browser: the lexicon's pre-filled spans look like suggestions, and what an
+annotator does with them is measured (``exports.suggestions``) in ``studio progress`` and the card.
+
+Measured on Label Studio 1.23.2 with Debian's Chromium, in the labeling stream
+(``/projects/{id}/data?labeling=1``), one annotator, a task whose lexicon prediction has two regions
+(scratch probes, a fresh project and annotator for each option, 1 load each unless said):
+
+- default (``show_collab_predictions`` true, ``reveal_preannotations_interactively`` false): the
+  prediction's regions are pre-filled into the annotator's draft, with no annotation tabs; each
+  ``.htx-highlight`` carries only ``htx-highlight``, ``htx-highlight-<region id>-<n>``,
+  ``htx-no-label`` and ``data-label``/``data-index``/``data-start``/``data-end``: the same look as a
+  span the annotator marks (computed border, background, outline equal). The one thing that differs
+  is the region id in the class: the prediction's (``lex0``, ``lex1``) against a random one. The
+  submitted result keeps ``origin`` (``prediction`` / ``manual``).
+- ``show_collab_predictions`` false: nothing is pre-filled and no prediction tab is shown (the
+  stream never shows the suggestions), while the task keeps its prediction in the export, so
+  ``exports.suggestions`` would count suggestions the annotator never saw as rejected. Not usable.
+- ``reveal_preannotations_interactively`` true: no change in the stream; the open-source frontend
+  only reads ``isInteractivePreannotations`` (the ML backend's interactive mode), which nothing
+  sets from this project field.
+- a per-region ``score`` in the prediction's result (with or without the Text tag's ``showLabels``):
+  the score (``0.50``) appears only beside the region's sparkle icon in the Regions panel, not in the
+  text; the spans in the text look as before (``showLabels`` adds the label after every span, a
+  suggestion's and the annotator's alike). The prediction's own ``score`` shows nowhere in the
+  stream. (Per-region scores would also need ``tasks.lexicon_prediction`` to write them.)
+
+So the config's ``<Style>`` (``schema.SUGGESTION_STYLE``) selects the suggestions by their region
+ids (``schema.SUGGESTION_ID_PREFIX``): a dashed outline and hatching, which a hand-marked span never
+has (4 of 4 loads of the probe).
+
+The annotator rejects a suggestion as a person does: a click on it selects the region, Backspace
+deletes it. The test waits on what the UI shows (the highlights), never on a timer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+from typer.testing import CliRunner
+
+from annotation import raw, studio
+from annotation.campaign import record_studio
+from annotation.cli import app
+from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, suggestion_outcomes, to_votes
+from annotation.exports.progress import progress
+from annotation.ingest import Article, split_sentences
+from annotation.lexicon import load_lexicon
+from annotation.records import LABEL, TASK, WORKER
+from annotation.release.suggestions import suggestion_stats, suggestion_table
+from annotation.schema import load_schema, to_instructions, to_label_config
+from annotation.spans import aggregate_spans
+from annotation.tasks import make_tasks
+from tests.fixtures.browser import log_in, select_with_mouse
+from tests.fixtures.studio import campaign_copy
+
+pytestmark = pytest.mark.integration
+
+TITLE = "suggestions-browser-test"
+EMAIL = f"suggestions-annotator@{SYNTHETIC_DOMAIN}"
+SALT = "suggestions-test"
+HEADLINE = "Shelling resumes near Idlib"
+TARGET = "Syrian government (Assad regime)"
+SENTENCE = "The regime continues to terrorize the besieged region."
+KEPT, REJECTED, MARKED = "regime", "terrorize", "besieged"  # two lexicon hits; one word marked by hand
+SPAN_LABEL = "loaded-negative"
+
+# Computed style of a span: what tells a suggestion from the annotator's own span at a glance.
+LOOK_JS = """el => { const s = getComputedStyle(el);
+    return {outline: s.outlineStyle, hatching: s.backgroundImage !== 'none', background: s.backgroundColor}; }"""
+
+
+@pytest.fixture(scope="module")
+def project(admin: studio.Studio) -> tuple[int, dict[str, Any]]:
+    """A project of its own holding one task, a sentence with two lexicon hits; returns (id, task)."""
+    schema = load_schema()
+    article = Article(article_id="suggestions", title=HEADLINE, text=f"{HEADLINE}\n\n{SENTENCE}", source="synthetic",
+                      targets=(TARGET,))
+    tasks = make_tasks([article], split_sentences(article), schema=schema, lexicon=load_lexicon(labels=schema.span_names))
+    task = next(t for t in tasks if t["data"]["text"] == SENTENCE)
+    assert [r["value"]["text"] for r in task["predictions"][0]["result"]] == [KEPT, REJECTED]
+    project_id, _ = admin.ensure_project(TITLE, to_label_config(schema), to_instructions(schema), overlap=1)
+    admin.push_tasks(project_id, [task])
+    settings = admin.get_project(project_id)
+    assert (settings["show_collab_predictions"], settings["reveal_preannotations_interactively"]) == (True, False)
+    return project_id, next(t for t in admin.iter_tasks(project_id) if t["data"]["text"] == SENTENCE)
+
+
+def test_a_suggestion_looks_like_one_and_its_rejection_is_measured(
+    project: tuple[int, dict[str, Any]], admin: studio.Studio, studio_root: Path, page: Page, tmp_path: Path
+) -> None:
+    project_id, task = project
+    schema = load_schema()
+    password = secrets.token_urlsafe(18)
+    admin.add_annotator(EMAIL, password, first_name="Synthetic", last_name="Suggestions")
+    log_in(page, admin.url, EMAIL, password)
+    page.goto(f"{admin.url}/projects/{project_id}/data?labeling=1")
+    page.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
+
+    sentence = page.locator(".lsf-main-view__annotation .sentence .lsf-richtext__line")
+    expect(sentence).to_have_text(SENTENCE)
+    highlights = sentence.locator(".htx-highlight")
+    expect(highlights).to_have_text([KEPT, REJECTED])  # the lexicon's suggestions, pre-filled
+    page.locator(".lsf-label", has_text=SPAN_LABEL).click()
+    select_with_mouse(page, sentence, MARKED)
+    expect(highlights).to_have_text([KEPT, REJECTED, MARKED])
+
+    # At a glance: both suggestions are outlined and hatched, the hand-marked span is neither;
+    # all three have the label's colour.
+    looks = {word: highlights.filter(has_text=word).evaluate(LOOK_JS) for word in (KEPT, REJECTED, MARKED)}
+    assert looks[KEPT] == looks[REJECTED]
+    assert looks[KEPT]["outline"] == "dashed" and looks[KEPT]["hatching"]
+    assert looks[MARKED]["outline"] == "none" and not looks[MARKED]["hatching"]
+    assert looks[KEPT]["background"] == looks[MARKED]["background"]
+    screenshot = tmp_path / "suggestions-stream.png"
+    page.screenshot(path=screenshot)
+    print(f"suggestions in the stream: {screenshot}")
+
+    # The annotator rejects one suggestion: a click selects the region, Backspace deletes it.
+    highlights.filter(has_text=REJECTED).click()
+    page.keyboard.press("Backspace")
+    expect(highlights).to_have_text([KEPT, MARKED])
+    page.locator(".lsf-choice", has_text="against").locator("label").click()
+    annotations_path = f"/api/tasks/{task['id']}/annotations"
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path.rstrip("/") == annotations_path
+    ) as submitted:
+        page.locator(".lsf-bottombar").get_by_role("button", name="Submit current annotation").click()
+    assert submitted.value.status == 201
+
+    # Pull: the kept suggestion is accepted, the deleted one rejected, for this annotator.
+    admin.pull_export(project_id, tmp_path / "raw")
+    pulled = raw.latest_export(tmp_path / "raw")
+    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
+                     max_annotations=pulled.max_annotations, history=pulled.history)
+    worker = pseudonymize(EMAIL, SALT)
+    outcomes = suggestion_outcomes(votes.suggestions, votes.spans)
+    key = task["data"]["task_key"]
+    assert sorted(zip(outcomes[TASK], outcomes[WORKER], outcomes["text"], outcomes[LABEL], outcomes["outcome"])) == [
+        (key, worker, KEPT, SPAN_LABEL, "accepted"), (key, worker, REJECTED, SPAN_LABEL, "rejected")]
+
+    # `annotation studio progress`, on a campaign whose project is this one: 2 suggested, 1 accepted.
+    table, _ = progress(pulled.export, pulled.users, overlap=1, schema=schema)
+    assert table.loc[EMAIL, ["suggested", "accepted", "changed", "rejected"]].tolist() == [2, 1, 0, 1]
+    assert table.loc[EMAIL, "acceptance_rate"] == 0.5
+    campaign = record_studio(campaign_copy(tmp_path / "campaign", demo=False, server_root=studio_root), project_id=project_id)
+    shown = CliRunner().invoke(app, ["studio", "progress", "-C", str(campaign.root)])
+    assert shown.exit_code == 0, shown.output
+    row = next(line for line in shown.output.splitlines() if line.startswith(EMAIL))
+    assert row.split()[-5:] == ["2", "1", "0", "1", "0.50"]
+    assert "acceptance_rate = accepted / suggested" in shown.output
+
+    # The card's table, from the stats a build writes of these votes.
+    aggregated = aggregate_spans(votes.spans, votes.tasks.set_index(TASK)["text"], votes.annotations.groupby(TASK)[WORKER].nunique(),
+                                 labels=schema.span_names)
+    stats = suggestion_stats(votes, aggregated, schema)
+    assert stats["annotators"][worker]["acceptance_rate"] == 0.5
+    assert f"| `{worker}` (simulated) | 2 | 1 | 0 | 1 | 50.0% |" in suggestion_table({"suggestions": stats})
