@@ -9,7 +9,7 @@ from annotation.errors import AnnotationKeyError
 from annotation.ingest import Sentence
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.records import task_key
-from annotation.schema import Schema
+from annotation.schema import SUGGESTION_ID_PREFIX, Schema
 
 __all__ = ["TaskError", "make_tasks", "lexicon_prediction"]
 
@@ -39,7 +39,7 @@ def lexicon_prediction(text: str, lexicon: Lexicon, schema: Schema) -> dict[str,
         return None
     result = [
         {
-            "id": f"lex{i}",
+            "id": f"{SUGGESTION_ID_PREFIX}{i}",  # the id the label config's style marks as a suggestion
             "from_name": schema.span_name,
             "to_name": "text",
             "type": "labels",
