@@ -185,12 +185,12 @@ def read_gold(path: str | Path, *, schema: Schema, texts: Mapping[str, str]) -> 
             problems.append(f"{where}: task {key!r} is not in the project (push the corpus first, or check sentence_id and target)")
         elif stance not in schema.stance_names:
             problems.append(f"{where}: stance {stance!r} is not one of {schema.stance_names}")
-        elif key in first:
-            problems.append(f"{where}: task {key!r} is already gold at {first[key]}; this row is skipped")
         else:
             spans, what = _spans(record.get("spans"), texts[key], schema)
             if spans is None:
                 problems.append(f"{where}: {what}")
+            elif key in first:
+                problems.append(f"{where}: task {key!r} is already gold at {first[key]}; this row is skipped")
             else:
                 first[key] = where
                 rows.append(GoldRow(task_key=key, stance=stance, spans=spans, where=where))
