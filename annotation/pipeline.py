@@ -6,8 +6,11 @@ and the settings; the library modules stay free of file layout decisions::
 
     corpus ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
           ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ suggestion_outcomes, gold, gold_spans) + dist/<name>-<version>/
-    gold file ─gold import→ Label Studio (ground-truth annotations)
           ─baselines→ data/baselines/metrics.json
+    gold file ─gold import→ Label Studio (ground-truth annotations)
+
+It is over 450 lines because it holds one step per CLI command, each a few lines of glue over a
+library module; split, the steps would share the private helpers (``_project_id``, parquet I/O) across files.
 """
 
 from __future__ import annotations
