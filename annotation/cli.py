@@ -18,6 +18,7 @@ from rich.progress import Progress
 from annotation import annotators, pipeline, studio
 from annotation.campaign import CampaignError, load_campaign
 from annotation.errors import AnnotationError
+from annotation.exports import GOLD_PROGRESS
 from annotation.scaffold import init_campaign
 
 app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
@@ -172,10 +173,15 @@ def progress_cli(campaign: Path = CAMPAIGN) -> None:
     """Per-annotator counts, median lead time and suggestion acceptance, and the tasks still short of the campaign's overlap."""
     loaded = load_campaign(campaign)
     table, short, n_tasks, warning = pipeline.annotation_progress(loaded)
-    console.print(table.to_string(float_format=lambda x: f"{x:.2f}") if len(table) else "no annotations yet", highlight=False)
+    gold = bool(len(table) and table["gold_tasks"].sum())
+    shown = table if gold else table.drop(columns=list(GOLD_PROGRESS))
+    console.print(shown.to_string(float_format=lambda x: f"{x:.2f}") if len(table) else "no annotations yet", highlight=False)
     if len(table) and table["suggested"].sum():
         console.print("suggested: pre-filled spans shown; accepted (kept as suggested), changed (overlapping span with other "
                       "bounds or label), rejected (no overlapping span); acceptance_rate = accepted / suggested", highlight=False)
+    if gold:
+        console.print("gold_tasks: gold tasks answered; gold_stance_accuracy: share with the gold stance; gold_span_f1: span F1 "
+                      "against the gold spans (same start, end and label), gold_token_f1: per token", highlight=False)
     console.print(f"{short} of {n_tasks} task(s) have fewer than {loaded.overlap} annotation(s)")
     _warn(warning)
 
@@ -207,6 +213,24 @@ def push_cli(campaign: Path = CAMPAIGN) -> None:
     console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
     for key in report.changed:
         errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")
+
+
+gold_app = typer.Typer(help="Gold tasks: the curator's labels each annotator is checked against.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("import")
+@_user_errors
+def gold_import_cli(
+    gold_file: Path = typer.Argument(..., help="CSV or JSONL: task_key (or sentence_id and target), stance, spans (a JSON list of {start, end, label})."),
+    campaign: Path = CAMPAIGN,
+) -> None:
+    """Mark tasks as gold: one ground-truth annotation by the admin per row (idempotent; bad rows are listed and skipped)."""
+    report = pipeline.import_gold(load_campaign(campaign), gold_file)
+    for problem in report.problems:
+        _warn(f"skipped {problem}")
+    console.print(f"gold: {report.created} ground-truth annotation(s) created, {report.updated} updated, {report.unchanged} "
+                  f"unchanged; {len(report.problems)} row(s) skipped", highlight=False)
 
 
 @app.command("pull")

@@ -5,8 +5,12 @@ alone. Every function takes the ``Campaign`` (``annotation/campaign.py``), which
 and the settings; the library modules stay free of file layout decisions::
 
     corpus ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
-          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ suggestion_outcomes.parquet) + dist/<name>-<version>/
+          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ suggestion_outcomes, gold, gold_spans) + dist/<name>-<version>/
           ─baselines→ data/baselines/metrics.json
+    gold file ─gold import→ Label Studio (ground-truth annotations)
+
+It is over 450 lines because it holds one step per CLI command, each a few lines of glue over a
+library module; split, the steps would share the private helpers (``_project_id``, parquet I/O) across files.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, wri
 from annotation.assignment import write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
+from annotation.gold import GoldReport, gold_result, read_gold
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import load_lexicon
@@ -53,6 +58,7 @@ __all__ = [
     "simulate_annotation",
     "migrate",
     "annotation_progress",
+    "import_gold",
     "review",
     "clean",
 ]
@@ -200,6 +206,31 @@ def pull(campaign: Campaign) -> RawExport:
     return client.pull_export(_project_id(client, campaign), campaign.raw)
 
 
+def import_gold(campaign: Campaign, path: Path) -> GoldReport:
+    """A gold file (``annotation.gold``: CSV or JSONL of task, stance, spans) → one ground-truth
+    annotation per good row, made by the project's admin on the task with that task key.
+
+    Idempotent: importing again updates the admin's ground-truth annotation of a task whose gold
+    changed and leaves the others alone; nothing is duplicated. Bad rows are listed in the report's
+    ``problems`` (``file:line: what is wrong``) and skipped.
+
+    Raises:
+        GoldError: The file cannot be read at all.
+        StudioError: No project yet, or the server fails.
+    """
+    schema = load_schema(campaign.scheme)
+    client = studio.connect(campaign.studio_dir)
+    project_id = _project_id(client, campaign)
+    pushed = {t["data"].get("task_key"): (t["id"], t["data"].get("text")) for t in client.iter_tasks(project_id)}
+    rows, problems = read_gold(path, schema=schema, texts={key: text for key, (_, text) in pushed.items() if isinstance(text, str)})
+    report = GoldReport(problems=problems)
+    for row in rows:
+        task_id, text = pushed[row.task_key]
+        done = client.set_ground_truth(task_id, gold_result(row, text, schema))
+        setattr(report, done, getattr(report, done) + 1)
+    return report
+
+
 def review(campaign: Campaign, *, below: float = 0.5) -> tuple[Campaign, int, studio.PushReport, int]:
     """Send the tasks of the last build whose stance tied or had no label with ``below`` of the
     votes to a review project, showing every annotator's label.
@@ -267,7 +298,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     # suggestion_outcomes: every suggestion shown to a kept annotation (read from the raw export,
     # the record), with what its annotator did with it (exports.suggestions).
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
-                        ("integrity", votes.integrity), ("suggestion_outcomes", suggestion_outcomes(votes.suggestions, votes.spans))):
+                        ("integrity", votes.integrity), ("gold", votes.gold), ("gold_spans", votes.gold_spans), ("suggestion_outcomes", suggestion_outcomes(votes.suggestions, votes.spans))):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
     release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:

@@ -27,6 +27,9 @@ __all__ = [
     "SPAN_RECORD_COLUMNS",
     "INTEGRITY_COLUMNS",
     "SUGGESTION_COLUMNS",
+    "GOLD_COLUMNS",
+    "GOLD_SPAN_COLUMNS",
+    "GOLD_ACCURACY_COLUMNS",
     "OUTCOME_COLUMNS",
     "OUTCOMES",
     "SPAN_COLUMNS",
@@ -65,6 +68,15 @@ INTEGRITY_COLUMNS = (TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "r
 # Suggestions (pre-annotations, Label Studio "predictions") shown to each kept annotation: one row
 # per (task, annotator, suggested region); `model_version` names what made them (e.g. lexicon-v1).
 SUGGESTION_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id", "model_version")
+# Gold tasks: a task with a ground-truth annotation (Label Studio's `ground_truth` flag, set by the
+# curator in the UI or by `annotation gold import`). Its labels are the gold, never a vote: one row
+# per gold task, one per gold span.
+GOLD_COLUMNS = (TASK, LABEL, "ls_task_id", "ls_annotation_id", "updated_at")
+GOLD_SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "ls_annotation_id")
+# Each annotator's accuracy on the gold tasks they answered (`exports.gold_accuracy`): stance
+# accuracy, and span precision/recall counts with exact-match F1 (start, end, label) and token F1.
+GOLD_ACCURACY_COLUMNS = ("gold_tasks", "stance_correct", "stance_accuracy", "span_tp", "span_fp", "span_fn", "span_f1",
+                         "token_f1")
 # What the annotator did with each suggestion (`exports.suggestions`): `outcome` is one of OUTCOMES.
 OUTCOME_COLUMNS = (*SUGGESTION_COLUMNS, "outcome")
 OUTCOMES = ("accepted", "changed", "rejected")

@@ -6,7 +6,11 @@ Tables (pandas, one row per …):
   choice question, and annotation metadata;
 - ``spans``: marked span — ``task, worker, start, end, text, label``;
 - ``suggestions``: suggested span shown to a kept annotation — ``task, worker, start, end, text,
-  label`` (``exports.suggestions`` says which predictions were shown and measures their outcomes).
+  label`` (``exports.suggestions`` says which predictions were shown and measures their outcomes);
+- ``gold`` and ``gold_spans``: the gold tasks' labels — ``task, label`` and ``task, start, end, text,
+  label``. A task is gold when it has an annotation with Label Studio's ``ground_truth`` flag (the
+  curator's, made in the UI or by ``annotation gold import``); that annotation holds the gold labels
+  and is never a vote: not an annotator's, not in agreement, not counted against the overlap.
 
 Worker ids are salted pseudonyms; e-mails never leave this module. Drafts are ignored, and
 predictions are read only as the suggestions of the annotations kept; the other policies (skips, duplicates, over-assignment, edits by other users) are listed
@@ -26,7 +30,18 @@ import pandas as pd
 
 from annotation.exports.reader import ExportError, edited_by_other, is_int, parse_timestamp, read_span, read_stance, user_id_of
 from annotation.exports.suggestions import suggested_regions
-from annotation.records import ANNOTATION_COLUMNS, INTEGRITY_COLUMNS, LABEL, SPAN_RECORD_COLUMNS, SUGGESTION_COLUMNS, TASK, TASK_COLUMNS, WORKER
+from annotation.records import (
+    ANNOTATION_COLUMNS,
+    GOLD_COLUMNS,
+    GOLD_SPAN_COLUMNS,
+    INTEGRITY_COLUMNS,
+    LABEL,
+    SPAN_RECORD_COLUMNS,
+    SUGGESTION_COLUMNS,
+    TASK,
+    TASK_COLUMNS,
+    WORKER,
+)
 from annotation.schema import Schema
 
 __all__ = ["Votes", "DROP_REASONS", "FLAG_REASONS", "SYNTHETIC_DOMAIN", "pseudonymize", "to_votes"]
@@ -49,6 +64,8 @@ DROP_REASONS: dict[str, tuple[str, str]] = {
     "bad_region": ("result region", "from an unknown control, malformed or outside the schema"),
     "bad_suggestion": ("suggested span", "malformed, outside the schema or not matching the sentence"),
     "bad_adjudication": ("review annotation", "with a label outside the schema or an unreadable time"),
+    "bad_gold": ("ground-truth annotation", "cancelled, without a stance or with one outside the schema"),
+    "superseded_gold": ("ground-truth annotation", "superseded by a later ground-truth annotation of the same task"),
 }
 """What ``to_votes`` drops, the keys of ``Votes.dropped``: key -> (unit counted, what was wrong)."""
 FLAG_REASONS: dict[str, str] = {
@@ -67,6 +84,8 @@ class Votes:
     dropped: dict[str, int] = field(default_factory=dict)
     integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTEGRITY_COLUMNS)))
     suggestions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SUGGESTION_COLUMNS)))
+    gold: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GOLD_COLUMNS)))
+    gold_spans: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GOLD_SPAN_COLUMNS)))
 
     def summary(self) -> str:
         """One line for the build's output: what was kept, dropped (per reason) and flagged.
@@ -76,7 +95,8 @@ class Votes:
             >>> Votes(frame, frame, frame.iloc[:0], dropped={"cancelled": 1, "bad_span": 0}).summary()
             '2 annotation(s) and 0 span(s) kept from 2 task(s); dropped 1 annotation(s) cancelled (skipped)'
         """
-        parts = [f"{len(self.annotations)} annotation(s) and {len(self.spans)} span(s) kept from {len(self.tasks)} task(s)"]
+        parts = [f"{len(self.annotations)} annotation(s) and {len(self.spans)} span(s) kept from {len(self.tasks)} task(s)"
+                 + (f" ({len(self.gold)} of them gold)" if len(self.gold) else "")]
         dropped = [(count, *DROP_REASONS.get(key, ("record", key))) for key, count in self.dropped.items() if count]
         if dropped:
             parts.append("dropped " + ", ".join(f"{count} {unit}(s) {what}" for count, unit, what in dropped))
@@ -157,10 +177,12 @@ def _times(annotation: Mapping[str, Any]) -> tuple[tuple[datetime, datetime] | N
 def _votes_of_task(
     task: dict[str, Any], row: dict[str, Any], where: str, users: Mapping[int, str], salt: str, schema: Schema,
     authored: Mapping[int, dict[str, Any]], previous_results: Mapping[int, Any], report: _Report, allow_synthetic: bool,
+    gold: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The task's stance votes, one record per annotation, before the policies that compare
     annotations (latest per annotator, overlap); private keys (``_result``, ``_at``, ``_created``,
-    ``_updated``, ``_flag``: an integrity row for when the vote is kept) carry what those need."""
+    ``_updated``, ``_flag``: an integrity row for when the vote is kept) carry what those need.
+    A ground-truth annotation is no vote: it goes to ``gold`` (same keys), whoever made it."""
     records = []
     for annotation in task.get("annotations") or []:
         at = f"{where}, annotation {annotation.get('id') if isinstance(annotation, dict) else annotation!r}"
@@ -169,6 +191,9 @@ def _votes_of_task(
             report.drop(record, "bad_annotation", f"{at}: no integer id", "dropped the annotation")
             continue
         record["ls_annotation_id"] = annotation_id = annotation["id"]
+        if annotation.get("ground_truth"):
+            _gold_record(annotation, record, at, schema, report, gold)
+            continue
         if annotation.get("was_cancelled"):
             report.dropped["cancelled"] += 1
             continue
@@ -223,6 +248,32 @@ def _votes_of_task(
             "_flag": flag,
         })
     return records
+
+
+def _gold_record(annotation: dict[str, Any], record: dict[str, Any], at: str, schema: Schema, report: _Report,
+                 gold: list[dict[str, Any]]) -> None:
+    """Append the ground-truth ``annotation``'s record to ``gold``, or drop it (``bad_gold``)."""
+    times, what = _times(annotation)
+    stance, problem = read_stance(annotation, schema)
+    if problem is not None:
+        what = problem[1]
+    if times is None or problem is not None:
+        report.drop(record, "bad_gold", f"{at}: ground truth: {what}",
+                    "dropped the ground-truth annotation; the task is not gold unless another one is")
+        return
+    gold.append({**record, LABEL: stance, "updated_at": annotation.get("updated_at") or annotation.get("created_at"),
+                 "_result": annotation["result"], "_at": at, "_updated": times[1]})
+
+
+def _kept_gold(records: list[dict[str, Any]], report: _Report) -> dict[str, Any] | None:
+    """The task's latest ground-truth annotation (by update time, then id); the others are dropped."""
+    if not records:
+        return None
+    records = sorted(records, key=lambda r: (r["_updated"], r["ls_annotation_id"]))
+    for record in records[:-1]:
+        report.drop(record, "superseded_gold", f"{record['_at']}: a later ground-truth annotation of the task is kept",
+                    "dropped the ground-truth annotation")
+    return records[-1]
 
 
 def _kept_votes(records: list[dict[str, Any]], max_annotations: int | None, report: _Report) -> list[dict[str, Any]]:
@@ -297,6 +348,11 @@ def to_votes(
       are compared as moments, ``parse_timestamp``; ties go to the higher annotation id);
     - a task with more annotators than ``max_annotations`` (Label Studio's SQLite backend can
       over-assign under concurrent load): the earliest ``max_annotations`` by creation time are kept;
+      except on a gold task, which every annotator is served: all its annotators are kept;
+    - an annotation with ``ground_truth`` set is the task's gold, not a vote (``Votes.gold``,
+      ``Votes.gold_spans``), whoever made it; its spans are checked as a vote's are; a task with
+      several keeps the latest (by update time) and drops the others (``superseded_gold``); one
+      without a readable stance is dropped (``bad_gold``);
     - an annotation last saved by someone other than its author (the open-source edition lets any
       user edit any annotation): the author's newest version in ``history`` is used instead, or the
       annotation is dropped when no such version was ever pulled;
@@ -332,7 +388,7 @@ def to_votes(
     authored = _author_versions(history)
     previous_results = {a["id"]: a.get("result") for t in (history[-1] if history else [])
                         for a in t.get("annotations") or [] if isinstance(a, dict) and "id" in a}
-    task_rows, annotation_rows, span_rows, suggestion_rows = [], [], [], []
+    task_rows, annotation_rows, span_rows, suggestion_rows, gold_rows, gold_span_rows = [], [], [], [], [], []
     for task in export:
         where = f"{source}: task {task['id']}"
         row, problem = _task_row(task)
@@ -341,8 +397,16 @@ def to_votes(
                         "dropped the task and its annotations")
             continue
         task_rows.append(row)
-        records = _votes_of_task(task, row, where, users, salt, schema, authored, previous_results, report, allow_synthetic)
-        for record in _kept_votes(records, max_annotations, report):
+        gold: list[dict[str, Any]] = []
+        records = _votes_of_task(task, row, where, users, salt, schema, authored, previous_results, report, allow_synthetic, gold)
+        truth = _kept_gold(gold, report)
+        if truth is not None:
+            for start, end, text, label, _ in _read_regions(truth, row["text"], schema, report):
+                gold_span_rows.append({TASK: truth[TASK], "start": start, "end": end, "text": text, LABEL: label,
+                                       "ls_annotation_id": truth["ls_annotation_id"]})
+            gold_rows.append({key: truth[key] for key in GOLD_COLUMNS})
+        # Every annotator is served a gold task: the overlap does not cap its votes.
+        for record in _kept_votes(records, None if truth is not None else max_annotations, report):
             if record["_flag"] is not None:
                 report.flag(record, *record["_flag"])
             for start, end, text, label, origin in _read_regions(record, row["text"], schema, report):
@@ -370,4 +434,7 @@ def to_votes(
         integrity=pd.DataFrame(report.rows, columns=list(INTEGRITY_COLUMNS)),
         suggestions=pd.DataFrame(suggestion_rows, columns=list(SUGGESTION_COLUMNS)).sort_values(
             [TASK, WORKER, "start", "end", LABEL], ignore_index=True),
+        gold=pd.DataFrame(gold_rows, columns=list(GOLD_COLUMNS)).sort_values(TASK, ignore_index=True),
+        gold_spans=pd.DataFrame(gold_span_rows, columns=list(GOLD_SPAN_COLUMNS)).sort_values(
+            [TASK, "start", "end", LABEL], ignore_index=True),
     )

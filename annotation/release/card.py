@@ -16,7 +16,7 @@ import datasets
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from annotation.release.quality import quality_table
+from annotation.release.quality import gold_table, quality_table
 from annotation.release.stats import corpus_sentence, stats_markdown
 from annotation.release.suggestions import suggestion_table
 from annotation.release.texts import TEXT_COLUMNS
@@ -94,6 +94,7 @@ def render_card(stats: dict[str, Any], features: Mapping[str, datasets.Features]
         corpus=corpus_sentence(stats),
         statistics=stats_markdown(stats).strip(),
         quality=quality_table(stats),
+        gold=gold_table(stats),
         suggestions=suggestion_table(stats),
         versions=", ".join(f"{name} {version}" for name, version in stats["library_versions"].items()),
     )

@@ -7,7 +7,8 @@ release byte-stable). The ``sentences`` config carries its label and posterior
 alone: an adjudication replaces only the majority ``stance``. ``stats.json`` carries, per
 pseudonymised annotator, the estimated confusion matrix (rows: true label, columns: the label
 given, schema order), the estimated accuracy (the diagonal weighted by the estimated priors) and
-the number of tasks labelled; the card shows the accuracies.
+the number of tasks labelled; the card shows the accuracies. Beside these estimates, the card shows
+each annotator's measured accuracy on the gold tasks (``gold_table``; ``stats.json``'s ``gold``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,25 @@ def annotator_quality(model: DawidSkene, stance_votes: pd.DataFrame, schema: Sch
         "priors": [round(float(p), 4) for p in priors],
         "annotators": annotators,
     }
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def gold_table(stats: dict[str, Any]) -> str:
+    """The card's per-annotator gold table: pseudonym, gold tasks answered, stance accuracy (correct
+    of answered), span F1 exact (TP/FP/FN) and per token; empty when the release has no gold tasks."""
+    annotators = stats.get("gold", {}).get("annotators", {})
+    if not annotators:
+        return ""
+    rows = "\n".join(
+        f"| `{name}` | {e['gold_tasks']} | {_cell(e['stance_accuracy'])} ({e['stance_correct']}/{e['gold_tasks']}) | "
+        f"{_cell(e['span_f1'])} ({e['span_tp']}/{e['span_fp']}/{e['span_fn']}) | {_cell(e['token_f1'])} |"
+        for name, e in annotators.items()
+    )
+    return ("| annotator | gold tasks | stance accuracy (correct/answered) | span F1, exact (TP/FP/FN) | span F1, per token |\n"
+            f"|---|---:|---:|---:|---:|\n{rows}")
 
 
 def quality_table(stats: dict[str, Any]) -> str:

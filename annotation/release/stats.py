@@ -10,6 +10,12 @@ them (sentences of one article are not independent), else of sentence × target 
 (each annotator's Dawid–Skene confusion matrix and accuracy, ``quality``) and ``suggestions`` (what
 annotators did with the pre-filled spans, per annotator and label, and the suggestions' precision and
 recall against the aggregated spans, ``suggestions``) are shown in the card only.
+
+Gold tasks (``exports.votes``: a task with the curator's ground-truth annotation) are left out of
+every agreement figure: every annotator is served them, so they would weigh in far beyond their
+share, and they are a check on the annotators, not a sample of the corpus; ``agreement.gold_tasks_excluded``
+says how many rows that is. ``gold`` has each annotator's accuracy on them (``exports.gold_accuracy``:
+stance accuracy, span F1 exact and per token, with counts), shown in the card.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import pyarrow as pa
 
 from annotation.aggregate import agreement_report
 from annotation.campaign import Campaign
-from annotation.exports import Votes
+from annotation.exports import Votes, gold_accuracy
 from annotation.ingest import PAGE_FURNITURE
 from annotation.records import LABEL, SPAN_VOTE_COLUMNS, TASK, WORKER
 from annotation.release.changelog import ChangelogEntry
@@ -222,8 +228,11 @@ def release_stats(
     row_split = {name: np.repeat(np.array(SPLITS, dtype=object), np.diff(b)) for name, b in bounds.items()}
     keys_of_rows = aggregated.tokens.tasks
     article_of_row = columns["sentences"]["article_id"].to_numpy(zero_copy_only=False)
-    report = agreement_report(
-        votes.annotations[[TASK, WORKER, LABEL]], votes.spans[list(SPAN_VOTE_COLUMNS)], aggregated.tokens,
+    gold_rows = columns["sentences"]["gold"].to_numpy(zero_copy_only=False)
+    gold_keys = keys_of_rows[gold_rows]
+    report = agreement_report(  # gold tasks are left out of agreement
+        votes.annotations.loc[~votes.annotations[TASK].isin(gold_keys), [TASK, WORKER, LABEL]],
+        votes.spans.loc[~votes.spans[TASK].isin(gold_keys), list(SPAN_VOTE_COLUMNS)], aggregated.tokens,
         labels=schema.stance_names, span_labels=schema.span_names,
         groups=pd.Series(row_split["sentences"], index=keys_of_rows, name="split"),
         clusters=pd.Series(article_of_row, index=keys_of_rows, name="article"), min_clusters=MIN_ARTICLES,
@@ -245,8 +254,21 @@ def release_stats(
     quality = annotator_quality(aggregated.dawid_skene, aggregated.stance_votes, schema)
     # Beside the agreement figures, before the library versions (the JSON keys keep a fixed order).
     suggestions = suggestion_stats(votes, aggregated.spans, schema)
+    stats["agreement"]["gold_tasks_excluded"] = int(gold_rows.sum())
     return {**{k: v for k, v in stats.items() if k != "library_versions"}, "annotator_quality": quality,
-            "suggestions": suggestions, "library_versions": stats["library_versions"]}
+            "suggestions": suggestions, "gold": _gold_stats(votes, schema, int(gold_rows.sum())),
+            "library_versions": stats["library_versions"]}
+
+
+def _gold_stats(votes: Votes, schema: Schema, n_tasks: int) -> dict[str, Any]:
+    """The gold rows and each (pseudonymised) annotator's accuracy on them, sorted by pseudonym."""
+    table = gold_accuracy(votes, span_labels=schema.span_names)
+    annotators = {
+        str(worker): {column: (int(value) if column in ("gold_tasks", "stance_correct", "span_tp", "span_fp", "span_fn")
+                               else _number(value)) for column, value in row.items()}
+        for worker, row in table.iterrows()
+    }
+    return {"tasks": n_tasks, "annotators": annotators}
 
 
 _MEASURES = {
@@ -341,7 +363,7 @@ Agreement over the rows with two or more annotators, with {agreement['confidence
 ({agreement['n_boot']} resamples; per split, within the split). A resample draws whole articles when the scope has
 at least {agreement['min_articles']} (sentences of one article are not independent), else rows. Per-label α is one
 label against the rest; the token α counts "none" for unmarked tokens; span F1 is micro-averaged over
-pairs of annotators.
+pairs of annotators. Gold tasks are left out: {agreement.get('gold_tasks_excluded', 0)} row(s).
 
 | measure | scope | value | {agreement['confidence']:.0%} interval | rows | resampled |
 |---|---|---:|---|---:|---|

@@ -55,6 +55,7 @@ def features_for(schema: Schema) -> dict[str, datasets.Features]:
                 "n_annotators": datasets.Value("int32"), "tie": datasets.Value("bool"),
                 "adjudicated": datasets.Value("bool"),
                 "spans": datasets.List({**span, "support": datasets.Value("float32"), "n_annotators": datasets.Value("int32")}),
+                "gold": datasets.Value("bool"), "gold_stance": stance, "gold_spans": datasets.List(span),
                 "tokens": datasets.List(string),
                 "bio_tags": datasets.List(datasets.ClassLabel(names=schema.bio_names)),
                 "synthetic": datasets.Value("bool"),
@@ -177,7 +178,9 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
 
     An adjudicated label (task key -> stance, from the review queue) replaces the majority vote.
     Dawid–Skene (``stance_dawid_skene`` and its posterior) is fitted on the same votes and comes
-    from the votes alone: an adjudication does not change it.
+    from the votes alone: an adjudication does not change it. A gold task's row keeps its votes and
+    their aggregate, and carries the curator's gold (``gold``, ``gold_stance``, ``gold_spans``;
+    null and empty on the other rows).
     """
     tasks = votes.tasks
     stance_votes = pd.DataFrame({
@@ -235,6 +238,8 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
         names=["start", "end", "text", "label", "support", "n_annotators"],
     )
     n_tokens = np.diff(tokens.offsets)
+    gold, gold_spans = _gold_columns(votes, task_keys, schema)
+    gold_code = pd.Index(schema.stance_names).get_indexer(gold.fillna(""))  # -1: no gold task
     columns = {
         "task_key": _text(info[TASK]),
         "sentence_id": _text(info["sentence_id"]),
@@ -251,12 +256,34 @@ def aggregate_sentences(votes: Votes, keys: VoteKeys, schema: Schema, span_thres
         "tie": pa.array(encoded.tasks.isin(model.ties_)[order]),
         "adjudicated": pa.array(adjudicated),
         "spans": list_array(np.bincount(row_of_span, minlength=len(code)), span_structs),
+        "gold": pa.array(gold.notna().to_numpy()),
+        "gold_stance": pa.array(gold_code.astype(np.int64), mask=gold_code < 0),
+        "gold_spans": gold_spans,
         "tokens": list_array(n_tokens, token_strings(_text(info["text"]), tokens)),
         "bio_tags": list_array(n_tokens, pa.array(bio_tag_ids(spans, tokens, labels=schema.span_names).astype(np.int64))),
         "synthetic": pa.array(synthetic[order] > 0),
     }
     return Aggregated(columns=columns, rows=used[order], stance_votes=stance_votes, dawid_skene=dawid_skene,
                       tokens=tokens, spans=spans)
+
+
+def _gold_columns(votes: Votes, task_keys: list[str], schema: Schema) -> tuple[pd.Series, pa.Array]:
+    """The gold stance of each row (None when the row is no gold task) and its gold spans."""
+    gold = votes.gold.drop_duplicates(TASK).set_index(TASK)[LABEL].reindex(task_keys)
+    spans = votes.gold_spans
+    row = pd.Index(task_keys).get_indexer(spans[TASK])
+    spans, row = spans[row >= 0], row[row >= 0]
+    order = np.lexsort((spans["end"].to_numpy(), spans["start"].to_numpy(), row))
+    spans, row = spans.iloc[order], row[order]
+    structs = pa.StructArray.from_arrays(
+        [
+            pa.array(spans["start"].to_numpy(np.int32)), pa.array(spans["end"].to_numpy(np.int32)),
+            pa.array(spans["text"].to_numpy(dtype=object), type=pa.string()),
+            pa.array(pd.Index(schema.span_names).get_indexer(spans[LABEL]).astype(np.int64)),
+        ],
+        names=["start", "end", "text", "label"],
+    )
+    return gold, list_array(np.bincount(row, minlength=len(task_keys)), structs)
 
 
 def _label_names(array: pa.Array, feature: Any) -> pa.Array:

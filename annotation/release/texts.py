@@ -27,7 +27,7 @@ from annotation.spans import TokenIndex, index_tokens
 __all__ = ["TEXT_COLUMNS"]
 
 TEXT_COLUMNS = {
-    "sentences": ("text", "headline", "context_before", "context_after", "tokens", "spans.text"),
+    "sentences": ("text", "headline", "context_before", "context_after", "tokens", "spans.text", "gold_spans.text"),
     "annotations": ("spans.text",),
     "articles": ("title", "text"),
 }
@@ -114,9 +114,9 @@ def _strings_at(n: int, rows: IntArray, values: Sequence[str]) -> pa.Array:
     return pa.array(filled, type=pa.string())
 
 
-def _with_span_texts(table: pa.Table, texts: npt.NDArray[np.object_]) -> pa.Table:
-    """``table`` with the ``text`` of each span in ``spans`` cut from its row's text (null for a row without)."""
-    spans = table["spans"].combine_chunks()
+def _with_span_texts(table: pa.Table, texts: npt.NDArray[np.object_], column: str = "spans") -> pa.Table:
+    """``table`` with the ``text`` of each span in ``column`` cut from its row's text (null for a row without)."""
+    spans = table[column].combine_chunks()
     items = spans.flatten()
     fields = list(items.type)
     children = items.flatten()
@@ -127,7 +127,7 @@ def _with_span_texts(table: pa.Table, texts: npt.NDArray[np.object_]) -> pa.Tabl
     children = [text if f.name == "text" else child for f, child in zip(fields, children)]
     offsets = pc.subtract(spans.offsets, spans.offsets[0])
     return _replace_column(
-        table, "spans", pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(children, fields=fields), type=spans.type)
+        table, column, pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(children, fields=fields), type=spans.type)
     )
 
 
@@ -174,7 +174,7 @@ def set_texts(
     table = _replace_column(table, "tokens", _token_column(n, rows, picked["task_key"], texts))
     sentence_texts = np.full(n, None, dtype=object)
     sentence_texts[rows] = np.asarray(texts, dtype=object)
-    out["sentences"] = _with_span_texts(table, sentence_texts)
+    out["sentences"] = _with_span_texts(_with_span_texts(table, sentence_texts), sentence_texts, "gold_spans")
 
     table = tables["annotations"]
     row_of = pc.index_in(table["task_key"], value_set=tables["sentences"]["task_key"].combine_chunks()).to_numpy(zero_copy_only=False)

@@ -384,3 +384,32 @@ class Studio:
         annotation = self._call(f"annotate task {task_id}", lambda: self.sdk.annotations.create(
             task_id, result=result, lead_time=lead_time, was_cancelled=False, ground_truth=False))
         return int(annotation.id)
+
+    # --- gold ------------------------------------------------------------------------------
+
+    def set_ground_truth(self, task_id: int, result: list[dict[str, Any]]) -> str:
+        """Make ``result`` this user's ground-truth annotation of ``task_id`` (the task's gold).
+
+        Idempotent: this user's existing ground-truth annotation of the task is updated when its
+        result differs and left alone when it is the same; one is created only when there is none.
+        Regions are compared by control and value (Label Studio adds its own keys to each region).
+
+        Returns:
+            ``"created"``, ``"updated"`` or ``"unchanged"``.
+        """
+        def regions(found: Any) -> list[str]:
+            return sorted(json.dumps([r.get("from_name"), r.get("type"), r.get("value")], sort_keys=True) for r in found or [])
+
+        me = int(self.whoami()["id"])
+        annotations = self._call(f"list annotations of task {task_id}", lambda: self.sdk.annotations.list(task_id)) or []
+        mine = [a for a in annotations if a.ground_truth and (a.completed_by == me or getattr(a.completed_by, "id", None) == me)]
+        if mine:
+            current = max(mine, key=lambda a: int(a.id))
+            if regions(current.result) == regions(result):
+                return "unchanged"
+            self._call(f"update ground truth of task {task_id}",
+                       lambda: self.sdk.annotations.update(int(current.id), result=result, ground_truth=True))
+            return "updated"
+        self._call(f"create ground truth of task {task_id}", lambda: self.sdk.annotations.create(
+            task_id, result=result, ground_truth=True, was_cancelled=False, lead_time=0.0))
+        return "created"

@@ -23,6 +23,7 @@ from annotation.release import rehydrate as release_rehydrate
 from annotation.release import rehydrate_release
 from annotation.schema import load_schema
 from tests.fixtures.release import REPO, SHARED_TEXTS, card_header, parquet_file, seed_articles
+from tests.fixtures.votes import with_gold
 
 
 def _text_values(release: Path) -> dict[str, list[object]]:
@@ -56,6 +57,8 @@ def _data_files(release: Path) -> dict[str, bytes]:
 def test_a_release_without_text_rights_holds_no_text_and_rehydrates_to_the_full_release(
     demo_votes: Votes, campaign_at: Callable[..., Campaign], tmp_path: Path
 ) -> None:
+    task, text = demo_votes.tasks[["task", "text"]].iloc[0]
+    demo_votes = with_gold(demo_votes, {task: ("neutral", ((text.split()[0], "loaded-negative"),))})  # gold_spans.text too
     withheld = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "withheld"), schema=load_schema())
     full = build_release(demo_votes, seed_articles(), campaign_at(tmp_path / "shared", licence=SHARED_TEXTS), schema=load_schema())
     sentence = max(demo_votes.tasks["text"], key=len)
