@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from annotation.assignment import block_of, gold_due, pick_block_task, read_queue_settings
@@ -64,6 +64,22 @@ def get_next_task(user: Any, prepared_tasks: Any, project: Any, dm_queue: bool |
         add_stream_history(task, user, project)
     logger.debug("user %s: next task %s (%s)", user.id, getattr(task, "id", None), queue)
     return task, f"Annotation toolkit: {queue}"
+
+
+def _in_pages(rows: Any, size: int = 1000) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``rows`` (a ``values_list`` ordered by id, id first), fetched a page at a time by id.
+
+    Not ``QuerySet.iterator()``: on PostgreSQL that holds a server-side cursor open while the
+    caller stops early, and its close, run later by the garbage collector in the middle of another
+    query on the same connection, hangs the request (seen in the load test).
+    """
+    last = None
+    while True:
+        page = list((rows if last is None else rows.filter(id__gt=last))[:size])
+        yield from page
+        if len(page) < size:
+            return
+        last = page[-1][0]
 
 
 def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
@@ -120,7 +136,7 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
                   .order_by("id")
                   .values_list("id", "data__article_id", "data__target"))
     candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
-                  for task_id, article, target in open_tasks.iterator())
+                  for task_id, article, target in _in_pages(open_tasks))
     chosen = pick_block_task(candidates, None if mine is None else block(mine), claimants, project.maximum_annotations)
     if chosen is None:
         return None, "nothing open"
