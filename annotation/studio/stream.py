@@ -84,7 +84,8 @@ def _in_pages(rows: Any, size: int = 1000) -> Iterator[tuple[Any, ...]]:
 
 def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     from django.conf import settings as django_settings
-    from django.db.models import Count, F, Max, Q
+    from django.db.models import Count, F, Max, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
     from django.utils.timezone import now
     from tasks.models import Annotation, Task, TaskLock
 
@@ -127,11 +128,15 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
             key = block(task_id)
             claimants[key] = claimants.get(key, 0) + 1
 
+    # Per-row counts as correlated subqueries, so that a page stops the scan once it is full
+    # (an aggregate over a join would count every task's annotations first).
+    def count(rows: Any) -> Any:
+        return Coalesce(Subquery(rows.values("task").annotate(n=Count("id")).values("n")[:1]), 0)
+
+    annotations = Annotation.objects.filter(task=OuterRef("pk"), was_cancelled=False, ground_truth=False)
+    locks = TaskLock.objects.filter(task=OuterRef("pk"), expire_at__gt=moment).exclude(user=user)
     open_tasks = (prepared_tasks.exclude(id__in=done_regular | gold)
-                  .annotate(n_annotations=Count("annotations", filter=Q(annotations__was_cancelled=False,
-                                                                         annotations__ground_truth=False), distinct=True),
-                            n_locks=Count("locks", filter=Q(locks__expire_at__gt=moment) & ~Q(locks__user=user), distinct=True))
-                  .annotate(taken=F("n_annotations") + F("n_locks"))
+                  .annotate(taken=count(annotations) + count(locks))
                   .filter(taken__lt=F("overlap"))
                   .order_by("id")
                   .values_list("id", "data__article_id", "data__target"))
