@@ -82,17 +82,43 @@ def _in_pages(rows: Any, size: int = 1000) -> Iterator[tuple[Any, ...]]:
         last = page[-1][0]
 
 
+def _open_to(user_id: int, tasks: Any, moment: Any) -> Any:
+    """``tasks`` that ``user_id`` has not done (nor skipped) and whose annotations plus other users'
+    locks are below the task's overlap; ordered by id.
+
+    Per-row counts as correlated subqueries, so that a page stops the scan once it is full (an
+    aggregate over a join would count every task's annotations first).
+    """
+    from django.db.models import Count, F, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+    from tasks.models import Annotation, TaskLock
+
+    def count(rows: Any) -> Any:
+        return Coalesce(Subquery(rows.values("task").annotate(n=Count("id")).values("n")[:1]), 0)
+
+    annotations = Annotation.objects.filter(task=OuterRef("pk"), was_cancelled=False, ground_truth=False)
+    locks = TaskLock.objects.filter(task=OuterRef("pk"), expire_at__gt=moment).exclude(user_id=user_id)
+    return (tasks.exclude(annotations__completed_by_id=user_id)
+            .annotate(taken=count(annotations) + count(locks))
+            .filter(taken__lt=F("overlap"))
+            .order_by("id"))
+
+
+def _in_block(tasks: Any, block: tuple[str, ...]) -> Any:
+    """The tasks of ``tasks`` in ``block`` (see ``annotation.assignment.block_of``)."""
+    tasks = tasks.filter(data__article_id=block[0])
+    return tasks.filter(data__target=block[1]) if len(block) > 1 else tasks
+
+
 def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     from django.conf import settings as django_settings
-    from django.db.models import Count, F, Max, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
+    from django.db.models import Max
     from django.utils.timezone import now
     from tasks.models import Annotation, Task, TaskLock
 
     settings = read_queue_settings(project.id)
     gold = set(Annotation.objects.filter(project=project, ground_truth=True).values_list("task_id", flat=True))
     done = set(Annotation.objects.filter(project=project, completed_by=user).values_list("task_id", flat=True))
-    done_regular = done - gold
 
     locked = Task.get_locked_by(user, tasks=prepared_tasks.exclude(id__in=done))
     if locked is not None:
@@ -105,44 +131,35 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     moment = now()
     since = moment - datetime.timedelta(seconds=float(django_settings.TASK_LOCK_TTL))
     order = settings.order
+    regular = Task.objects.filter(project=project).exclude(id__in=gold)
 
     def block(task_id: int) -> tuple[str, ...]:
         article, target = Task.objects.filter(pk=task_id).values_list("data__article_id", "data__target").first() or ("", "")
         return block_of({"article_id": article, "target": target}, order)
 
-    # Each other annotator's current block: that of their held task, else of their latest
-    # annotation if it is recent; an idle annotator holds no block.
-    current: dict[int, int] = {}
-    for holder, task_id in (TaskLock.objects.filter(task__project=project, expire_at__gt=moment)
-                            .values_list("user_id", "task_id")):
-        current[holder] = task_id
+    # Who is active in which block: a holder of a task's lock, in that task's block; else an
+    # annotator whose latest annotation is recent, in its block, while it still has a task open
+    # to them there. Idle annotators, and those done with their block, hold none.
+    holders = dict(TaskLock.objects.filter(task__project=project, expire_at__gt=moment).exclude(task_id__in=gold)
+                   .values_list("user_id", "task_id"))
     latest = (Annotation.objects.filter(project=project, ground_truth=False).exclude(task_id__in=gold)
               .values("completed_by").annotate(last=Max("id")))
-    for row in Annotation.objects.filter(id__in=[r["last"] for r in latest]).values("completed_by", "task_id", "created_at"):
-        if row["completed_by"] not in current and (row["completed_by"] == user.id or row["created_at"] >= since):
-            current[row["completed_by"]] = row["task_id"]
-    mine = current.pop(user.id, None)
+    mine = None
     claimants: dict[tuple[str, ...], int] = {}
-    for task_id in current.values():
-        if task_id not in gold:
-            key = block(task_id)
-            claimants[key] = claimants.get(key, 0) + 1
+    for holder, task_id in holders.items():
+        if holder != user.id:
+            claimants[block(task_id)] = claimants.get(block(task_id), 0) + 1
+    for row in Annotation.objects.filter(id__in=[r["last"] for r in latest]).values("completed_by", "task_id", "created_at"):
+        annotator, where = row["completed_by"], block(row["task_id"])
+        if annotator == user.id:
+            mine = where
+        elif annotator not in holders and row["created_at"] >= since and _open_to(annotator, _in_block(regular, where), moment).exists():
+            claimants[where] = claimants.get(where, 0) + 1
 
-    # Per-row counts as correlated subqueries, so that a page stops the scan once it is full
-    # (an aggregate over a join would count every task's annotations first).
-    def count(rows: Any) -> Any:
-        return Coalesce(Subquery(rows.values("task").annotate(n=Count("id")).values("n")[:1]), 0)
-
-    annotations = Annotation.objects.filter(task=OuterRef("pk"), was_cancelled=False, ground_truth=False)
-    locks = TaskLock.objects.filter(task=OuterRef("pk"), expire_at__gt=moment).exclude(user=user)
-    open_tasks = (prepared_tasks.exclude(id__in=done_regular | gold)
-                  .annotate(taken=count(annotations) + count(locks))
-                  .filter(taken__lt=F("overlap"))
-                  .order_by("id")
-                  .values_list("id", "data__article_id", "data__target"))
+    open_tasks = _open_to(user.id, prepared_tasks.exclude(id__in=gold), moment).values_list("id", "data__article_id", "data__target")
     candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
                   for task_id, article, target in _in_pages(open_tasks))
-    chosen = pick_block_task(candidates, None if mine is None else block(mine), claimants, project.maximum_annotations)
+    chosen = pick_block_task(candidates, mine, claimants, project.maximum_annotations)
     if chosen is None:
         return None, "nothing open"
     return Task.objects.get(pk=chosen), f"reading order ({order})"

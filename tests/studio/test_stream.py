@@ -109,3 +109,16 @@ def test_the_admin_keeps_label_studios_own_stream(admin: studio.Studio, studio_r
         a.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["neutral"]}}], 1.0)
     assert admin.next_task(project_id)["queue"].startswith("Breadth first")  # Label Studio's own queue
     assert a.next_task(project_id)["queue"] == "Annotation toolkit: reading order (article-target)"
+
+
+def test_a_task_skipped_in_a_block_goes_to_the_next_annotator(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    """A and B finish a block in which A skipped the first task: C, not staffed there, is sent back to it."""
+    project_id = _project(admin, studio_root, "stream-skip", QueueSettings(gold_rate=0.0))
+    a, b, c = annotators["a"], annotators["b"], annotators["c"]
+    first = a.next_task(project_id)
+    a._call("skip", lambda: a.sdk.annotations.create(first["id"], result=[], was_cancelled=True))
+    for client in (b, b, b, a, a):  # B labels the block's three sentences, A the two it did not skip
+        task = client.next_task(project_id)
+        assert block_of(task["data"], "article-target") == block_of(first["data"], "article-target")
+        client.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["neutral"]}}], 1.0)
+    assert c.next_task(project_id)["id"] == first["id"]  # one annotation short of the overlap of 2
