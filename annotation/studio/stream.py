@@ -84,7 +84,7 @@ def _in_pages(rows: Any, size: int = 1000) -> Iterator[tuple[Any, ...]]:
 
 def _open_to(user_id: int, tasks: Any, moment: Any) -> Any:
     """``tasks`` that ``user_id`` has not done (nor skipped) and whose annotations plus other users'
-    locks are below the task's overlap; ordered by id.
+    live locks are below the task's overlap; ordered by id.
 
     Per-row counts as correlated subqueries, so that a page stops the scan once it is full (an
     aggregate over a join would count every task's annotations first).
@@ -97,7 +97,10 @@ def _open_to(user_id: int, tasks: Any, moment: Any) -> Any:
         return Coalesce(Subquery(rows.values("task").annotate(n=Count("id")).values("n")[:1]), 0)
 
     annotations = Annotation.objects.filter(task=OuterRef("pk"), was_cancelled=False, ground_truth=False)
-    locks = TaskLock.objects.filter(task=OuterRef("pk"), expire_at__gt=moment).exclude(user_id=user_id)
+    # A lock whose holder has annotated the task is stale: Label Studio releases it only after the
+    # annotation is saved, in a separate write that can fail ("database is locked" under load).
+    locks = (TaskLock.objects.filter(task=OuterRef("pk"), expire_at__gt=moment).exclude(user_id=user_id)
+             .exclude(user__annotations__task=OuterRef("pk")))
     return (tasks.exclude(annotations__completed_by_id=user_id)
             .annotate(taken=count(annotations) + count(locks))
             .filter(taken__lt=F("overlap"))

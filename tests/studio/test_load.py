@@ -21,6 +21,8 @@ def test_concurrent_annotators_with_a_server_kill_and_an_interrupted_push(tmp_pa
     print(report.row(), *report.faults(), sep="\n")
     assert report.acknowledged > 0 and report.pulls > 0
     assert (report.lost, report.duplicated_ids, report.tasks_missing, report.tasks_duplicated) == (0, 0, 0, 0)
+    # The toolkit's stream chooses and locks under one lock: every task gets exactly its overlap.
+    assert (report.over_assigned_tasks, report.short_tasks) == (0, 0)
 
     # The server kill happened: label-studio died of SIGKILL, came back as another process, and
     # the clients saw the outage and went on working afterwards.

@@ -122,3 +122,21 @@ def test_a_task_skipped_in_a_block_goes_to_the_next_annotator(admin: studio.Stud
         assert block_of(task["data"], "article-target") == block_of(first["data"], "article-target")
         client.submit_annotation(task["id"], [{**STANCE, "value": {"choices": ["neutral"]}}], 1.0)
     assert c.next_task(project_id)["id"] == first["id"]  # one annotation short of the overlap of 2
+
+
+def test_a_lock_left_by_an_annotator_who_already_labelled_the_task_does_not_hold_it(
+    admin: studio.Studio, studio_root: Path, annotators
+) -> None:
+    """Label Studio releases a lock in a separate write after saving the annotation; when that write
+    fails (SQLite's "database is locked" under load), the lock outlives the work. Produced here by
+    saving A's annotation without the release: the admin's import attributes it to A."""
+    project_id = _project(admin, studio_root, "stream-stale-lock", QueueSettings(gold_rate=0.0))
+    a, b, c = annotators["a"], annotators["b"], annotators["c"]
+    held = a.next_task(project_id)  # A holds the first task ...
+    a_id = int(a.whoami()["id"])
+    admin._call("attributed annotation", lambda: admin.sdk.annotations.create(
+        held["id"], result=[{**STANCE, "value": {"choices": ["neutral"]}}], completed_by=a_id))
+    stored = admin._http.get(f"/api/tasks/{held['id']}").json()
+    assert [x["completed_by"]["id"] for x in stored["annotations"]] == [a_id]  # ... and has labelled it, lock and all
+    assert b.next_task(project_id)["id"] == held["id"]
+    assert c.next_task(project_id)["id"] != held["id"]  # B's live lock and A's annotation fill the overlap of 2
