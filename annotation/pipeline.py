@@ -15,7 +15,6 @@ library module; split, the steps would share the private helpers (``_project_id`
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re

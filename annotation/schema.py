@@ -8,13 +8,11 @@ fixes the ``ClassLabel`` ids. The names of the tables' columns live in ``annotat
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-import pandas as pd
 import yaml
 
 from annotation.errors import AnnotationError

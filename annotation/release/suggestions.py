@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from annotation.exports import Votes, outcome_summary, suggestion_outcomes, suggestion_scores
-from annotation.records import LABEL, OUTCOMES, WORKER
+from annotation.records import LABEL, OUTCOMES
 from annotation.schema import Schema
 
 __all__ = ["SUGGESTION_DEFINITIONS"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit

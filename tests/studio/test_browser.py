@@ -33,14 +33,15 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from annotation import raw, studio
-from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, to_votes
+from annotation import studio
+from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize
 from annotation.ingest import Article, split_sentences
 from annotation.lexicon import load_lexicon
 from annotation.records import LABEL, TASK, WORKER
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.tasks import make_tasks
-from tests.fixtures.browser import log_in, new_page, select_with_mouse
+from tests.fixtures.browser import log_in, new_page, select_with_mouse, submit_in_stream
+from tests.fixtures.studio import pull_votes
 
 pytestmark = pytest.mark.integration
 
@@ -123,17 +124,9 @@ def test_annotator_labels_a_task_in_the_browser(
     page.screenshot(path=screenshot)
     print(f"labeling view: {screenshot}")
 
-    annotations_path = f"/api/tasks/{task['id']}/annotations"
-    with page.expect_response(
-        lambda r: r.request.method == "POST" and urlsplit(r.url).path.rstrip("/") == annotations_path
-    ) as submitted:
-        page.locator(".lsf-bottombar").get_by_role("button", name="Submit current annotation").click()
-    assert submitted.value.status == 201
+    submit_in_stream(page, task["id"])
 
-    admin.pull_export(project_id, tmp_path / "raw")
-    pulled = raw.latest_export(tmp_path / "raw")
-    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
-                     max_annotations=pulled.max_annotations, history=pulled.history)
+    pulled, votes = pull_votes(admin, project_id, tmp_path / "raw", schema, SALT)
     key, worker = task["data"]["task_key"], pseudonymize(EMAIL, SALT)
     assert votes.tasks.set_index(TASK).loc[key, "text"] == SENTENCE
     pd.testing.assert_frame_equal(

@@ -37,16 +37,15 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 from typer.testing import CliRunner
 
-from annotation import raw, studio
+from annotation import studio
 from annotation.campaign import record_studio
 from annotation.cli import app
-from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, suggestion_outcomes, to_votes
+from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, suggestion_outcomes
 from annotation.exports.progress import progress
 from annotation.ingest import Article, split_sentences
 from annotation.lexicon import load_lexicon
@@ -55,8 +54,8 @@ from annotation.release.suggestions import suggestion_stats, suggestion_table
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.spans import aggregate_spans
 from annotation.tasks import make_tasks
-from tests.fixtures.browser import log_in, select_with_mouse
-from tests.fixtures.studio import campaign_copy
+from tests.fixtures.browser import log_in, select_with_mouse, submit_in_stream
+from tests.fixtures.studio import campaign_copy, pull_votes
 
 pytestmark = pytest.mark.integration
 
@@ -125,18 +124,10 @@ def test_a_suggestion_looks_like_one_and_its_rejection_is_measured(
     page.keyboard.press("Backspace")
     expect(highlights).to_have_text([KEPT, MARKED])
     page.locator(".lsf-choice", has_text="against").locator("label").click()
-    annotations_path = f"/api/tasks/{task['id']}/annotations"
-    with page.expect_response(
-        lambda r: r.request.method == "POST" and urlsplit(r.url).path.rstrip("/") == annotations_path
-    ) as submitted:
-        page.locator(".lsf-bottombar").get_by_role("button", name="Submit current annotation").click()
-    assert submitted.value.status == 201
+    submit_in_stream(page, task["id"])
 
     # Pull: the kept suggestion is accepted, the deleted one rejected, for this annotator.
-    admin.pull_export(project_id, tmp_path / "raw")
-    pulled = raw.latest_export(tmp_path / "raw")
-    votes = to_votes(pulled.export, pulled.users, schema=schema, salt=SALT, source=pulled.source,
-                     max_annotations=pulled.max_annotations, history=pulled.history)
+    pulled, votes = pull_votes(admin, project_id, tmp_path / "raw", schema, SALT)
     worker = pseudonymize(EMAIL, SALT)
     outcomes = suggestion_outcomes(votes.suggestions, votes.spans)
     key = task["data"]["task_key"]
