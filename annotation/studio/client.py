@@ -247,12 +247,18 @@ class Studio:
     ) -> PushReport:
         """Import the tasks whose ``task_key`` the project does not have yet, in batches.
 
+        Annotations carried by a task (migration, reference corpora) are imported as votes: without
+        an explicit ``ground_truth``, they get ``False`` (Label Studio's import default is ``True``).
+
         Idempotent: tasks are keyed by ``data.task_key`` (sentence × target). A key that exists
         with different sentence text is reported in ``changed`` and left as it is. A push stopped
         midway leaves whole batches; pushing again adds the rest.
         """
         existing = {t["data"].get("task_key"): t["data"].get("text") for t in self.iter_tasks(project_id)}
-        new = [t for t in tasks if t["data"]["task_key"] not in existing]
+        # Label Studio marks an annotation imported with its task as ground truth unless told
+        # otherwise, which would make the task gold (annotation.gold); a vote is not gold.
+        new = [{**t, "annotations": [{"ground_truth": False, **a} for a in t["annotations"]]} if t.get("annotations") else t
+               for t in tasks if t["data"]["task_key"] not in existing]
         changed = sorted(t["data"]["task_key"] for t in tasks if t["data"]["task_key"] in existing and existing[t["data"]["task_key"]] != t["data"]["text"])
         for start in range(0, len(new), batch_size):
             batch = list(new[start : start + batch_size])

@@ -159,10 +159,16 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
         elif annotator not in holders and row["created_at"] >= since and _open_to(annotator, _in_block(regular, where), moment).exists():
             claimants[where] = claimants.get(where, 0) + 1
 
-    open_tasks = _open_to(user.id, prepared_tasks.exclude(id__in=gold), moment).values_list("id", "data__article_id", "data__target")
+    # Label Studio's is_labeled (finished annotations >= overlap) drops full tasks cheaply first.
+    unfinished = prepared_tasks.exclude(id__in=gold).filter(is_labeled=False)
+    if mine is not None:  # the annotator's own block first: a small query, not a scan
+        here = _open_to(user.id, _in_block(unfinished, mine), moment).first()
+        if here is not None:
+            return here, f"reading order ({order})"
+    open_tasks = _open_to(user.id, unfinished, moment).values_list("id", "data__article_id", "data__target")
     candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
                   for task_id, article, target in _in_pages(open_tasks))
-    chosen = pick_block_task(candidates, mine, claimants, project.maximum_annotations)
+    chosen = pick_block_task(candidates, None, claimants, project.maximum_annotations)
     if chosen is None:
         return None, "nothing open"
-    return Task.objects.get(pk=chosen), f"reading order ({order})"
+    return Task.objects.get(pk=chosen), f"reading order ({order}), a new block"

@@ -40,6 +40,7 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "add_annotator": ("a@synthetic.invalid", "a-password"),
     "next_task": (1,),
     "submit_annotation": (1, [], 1.0),
+    "set_ground_truth": (1, []),
 }
 
 
