@@ -119,11 +119,17 @@ def _user_id(value: Any) -> Any:
     return value.get("id") if isinstance(value, dict) else value
 
 
+def _others_annotation(item: Any, user_id: int) -> bool:
+    """Whether ``item`` is an annotation (it has a ``result`` and an author) by someone else."""
+    return isinstance(item, dict) and "result" in item and "completed_by" in item and _user_id(item["completed_by"]) != user_id
+
+
 def scrub(payload: Any, user_id: int) -> Any:
     """``payload`` (decoded JSON) without other users' annotations, drafts and user records.
 
-    - an object with ``annotations`` keeps those ``completed_by`` ``user_id``; with ``drafts``,
-      those by ``user_id``;
+    - a list keeps no annotation by another user (an annotation: an object with ``result`` and
+      ``completed_by``), wherever it is: a task's ``annotations``, or the bare list
+      ``GET /api/tasks/{id}/annotations`` answers; a task's ``drafts`` keep those by ``user_id``;
     - a Data Manager row's ``annotators``, ``updated_by`` and ``comment_authors`` keep
       ``user_id`` only, its counts of annotations become the annotator's own (0 or 1 per task
       in a stream), and ``annotations_results``/``annotations_ids`` (everybody's, as text) are
@@ -133,20 +139,20 @@ def scrub(payload: Any, user_id: int) -> Any:
     Recurses through lists and objects; returns a new structure.
 
     Examples:
-        >>> task = {"id": 3, "annotations": [{"id": 1, "completed_by": 2}, {"id": 2, "completed_by": 5}],
+        >>> task = {"id": 3, "annotations": [{"id": 1, "completed_by": 2, "result": []}, {"id": 2, "completed_by": 5, "result": []}],
         ...         "annotators": [2, 5], "total_annotations": 2, "annotations_results": "against, favor"}
         >>> scrub({"tasks": [task], "total_annotations": 2}, user_id=5)
-        {'tasks': [{'id': 3, 'annotations': [{'id': 2, 'completed_by': 5}], 'annotators': [5], 'total_annotations': 1, 'annotations_results': ''}], 'total_annotations': 0}
+        {'tasks': [{'id': 3, 'annotations': [{'id': 2, 'completed_by': 5, 'result': []}], 'annotators': [5], 'total_annotations': 1, 'annotations_results': ''}], 'total_annotations': 0}
+        >>> scrub([{"id": 1, "completed_by": {"id": 2}, "result": [], "ground_truth": True}], user_id=5)
+        []
     """
     if isinstance(payload, list):
         if payload and all(isinstance(item, dict) and "email" in item and "id" in item for item in payload):
             return [item for item in payload if item["id"] == user_id]
-        return [scrub(item, user_id) for item in payload]
+        return [scrub(item, user_id) for item in payload if not _others_annotation(item, user_id)]
     if not isinstance(payload, dict):
         return payload
     out = {key: scrub(value, user_id) for key, value in payload.items()}
-    if isinstance(out.get("annotations"), list):
-        out["annotations"] = [a for a in out["annotations"] if not isinstance(a, dict) or _user_id(a.get("completed_by")) == user_id]
     if isinstance(out.get("drafts"), list):
         out["drafts"] = [d for d in out["drafts"] if not isinstance(d, dict) or _user_id(d.get("user")) in (user_id, None)]
     if isinstance(out.get("annotators"), list):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from annotation.assignment import block_of, gold_due, pick_block_task, read_queue_settings
@@ -107,6 +107,26 @@ def _open_to(user_id: int, tasks: Any, moment: Any) -> Any:
             .order_by("id"))
 
 
+class _Claims(Mapping[tuple[str, ...], int]):
+    """Block → other annotators active in it: lock holders (counted up front) plus recent
+    annotators who still have a task open there, counted only for the blocks asked about (each
+    count is a query over the block)."""
+
+    def __init__(self, holding: dict[tuple[str, ...], int], working: Callable[[tuple[str, ...]], int]) -> None:
+        self._holding, self._working, self._known = holding, working, {}
+
+    def __getitem__(self, block: tuple[str, ...]) -> int:
+        if block not in self._known:
+            self._known[block] = self._holding.get(block, 0) + self._working(block)
+        return self._known[block]
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
 def _in_block(tasks: Any, block: tuple[str, ...]) -> Any:
     """The tasks of ``tasks`` in ``block`` (see ``annotation.assignment.block_of``)."""
     tasks = tasks.filter(data__article_id=block[0])
@@ -148,16 +168,22 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     latest = (Annotation.objects.filter(project=project, ground_truth=False).exclude(task_id__in=gold)
               .values("completed_by").annotate(last=Max("id")))
     mine = None
-    claimants: dict[tuple[str, ...], int] = {}
+    holding: dict[tuple[str, ...], int] = {}
+    recent: dict[tuple[str, ...], list[int]] = {}
     for holder, task_id in holders.items():
         if holder != user.id:
-            claimants[block(task_id)] = claimants.get(block(task_id), 0) + 1
+            holding[block(task_id)] = holding.get(block(task_id), 0) + 1
     for row in Annotation.objects.filter(id__in=[r["last"] for r in latest]).values("completed_by", "task_id", "created_at"):
         annotator, where = row["completed_by"], block(row["task_id"])
         if annotator == user.id:
             mine = where
-        elif annotator not in holders and row["created_at"] >= since and _open_to(annotator, _in_block(regular, where), moment).exists():
-            claimants[where] = claimants.get(where, 0) + 1
+        elif annotator not in holders and row["created_at"] >= since:
+            recent.setdefault(where, []).append(annotator)
+
+    def still_working(where: tuple[str, ...]) -> int:  # asked only of the blocks the scan reaches
+        return sum(_open_to(annotator, _in_block(regular, where), moment).exists() for annotator in recent.get(where, ()))
+
+    claimants = _Claims(holding, still_working)
 
     # Label Studio's is_labeled (finished annotations >= overlap) drops full tasks cheaply first.
     unfinished = prepared_tasks.exclude(id__in=gold).filter(is_labeled=False)

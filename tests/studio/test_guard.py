@@ -47,10 +47,19 @@ def test_the_task_view_shows_b_none_of_as_annotations(labelled: dict[str, Any]) 
     assert seen["annotations"] == [] and seen["annotators"] == [] and seen["total_annotations"] == 0
 
 
+def test_the_annotation_list_of_a_task_holds_none_of_as_nor_the_gold(labelled: dict[str, Any]) -> None:
+    admin, path = labelled["admin"], f"/api/tasks/{labelled['task']}/annotations/"
+    admin._call("gold", lambda: admin.sdk.annotations.create(labelled["task"], result=[{**STANCE, "value": {"choices": ["favor"]}}],
+                                                               ground_truth=True))
+    seen_by_admin = _get(admin, path)
+    assert len(seen_by_admin) == 2 and any(a["ground_truth"] for a in seen_by_admin)
+    assert _get(labelled["b"], path) == []
+
+
 def test_the_data_manager_rows_name_nobody_else(labelled: dict[str, Any]) -> None:
     path = f"/api/tasks?project={labelled['project']}&fields=all"
     row = {t["id"]: t for t in _get(labelled["admin"], path)["tasks"]}[labelled["task"]]
-    assert row["annotators"] == [labelled["a_id"]] and "against" in row["annotations_results"]
+    assert labelled["a_id"] in row["annotators"] and "against" in row["annotations_results"]
     row = {t["id"]: t for t in _get(labelled["b"], path)["tasks"]}[labelled["task"]]
     assert row["annotators"] == [] and row["annotations_results"] == "" and row["annotations_ids"] == ""
 
