@@ -213,6 +213,11 @@ def test_annotator_b_sees_none_of_as_labels_and_no_settings(labelled_by_a: dict[
     expect(tabs).not_to_contain_text("Alpha")
     expect(b.locator(".sentence .htx-highlight")).to_have_count(0)
     expect(b.locator(f"input[name={STANCE}]")).not_to_be_checked()
+    # History: the side panel's annotation history, open, names nobody else (in the open-source
+    # edition it stays empty for everyone: its endpoint is Enterprise's).
+    b.get_by_text("History", exact=True).first.click()
+    expect(b.locator(".lsf-annotation-history")).to_be_visible()
+    expect(b.locator(".lsf-annotation-history")).not_to_contain_text("Alpha")
     # The labeling stream serves the same task, as B's alone.
     b.goto(f"{data_manager}?labeling=1")
     b.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
