@@ -23,34 +23,27 @@ reading order, overlap 3):
   Studio's stream.
 
 For the toolkit the calls are also split by where the annotator stands: a call that starts a new
-block (the annotator has finished theirs, so the scan runs over every open task looking for it
-before taking the first open block) and a call within a block (it stops at the block's next task).
+block (the annotator has finished theirs) and a call within a block.
 
     python bench/stream.py                 # 20,000 tasks, 5 annotators, 200 calls each, 50% pre-filled
     python bench/stream.py --tasks 2000    # quick
 
-Measured on 2 shared cores with other jobs running (a load benchmark and tests beside it), ms per
-next_task call, median / p95; for the default the first of two runs, the second in brackets:
+Measured on 2 shared cores (a browser test ran beside the pre-filled phase), ms per next_task call,
+median / p95, ``python bench/stream.py`` (20,000 tasks, 10,000 pre-filled, heavy annotator 2,000):
 
-    python bench/stream.py --tasks 2000    (1,000 pre-filled, heavy annotator 1,000; 166 s)
-      empty        toolkit  42.0 /  51.1   Label Studio 71.6 / 79.8   ratio 0.59x / 0.64x
-      pre-filled   toolkit  47.7 /  68.9   Label Studio 67.1 / 83.8   ratio 0.71x / 0.82x
-      heavy        toolkit  54.6 (calls after the first; first 53.3)   Label Studio 55.8   ratio 0.97x
-    python bench/stream.py                 (20,000 tasks, 10,000 pre-filled, heavy 2,000; 245 s [304 s])
-      empty        toolkit  59.5 / 243.3 [66.2 / 239.7]   Label Studio 83.7 / 103.0 [81.6 / 103.8]
-                   ratio 0.71x / 2.36x [0.81x / 2.31x]; calls starting a new block 235.1 [235.9],
-                   within a block 58.0 [64.7]
-      pre-filled   toolkit 200.2 / 279.1 [257.9 / 354.7]  Label Studio 87.8 / 111.7 [88.9 / 123.8]
-                   ratio 2.28x / 2.50x [2.90x / 2.86x]; new block 275.8 [334.8], within 198.2 [249.3]
-      heavy        toolkit 243.7 [408.8] (calls after the first; first 313.2 [344.9])
-                   Label Studio 89.6 [147.8]   ratio 2.74x [2.65x]
+    empty        toolkit 36.3 /  73.5   Label Studio 72.4 /  91.8   ratio 0.50x / 0.80x
+                 new block 68.7, within a block 35.6
+    pre-filled   toolkit 58.0 / 120.7   Label Studio 91.3 / 123.4   ratio 0.64x / 0.98x
+                 new block 99.6, within a block 57.4
+    heavy        toolkit 63.8 (calls after the first; first 92.7)   Label Studio 73.8   ratio 1.06x
 
-So within a block the toolkit answers faster than Label Studio while the open tasks start at the
-top of the project; the cost it has is the scan in push order: a call that starts a new block (one
-in ten per annotator here) walks every open task (~20,000: ~235 ms), and once the first half of the
-project is done every call first steps over the filled tasks, each with its correlated count
-subqueries (~200 ms at 10,000 filled tasks), where Label Studio filters them out by ``is_labeled``.
-Having done 2,000 tasks adds little beyond that (the second run was the noisier one).
+The first version of the stream (commit bc4d722, the same command) was 0.71x empty but 2.28x
+pre-filled and 2.74x heavy: a call that started a new block scanned every open task for the
+finished block, every call stepped over the filled tasks with their count subqueries, and each
+other recent annotator's block was checked with a query over the whole project (py-spy: 60% of a
+call). Now the annotator's own block is one small query, Label Studio's ``is_labeled`` drops full
+tasks before the scan, and other annotators' claims are counted only for the blocks the scan
+reaches.
 
 Each phase prints a timestamped line as it starts. Stopped by SIGTERM (``timeout``), SIGINT or an
 error, it stops its server and removes its work directory; SIGKILLed, its server stops with it.
