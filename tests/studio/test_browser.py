@@ -40,7 +40,7 @@ from annotation.lexicon import load_lexicon
 from annotation.records import LABEL, TASK, WORKER
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.tasks import make_tasks
-from tests.fixtures.browser import log_in, new_page, select_with_mouse, submit_in_stream
+from tests.fixtures.browser import log_in, new_page, open_stream_as_new_annotator, select_with_mouse, submit_in_stream
 from tests.fixtures.studio import pull_votes
 
 pytestmark = pytest.mark.integration
@@ -87,10 +87,7 @@ def test_annotator_labels_a_task_in_the_browser(
 ) -> None:
     project_id, task = project
     schema = load_schema()
-    password = secrets.token_urlsafe(18)
-    admin.add_annotator(EMAIL, password, first_name="Synthetic", last_name="Browser")
-    log_in(page, admin.url, EMAIL, password)
-    page.goto(f"{admin.url}/projects/{project_id}/data?labeling=1")  # "Label All Tasks"
+    open_stream_as_new_annotator(page, admin, EMAIL, "Browser", project_id)
 
     # Entering the stream shows the guidelines first; the annotator reads them and closes them.
     guidelines = page.locator(".lsf-modal-ls_visible")

@@ -34,7 +34,6 @@ deletes it. The test waits on what the UI shows (the highlights), never on a tim
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ from annotation.release.suggestions import suggestion_stats, suggestion_table
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.spans import aggregate_spans
 from annotation.tasks import make_tasks
-from tests.fixtures.browser import log_in, select_with_mouse, submit_in_stream
+from tests.fixtures.browser import open_stream_as_new_annotator, select_with_mouse, submit_in_stream
 from tests.fixtures.studio import campaign_copy, pull_votes
 
 pytestmark = pytest.mark.integration
@@ -94,10 +93,7 @@ def test_a_suggestion_looks_like_one_and_its_rejection_is_measured(
 ) -> None:
     project_id, task = project
     schema = load_schema()
-    password = secrets.token_urlsafe(18)
-    admin.add_annotator(EMAIL, password, first_name="Synthetic", last_name="Suggestions")
-    log_in(page, admin.url, EMAIL, password)
-    page.goto(f"{admin.url}/projects/{project_id}/data?labeling=1")
+    open_stream_as_new_annotator(page, admin, EMAIL, "Suggestions", project_id)
     page.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
 
     sentence = page.locator(".lsf-main-view__annotation .sentence .lsf-richtext__line")
