@@ -420,6 +420,7 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
         schema=load_schema(campaign.scheme), logins=read_logins(campaign.studio_dir / LOGINS_FILE), overlap=campaign.overlap,
     )
     target = record_studio(target, project_id=report.project_id)
+    write_queue_settings(studio.queue_dir(target.studio_dir), report.project_id, target.queue)
     write_logins(target.studio_dir / LOGINS_FILE, logins, target_client.url)
     for interim in (campaign.interim / "articles.parquet", campaign.interim / "sentences.parquet"):
         if interim.exists():

@@ -115,6 +115,7 @@ def copy_campaign(source: Campaign, folder: str | Path, *, demo: bool) -> Campai
         "targets": list(source.targets),
         **copies,
         "overlap": source.overlap,
+        "queue": {"order": source.queue.order, "gold_rate": source.queue.gold_rate},
         "demo": demo,
     }
     if source.drop_lines is not None:

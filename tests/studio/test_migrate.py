@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotation import pipeline, studio
+from annotation.assignment import QueueSettings, read_queue_settings
 from annotation.exports import pseudonymize, user_id_of
 from annotation.raw import load_salt
 from annotation.schema import load_schema, to_instructions, to_label_config
@@ -64,7 +65,8 @@ def test_a_migrated_campaign_keeps_every_pseudonym_and_its_overlap(studio_root: 
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANNOTATION_SALT", raising=False)
     # A campaign whose overlap is not the default, pushed but never built: it has drawn no salt yet.
-    source = replace(campaign_copy(tmp_path / "source", demo=True, server_root=studio_root), overlap=2)
+    source = replace(campaign_copy(tmp_path / "source", demo=True, server_root=studio_root), overlap=2,
+                     queue=QueueSettings(order="article", gold_rate=0.2))
     pipeline.ingest(source)
     pipeline.segment(source)
     source = pipeline.push(source)[0]
@@ -76,5 +78,7 @@ def test_a_migrated_campaign_keeps_every_pseudonym_and_its_overlap(studio_root: 
         assert [pseudonymize(e, load_salt(target.studio_dir)) for e in emails] == before
         moved = studio.connect(target.studio_dir).get_project(report.project_id)
         assert target.overlap == moved["maximum_annotations"] == source.overlap == 2
+        # The new server's stream follows the campaign's order and gold rate too.
+        assert read_queue_settings(report.project_id, studio.queue_dir(target.studio_dir)) == source.queue
     finally:
         studio.stop_server(target.studio_dir)
