@@ -106,3 +106,16 @@ def test_the_report_renders_offline_without_errors(chromium: Browser, report_htm
         print(f"screenshot: {shot}")
     finally:
         page.context.close()
+
+
+def test_write_report_reads_the_last_build(demo_votes: Votes, tmp_path: Path) -> None:
+    from annotation.release import build_release
+
+    campaign = write_campaign(tmp_path / "built", overlap=4)
+    build_release(demo_votes, seed_articles(), campaign, schema=load_schema(), splits={"9ea230396c6002b4": "train"})
+    campaign.interim.mkdir(parents=True)
+    for name, frame in (("stance_votes", demo_votes.annotations), ("tasks", demo_votes.tasks), ("articles", seed_articles())):
+        frame.to_parquet(campaign.interim / f"{name}.parquet")
+    path = write_report(campaign)
+    assert path == campaign.root / "data" / "report.html"
+    assert "<b>24</b> of 24 task(s) have fewer than the overlap of 4" in path.read_text(encoding="utf-8")
