@@ -179,7 +179,7 @@ def _confusion(stats: Mapping[str, Any]) -> str:
         ax.set_xlabel("label given", fontsize=7)
         ax.set_ylabel("true label", fontsize=7)
         ax.set_title(worker, fontsize=8)
-        figures.append(f"<figure>{_svg(fig)}<figcaption>{_e(worker)}: {entry['tasks']} task(s), "
+        figures.append(f"<figure>{_svg(fig)}<figcaption>{entry['tasks']} task(s), "
                        f"accuracy {_cell(entry['accuracy'])}</figcaption></figure>")
     return (f'<div class="figs">{"".join(figures)}</div><p class="note">Rows: the label Dawid–Skene estimates as true; '
             "columns: the label the annotator gave; each row sums to 1.</p>")
