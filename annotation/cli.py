@@ -258,7 +258,22 @@ def build_cli(
     if unanswered and not loaded.demo:
         _warn(f"{unanswered} question(s) of the release's DATASHEET.md still hold the template's prompt (in italics); "
               f"answer them in {loaded.datasheet or 'the campaign DATASHEET.md (set `datasheet:` in campaign.yml)'} and build again")
+    from annotation.report import report_path
+
+    console.print(f"report: {report_path(loaded)}", highlight=False)
     return release
+
+
+@app.command("report")
+@_user_errors
+def report_cli(
+    campaign: Path = CAMPAIGN,
+    release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/)."),
+) -> None:
+    """Write data/report.html: progress, annotators, agreement, confusion, label distribution, disputed tasks (one offline HTML file)."""
+    from annotation.report import write_report
+
+    console.print(f"wrote {write_report(load_campaign(campaign), release)}", highlight=False)
 
 
 @app.command("review")

@@ -279,6 +279,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     from annotation.release import build_release
     from annotation.release import freeze_splits as freeze  # imports `datasets`, slow
     from annotation.release import read_split_manifest, write_split_manifest
+    from annotation.report import write_report
 
     schema = load_schema(campaign.scheme)
     pulled = latest_export(campaign.raw)
@@ -302,6 +303,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
         write_split_manifest(campaign.splits, splits)
+    write_report(campaign, release)  # data/report.html, the curator's page (annotation/report.py)
     return release, votes
 
 
