@@ -48,6 +48,7 @@ __all__ = [
     "segment",
     "start_studio",
     "push",
+    "suggest",
     "pull",
     "build",
     "run_baselines",
@@ -189,6 +190,50 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     write_queue_settings(studio.queue_dir(campaign.studio_dir), project_id, campaign.queue)
     report = client.push_tasks(project_id, tasks, progress=progress)
     return campaign, project_id, report, len(tasks)
+
+
+def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", release: Path | None = None) -> tuple[int, str, int, int, int]:
+    """Train the stance classifier ``kind`` on the last build's labels and replace its predictions
+    on the project's tasks without an annotation (``annotation.suggest``).
+
+    The labels are the release's aggregated stance per sentence × target (``release``, default the
+    campaign's current version in ``dist/``, rehydrated when it ships no texts). Earlier predictions
+    of the same kind (any version) on those tasks are deleted first, so a re-run never duplicates;
+    other predictions (the lexicon's) stay.
+
+    Returns:
+        ``(project_id, model_version, n_trained, n_deleted, n_created)``.
+
+    Raises:
+        SuggestError: Too few labels (the message says how many there are and how many are needed).
+        StudioError: No project yet, or the server fails.
+    """
+    from annotation.models import STANCE_KINDS, TUNED_STANCE_KINDS, make_stance_classifier
+    from annotation.release import load_release_tables
+    from annotation.suggest import SuggestError, check_training_labels, is_version_of, model_version, stance_predictions
+
+    if kind not in (*STANCE_KINDS, *TUNED_STANCE_KINDS):
+        raise SuggestError(f"--model {kind!r} is not a stance classifier; one of {', '.join((*STANCE_KINDS, *TUNED_STANCE_KINDS))}")
+    schema = load_schema(campaign.scheme)
+    tables = load_release_tables(with_texts(campaign, release or campaign.release_dir))
+    labelled = tables.sentences.dropna(subset=["text", "stance"])
+    classes = check_training_labels(labelled["stance"].tolist())
+    train = labelled[labelled["stance"].isin(classes)]
+    version = model_version(kind, campaign.version, train)
+    model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
+    client = studio.connect(campaign.studio_dir)
+    project_id = _project_id(client, campaign)
+    open_tasks = [t for t in client.unannotated_tasks(project_id) if isinstance(t["data"].get("text"), str)]
+    predictions: list[dict[str, Any]] = []
+    if open_tasks:
+        frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
+        labels = model.predict(frame)
+        scores: list[float | None] = ([float(p.max()) for p in model.predict_proba(frame)] if hasattr(model, "predict_proba")
+                                      else [None] * len(open_tasks))
+        predictions = stance_predictions([t["id"] for t in open_tasks], list(labels), scores, stance_name=schema.stance_name,
+                                         version=version)
+    deleted, created = client.replace_predictions(project_id, predictions, lambda v: is_version_of(v, kind))
+    return project_id, version, len(train), deleted, created
 
 
 def pull(campaign: Campaign) -> RawExport:
