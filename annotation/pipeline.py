@@ -192,48 +192,70 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     return campaign, project_id, report, len(tasks)
 
 
-def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", release: Path | None = None) -> tuple[int, str, int, int, int]:
-    """Train the stance classifier ``kind`` on the last build's labels and replace its predictions
-    on the project's tasks without an annotation (``annotation.suggest``).
+def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = None,
+            release: Path | None = None) -> tuple[int, list[Any]]:
+    """Train the stance classifier ``kind`` (and the loaded-language tagger ``tagger``) on the last
+    build's labels and replace its predictions on the project's tasks without an annotation
+    (``annotation.suggest``).
 
-    The labels are the release's aggregated stance per sentence × target (``release``, default the
-    campaign's current version in ``dist/``, rehydrated when it ships no texts). Earlier predictions
-    of the same kind (any version) on those tasks are deleted first, so a re-run never duplicates;
-    other predictions (the lexicon's) stay.
+    The labels are the release's aggregated stance and spans per sentence × target (``release``,
+    default the campaign's current version in ``dist/``, rehydrated when it ships no texts). Earlier
+    predictions of the same kind (any version) on those tasks are deleted first, so a re-run never
+    duplicates; other predictions (the lexicon's) stay.
 
     Returns:
-        ``(project_id, model_version, n_trained, n_deleted, n_created)``.
+        ``(project_id, reports)``: one ``suggest.SuggestReport`` per model.
 
     Raises:
-        SuggestError: Too few labels (the message says how many there are and how many are needed).
+        SuggestError: An unknown model, or too few labels (the message says how many there are and
+            how many are needed); nothing is pushed then.
         StudioError: No project yet, or the server fails.
     """
-    from annotation.models import STANCE_KINDS, TUNED_STANCE_KINDS, make_stance_classifier
+    from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS, make_loaded_language_tagger, make_stance_classifier
     from annotation.release import load_release_tables
-    from annotation.suggest import SuggestError, check_training_labels, is_version_of, model_version, stance_predictions
+    from annotation.suggest import (SuggestError, SuggestReport, check_training_labels, check_training_spans, is_version_of,
+                                    model_version, region_scores, span_predictions, stance_predictions)
 
     if kind not in (*STANCE_KINDS, *TUNED_STANCE_KINDS):
         raise SuggestError(f"--model {kind!r} is not a stance classifier; one of {', '.join((*STANCE_KINDS, *TUNED_STANCE_KINDS))}")
+    taggers = [k for k in TAGGER_KINDS if k != "lexicon"]  # the lexicon's suggestions are the push's own
+    if tagger is not None and tagger not in taggers:
+        raise SuggestError(f"--tagger {tagger!r} is not a learnt loaded-language tagger; one of {', '.join(taggers)}")
     schema = load_schema(campaign.scheme)
     tables = load_release_tables(with_texts(campaign, release or campaign.release_dir))
     labelled = tables.sentences.dropna(subset=["text", "stance"])
     classes = check_training_labels(labelled["stance"].tolist())
-    train = labelled[labelled["stance"].isin(classes)]
-    version = model_version(kind, campaign.version, train)
-    model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
+    spans = [[(int(x["start"]), int(x["end"]), str(x["label"])) for x in row] for row in labelled["spans"]]
+    if tagger is not None:
+        check_training_spans(spans)
     client = studio.connect(campaign.studio_dir)
     project_id = _project_id(client, campaign)
     open_tasks = [t for t in client.unannotated_tasks(project_id) if isinstance(t["data"].get("text"), str)]
+    ids, texts = [t["id"] for t in open_tasks], [t["data"]["text"] for t in open_tasks]
+    frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": texts})
+
+    train = labelled[labelled["stance"].isin(classes)]
+    version = model_version(kind, campaign.version, train[["target", "text", "stance"]])
+    model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
     predictions: list[dict[str, Any]] = []
     if open_tasks:
-        frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
-        labels = model.predict(frame)
         scores: list[float | None] = ([float(p.max()) for p in model.predict_proba(frame)] if hasattr(model, "predict_proba")
                                       else [None] * len(open_tasks))
-        predictions = stance_predictions([t["id"] for t in open_tasks], list(labels), scores, stance_name=schema.stance_name,
-                                         version=version)
-    deleted, created = client.replace_predictions(project_id, predictions, lambda v: is_version_of(v, kind))
-    return project_id, version, len(train), deleted, created
+        predictions = stance_predictions(ids, list(model.predict(frame)), scores, stance_name=schema.stance_name, version=version)
+    deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v: is_version_of(v, kind))
+    reports = [SuggestReport(kind, version, len(train), deleted, created)]
+
+    if tagger is not None:
+        span_version = model_version(tagger, campaign.version, pd.DataFrame({"text": labelled["text"].tolist(), "spans": spans}))
+        fitted = make_loaded_language_tagger(tagger, lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))
+        fitted.fit(labelled["text"].tolist(), spans)
+        found = fitted.predict(texts) if texts else []
+        token_scores = fitted._score(fitted.model_, texts).scores if texts and hasattr(fitted, "model_") else None
+        predictions = span_predictions(ids, texts, found, region_scores(texts, found, token_scores), span_name=schema.span_name,
+                                       version=span_version)
+        deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v: is_version_of(v, tagger))
+        reports.append(SuggestReport(tagger, span_version, sum(len(row) for row in spans), deleted, created))
+    return project_id, reports
 
 
 def pull(campaign: Campaign) -> RawExport:

@@ -8,29 +8,39 @@ probability as its score and a ``model_version`` that names the kind, the releas
 hash of the training labels (``model_version``). The pipeline step (``pipeline.suggest``) replaces
 the earlier predictions of the same kind on those tasks, so running it again never duplicates.
 
-Only the pure parts live here: the refusal (``check_training_labels``), the version tag and the
-prediction payloads. Stance predictions are not measured by ``exports.suggestions``, which reads
-pre-filled loaded-language spans only.
+With ``--tagger KIND`` a loaded-language tagger (``annotation.models.make_loaded_language_tagger``,
+not the push's own ``lexicon``) is trained on the release's aggregated spans too, and its spans go
+to the same tasks as ``labels`` regions of the span control, each scored (``span_predictions``).
+
+Only the pure parts live here: the refusals (``check_training_labels``, ``check_training_spans``),
+the version tag and the prediction payloads. Stance predictions are not measured by
+``exports.suggestions``, which reads pre-filled loaded-language spans only.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from annotation.errors import AnnotationError
+from annotation.schema import SUGGESTION_ID_PREFIX
 
 __all__ = [
     "MIN_LABELS_PER_CLASS",
     "MIN_CLASSES",
     "SuggestError",
+    "SuggestReport",
     "check_training_labels",
+    "check_training_spans",
     "model_version",
     "is_version_of",
     "stance_predictions",
+    "span_predictions",
+    "region_scores",
 ]
 
 MIN_LABELS_PER_CLASS = 3
@@ -40,7 +50,19 @@ MIN_CLASSES = 2
 
 
 class SuggestError(AnnotationError, ValueError):
-    """Too few labels to train a suggestion model on."""
+    """Too few labels to train a suggestion model on, or a model ``suggest`` does not offer."""
+
+
+@dataclass(frozen=True)
+class SuggestReport:
+    """What ``suggest`` did for one model: its kind and version, the labels (stance rows or spans)
+    it learnt from, the earlier predictions of its kind it deleted and the ones it pushed."""
+
+    kind: str
+    version: str
+    trained: int
+    deleted: int
+    created: int
 
 
 def check_training_labels(stances: Sequence[str], *, min_per_class: int = MIN_LABELS_PER_CLASS,
@@ -70,11 +92,31 @@ def check_training_labels(stances: Sequence[str], *, min_per_class: int = MIN_LA
     return enough
 
 
+def check_training_spans(spans: Sequence[Sequence[Any]], *, min_spans: int = MIN_LABELS_PER_CLASS) -> int:
+    """The number of spans in the training rows, or a ``SuggestError`` when fewer than ``min_spans``.
+
+    Examples:
+        >>> check_training_spans([[(0, 3, "loaded-negative")], [], [(1, 2, "x"), (4, 5, "x")]])
+        3
+        >>> check_training_spans([[], [(0, 3, "loaded-negative")]])
+        Traceback (most recent call last):
+        ...
+        annotation.suggest.SuggestError: 1 loaded-language span(s) in 2 labelled task(s) so far; a tagger's suggestions need at least 3: annotate more tasks, pull and build, then run `annotation suggest` again
+    """
+    n = sum(len(row) for row in spans)
+    if n < min_spans:
+        raise SuggestError(
+            f"{n} loaded-language span(s) in {len(spans)} labelled task(s) so far; a tagger's suggestions need at least "
+            f"{min_spans}: annotate more tasks, pull and build, then run `annotation suggest` again"
+        )
+    return n
+
+
 def model_version(kind: str, release_version: str, labels: pd.DataFrame) -> str:
     """``<kind>-v<release version>+<8 hex of the training labels' sha256>``.
 
-    The hash covers each training row's target, text and stance, in a fixed order, so the same
-    labels give the same version whatever order they were read in.
+    The hash covers every column of each training row (target, text and stance, or spans), in a
+    fixed order, so the same labels give the same version whatever order they were read in.
 
     Examples:
         >>> frame = pd.DataFrame({"target": ["t", "t"], "text": ["a", "b"], "stance": ["favor", "against"]})
@@ -84,7 +126,8 @@ def model_version(kind: str, release_version: str, labels: pd.DataFrame) -> str:
         >>> is_version_of(v, "tfidf-lr"), is_version_of(v, "tfidf-svm"), is_version_of("lexicon-v1", "tfidf-lr")
         (True, False, False)
     """
-    rows = sorted(f"{t}\x1f{x}\x1f{s}" for t, x, s in zip(labels["target"], labels["text"], labels["stance"], strict=True))
+    columns = sorted(labels.columns)
+    rows = sorted("\x1f".join(str(value) for value in row) for row in labels[columns].itertuples(index=False))
     digest = hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()[:8]
     return f"{kind}-v{release_version}+{digest}"
 
@@ -114,3 +157,57 @@ def stance_predictions(task_ids: Sequence[int], labels: Sequence[str], scores: S
             region["score"] = prediction["score"] = round(float(score), 4)
         predictions.append({**prediction, "result": [region]})
     return predictions
+
+
+def span_predictions(task_ids: Sequence[int], texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int, str]]],
+                     scores: Sequence[Sequence[float]], *, span_name: str, version: str) -> list[dict[str, Any]]:
+    """One Label Studio prediction per task with a predicted span: its ``labels`` regions, each with
+    its own score; the prediction's score is their mean. Tasks without a span get none.
+
+    Region ids begin with ``SUGGESTION_ID_PREFIX``, so Label Studio draws the spans as suggestions
+    wherever they are pre-filled.
+
+    Examples:
+        >>> span_predictions([5, 6], ["The regime fell.", "Calm."], [[(4, 10, "loaded-negative")], []], [[0.8], []],
+        ...                  span_name="loaded", version="token-lr-v0.1.0+abcd1234")
+        [{'task': 5, 'model_version': 'token-lr-v0.1.0+abcd1234', 'score': 0.8, 'result': [{'id': 'lex0', 'from_name': 'loaded', 'to_name': 'text', 'type': 'labels', 'value': {'start': 4, 'end': 10, 'text': 'regime', 'labels': ['loaded-negative']}, 'score': 0.8}]}]
+    """
+    predictions = []
+    for task_id, text, task_spans, task_scores in zip(task_ids, texts, spans, scores, strict=True):
+        if not task_spans:
+            continue
+        result = [
+            {"id": f"{SUGGESTION_ID_PREFIX}{i}", "from_name": span_name, "to_name": "text", "type": "labels",
+             "value": {"start": int(start), "end": int(end), "text": text[start:end], "labels": [str(label)]},
+             "score": round(float(score), 4)}
+            for i, ((start, end, label), score) in enumerate(zip(task_spans, task_scores, strict=True))
+        ]
+        mean = round(sum(r["score"] for r in result) / len(result), 4)
+        predictions.append({"task": int(task_id), "model_version": version, "score": mean, "result": result})
+    return predictions
+
+
+def region_scores(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int, str]]],
+                  token_scores: Sequence[Sequence[float]] | None) -> list[list[float]]:
+    """Each span's score: the mean score of the tokens (``annotation.spans.token_spans``) inside it;
+    1.0 for every span when the tagger gives no token scores (a lookup).
+
+    Examples:
+        >>> region_scores(["The regime fell."], [[(4, 10, "x")]], [[0.1, 0.9, 0.2, 0.0]])
+        [[0.9]]
+        >>> region_scores(["The regime fell."], [[(4, 10, "x")]], None)
+        [[1.0]]
+    """
+    from annotation.spans import token_spans
+
+    if token_scores is None:
+        return [[1.0] * len(task_spans) for task_spans in spans]
+    scored = []
+    for text, task_spans, scores in zip(texts, spans, token_scores, strict=True):
+        tokens = token_spans(text)
+        row = []
+        for start, end, _ in task_spans:
+            inside = [float(score) for (a, b), score in zip(tokens, scores, strict=False) if a < end and start < b]
+            row.append(sum(inside) / len(inside) if inside else 1.0)
+        scored.append(row)
+    return scored

@@ -11,8 +11,11 @@ from annotation.suggest import (
     MIN_LABELS_PER_CLASS,
     SuggestError,
     check_training_labels,
+    check_training_spans,
     is_version_of,
     model_version,
+    region_scores,
+    span_predictions,
     stance_predictions,
 )
 
@@ -61,3 +64,21 @@ def test_payloads_are_one_choices_region_of_the_stance_control_per_task() -> Non
 def test_payloads_need_one_label_and_score_per_task() -> None:
     with pytest.raises(ValueError):
         stance_predictions([1, 2], ["favor"], [0.5], stance_name="stance", version="v")
+
+
+def test_too_few_spans_for_a_tagger_is_one_clear_error() -> None:
+    with pytest.raises(SuggestError, match=r"^2 loaded-language span\(s\) in 3 labelled task\(s\) so far; a tagger's suggestions need at least 3"):
+        check_training_spans([[(0, 1, "x")], [], [(2, 3, "x")]])
+
+
+def test_span_payloads_carry_a_score_per_region_and_skip_tasks_without_spans() -> None:
+    schema = load_schema()
+    texts = ["The regime freed them.", "Nothing here."]
+    found = [[(4, 10, "loaded-negative"), (11, 16, "loaded-positive")], []]
+    scores = region_scores(texts, found, [[0.1, 0.9, 0.5, 0.0], [0.0, 0.0]])
+    assert scores == [[0.9, 0.5], []]
+    (prediction,) = span_predictions([1, 2], texts, found, scores, span_name=schema.span_name, version="token-lr-v0.1.0+0")
+    assert prediction["task"] == 1 and prediction["score"] == 0.7
+    assert [(r["value"]["text"], r["value"]["labels"], r["score"]) for r in prediction["result"]] == [
+        ("regime", ["loaded-negative"], 0.9), ("freed", ["loaded-positive"], 0.5)]
+    assert all(r["from_name"] == schema.span_name and r["type"] == "labels" and r["id"].startswith("lex") for r in prediction["result"])

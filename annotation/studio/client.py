@@ -274,19 +274,15 @@ class Studio:
                 if not task.total_annotations:
                     yield {"id": task.id, "data": task.data}
 
-    def replace_predictions(self, project_id: int, predictions: Sequence[dict[str, Any]],
+    def replace_predictions(self, project_id: int, task_ids: Sequence[int], predictions: Sequence[dict[str, Any]],
                             replaces: Callable[[str | None], bool]) -> tuple[int, int]:
-        """Import ``predictions`` (``{"task", "result", "model_version", "score"}``) after deleting
-        the predictions on those tasks whose ``model_version`` ``replaces`` matches.
+        """Delete the predictions on ``task_ids`` whose ``model_version`` ``replaces`` matches, then
+        import ``predictions`` (``{"task", "result", "model_version", "score"}``); ``(deleted, created)``.
 
-        One request lists the project's predictions, one deletes each replaced prediction (the API
-        has no bulk delete of predictions), one imports all new ones. Predictions on other tasks, or
-        of other model versions (the lexicon's), are left alone.
-
-        Returns:
-            ``(deleted, created)``.
+        One request lists the project's predictions, one deletes each replaced one (the Data
+        Manager's ``delete_tasks_predictions`` would take the lexicon's too), one imports them all.
         """
-        tasks = {int(p["task"]) for p in predictions}
+        tasks = {int(t) for t in task_ids} | {int(p["task"]) for p in predictions}
         existing = self._call(f"list predictions of project {project_id}", lambda: self.sdk.predictions.list(project=project_id)) or []
         stale = [int(p.id) for p in existing if int(p.task) in tasks and replaces(p.model_version)]
         for prediction_id in stale:

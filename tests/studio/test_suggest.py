@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from annotation import pipeline, studio
 from annotation.cli import app
+from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
+from annotation.tasks import lexicon_prediction
 from annotation.suggest import is_version_of
 from tests.fixtures.studio import campaign_copy
 
@@ -31,20 +33,26 @@ def test_suggest_twice_leaves_one_prediction_per_unlabelled_task(studio_root: Pa
     tasks = sorted(admin.iter_tasks(project_id), key=lambda t: t["id"])
     targets = sorted({t["data"]["target"] for t in tasks})
     labelled = tasks[:12]
-    for task in labelled:  # favor toward one target, against the other: two classes of 3+ labels
+    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
+    for task in labelled:  # favor toward one target, against the other: two classes of 3+ labels; the lexicon's spans
         stance = "favor" if task["data"]["target"] == targets[0] else "against"
+        spans = [{k: v for k, v in r.items() if k != "id"} for r in (lexicon_prediction(task["data"]["text"], lexicon, schema) or {}).get("result", [])]
         admin.submit_annotation(task["id"], [{"from_name": schema.stance_name, "to_name": "text", "type": "choices",
-                                              "value": {"choices": [stance]}}], 2.0)
+                                              "value": {"choices": [stance]}}, *spans], 2.0)
     pipeline.pull(campaign)
     pipeline.build(campaign, freeze_splits=True)
     lexicon_before = sorted((p.task, p.model_version) for p in _predictions(admin, project_id) if p.model_version == "lexicon-v1")
     assert lexicon_before  # the push's lexicon suggestions
 
-    _, version, n_trained, deleted, created = pipeline.suggest(campaign)
-    assert n_trained == len(labelled) and deleted == 0 and created == n_tasks - len(labelled)
-    result = CliRunner().invoke(app, ["suggest", "--model", "tfidf-lr", "-C", str(campaign.root)])
+    _, (stance, spans) = pipeline.suggest(campaign, tagger="token-lr")
+    version, created = stance.version, stance.created
+    assert stance.trained == len(labelled) and stance.deleted == 0 and created == n_tasks - len(labelled)
+    assert spans.kind == "token-lr" and spans.trained > 0 and spans.deleted == 0 and spans.created > 0
+    result = CliRunner().invoke(app, ["suggest", "--model", "tfidf-lr", "--tagger", "token-lr", "-C", str(campaign.root)])
     assert result.exit_code == 0, result.output
     assert f"{created} prediction(s) of {version} pushed" in result.output and f"{created} earlier tfidf-lr prediction(s) replaced" in result.output
+    assert f"{spans.created} prediction(s) of {spans.version} pushed" in result.output
+    assert f"{spans.created} earlier token-lr prediction(s) replaced" in result.output
 
     predictions = _predictions(admin, project_id)
     ours = [p for p in predictions if is_version_of(p.model_version, "tfidf-lr")]
@@ -55,11 +63,18 @@ def test_suggest_twice_leaves_one_prediction_per_unlabelled_task(studio_root: Pa
         (region,) = p.result
         assert region["from_name"] == schema.stance_name and region["type"] == "choices"
         assert region["value"]["choices"][0] in {"favor", "against"} and 0.0 < p.score <= 1.0
+    tagged = [p for p in predictions if is_version_of(p.model_version, "token-lr")]
+    assert len(tagged) == spans.created and {p.task for p in tagged} <= unlabelled and len({p.task for p in tagged}) == len(tagged)
+    for p in tagged:
+        assert all(r["type"] == "labels" and r["from_name"] == schema.span_name and 0.0 <= r["score"] <= 1.0 for r in p.result)
     assert sorted((p.task, p.model_version) for p in predictions if p.model_version == "lexicon-v1") == lexicon_before
     # The stream pre-fills only the project's model version: still the lexicon's, so annotators are not shown the stance.
     assert admin.get_project(project_id)["model_version"] == "lexicon-v1"
 
 
-def test_an_unknown_model_is_one_clear_error(studio_root: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["suggest", "--model", "no-such-model", "-C", str(campaign_copy(tmp_path / "c", demo=True).root)])
+def test_an_unknown_model_is_one_clear_error(tmp_path: Path) -> None:
+    root = str(campaign_copy(tmp_path / "c", demo=True).root)
+    result = CliRunner().invoke(app, ["suggest", "--model", "no-such-model", "-C", root])
     assert result.exit_code == 1 and "is not a stance classifier" in result.output
+    result = CliRunner().invoke(app, ["suggest", "--tagger", "lexicon", "-C", root])
+    assert result.exit_code == 1 and "is not a learnt loaded-language tagger" in result.output
