@@ -211,10 +211,10 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
             how many are needed); nothing is pushed then.
         StudioError: No project yet, or the server fails.
     """
-    from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS, make_loaded_language_tagger, make_stance_classifier
+    from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
     from annotation.release import load_release_tables
     from annotation.suggest import (SuggestError, SuggestReport, check_training_labels, check_training_spans, is_version_of,
-                                    model_version, region_scores, span_predictions, stance_predictions)
+                                    suggest_spans, suggest_stance)
 
     if kind not in (*STANCE_KINDS, *TUNED_STANCE_KINDS):
         raise SuggestError(f"--model {kind!r} is not a stance classifier; one of {', '.join((*STANCE_KINDS, *TUNED_STANCE_KINDS))}")
@@ -224,37 +224,21 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     schema = load_schema(campaign.scheme)
     tables = load_release_tables(with_texts(campaign, release or campaign.release_dir))
     labelled = tables.sentences.dropna(subset=["text", "stance"])
-    classes = check_training_labels(labelled["stance"].tolist())
-    spans = [[(int(x["start"]), int(x["end"]), str(x["label"])) for x in row] for row in labelled["spans"]]
+    check_training_labels(labelled["stance"].tolist())  # refused before the server is asked anything
     if tagger is not None:
-        check_training_spans(spans)
+        check_training_spans(list(labelled["spans"]))
     client = studio.connect(campaign.studio_dir)
     project_id = _project_id(client, campaign)
     open_tasks = [t for t in client.unannotated_tasks(project_id) if isinstance(t["data"].get("text"), str)]
-    ids, texts = [t["id"] for t in open_tasks], [t["data"]["text"] for t in open_tasks]
-    frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": texts})
-
-    train = labelled[labelled["stance"].isin(classes)]
-    version = model_version(kind, campaign.version, train[["target", "text", "stance"]])
-    model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
-    predictions: list[dict[str, Any]] = []
-    if open_tasks:
-        scores: list[float | None] = ([float(p.max()) for p in model.predict_proba(frame)] if hasattr(model, "predict_proba")
-                                      else [None] * len(open_tasks))
-        predictions = stance_predictions(ids, list(model.predict(frame)), scores, stance_name=schema.stance_name, version=version)
-    deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v: is_version_of(v, kind))
-    reports = [SuggestReport(kind, version, len(train), deleted, created)]
-
-    if tagger is not None:
-        span_version = model_version(tagger, campaign.version, pd.DataFrame({"text": labelled["text"].tolist(), "spans": spans}))
-        fitted = make_loaded_language_tagger(tagger, lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))
-        fitted.fit(labelled["text"].tolist(), spans)
-        found = fitted.predict(texts) if texts else []
-        token_scores = fitted._score(fitted.model_, texts).scores if texts and hasattr(fitted, "model_") else None
-        predictions = span_predictions(ids, texts, found, region_scores(texts, found, token_scores), span_name=schema.span_name,
-                                       version=span_version)
-        deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v: is_version_of(v, tagger))
-        reports.append(SuggestReport(tagger, span_version, sum(len(row) for row in spans), deleted, created))
+    ids = [t["id"] for t in open_tasks]
+    runs = [(kind, suggest_stance(labelled, open_tasks, kind=kind, release_version=campaign.version, stance_name=schema.stance_name))]
+    if tagger is not None:  # both models trained before anything is pushed
+        runs.append((tagger, suggest_spans(labelled, open_tasks, kind=tagger, release_version=campaign.version, span_name=schema.span_name,
+                                           lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))))
+    reports = []
+    for name, (version, trained, predictions) in runs:
+        deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v, name=name: is_version_of(v, name))
+        reports.append(SuggestReport(name, version, trained, deleted, created))
     return project_id, reports
 
 

@@ -41,6 +41,8 @@ __all__ = [
     "stance_predictions",
     "span_predictions",
     "region_scores",
+    "suggest_stance",
+    "suggest_spans",
 ]
 
 MIN_LABELS_PER_CLASS = 3
@@ -211,3 +213,68 @@ def region_scores(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int,
             row.append(sum(inside) / len(inside) if inside else 1.0)
         scored.append(row)
     return scored
+
+
+def suggest_stance(labelled: pd.DataFrame, open_tasks: Sequence[dict[str, Any]], *, kind: str, release_version: str,
+                   stance_name: str) -> tuple[str, int, list[dict[str, Any]]]:
+    """Train the stance classifier ``kind`` on ``labelled`` (``target``, ``text``, ``stance``; the
+    classes with too few labels left out, see ``check_training_labels``) and predict ``open_tasks``
+    (``{"id", "data": {"text", "target"}}``).
+
+    Returns:
+        ``(model_version, training rows, predictions)``.
+
+    Raises:
+        SuggestError: Too few labels.
+
+    Examples:
+        >>> labelled = pd.DataFrame({"target": ["A"] * 6, "text": ["good", "fine", "great", "bad", "awful", "poor"],
+        ...                          "stance": ["favor"] * 3 + ["against"] * 3})
+        >>> version, n, (p,) = suggest_stance(labelled, [{"id": 9, "data": {"text": "awful", "target": "A"}}], kind="tfidf-lr",
+        ...                                   release_version="0.1.0", stance_name="stance")
+        >>> version.startswith("tfidf-lr-v0.1.0+"), n, p["task"], p["result"][0]["value"], 0.5 < p["score"] < 1.0
+        (True, 6, 9, {'choices': ['against']}, True)
+    """
+    from annotation.models import make_stance_classifier
+
+    classes = check_training_labels(labelled["stance"].tolist())
+    train = labelled[labelled["stance"].isin(classes)]
+    version = model_version(kind, release_version, train[["target", "text", "stance"]])
+    if not open_tasks:
+        return version, len(train), []
+    model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
+    frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
+    scores: list[float | None] = ([float(p.max()) for p in model.predict_proba(frame)] if hasattr(model, "predict_proba")
+                                  else [None] * len(open_tasks))
+    predictions = stance_predictions([t["id"] for t in open_tasks], list(model.predict(frame)), scores, stance_name=stance_name,
+                                     version=version)
+    return version, len(train), predictions
+
+
+def suggest_spans(labelled: pd.DataFrame, open_tasks: Sequence[dict[str, Any]], *, kind: str, release_version: str,
+                  span_name: str, lexicon: Any) -> tuple[str, int, list[dict[str, Any]]]:
+    """Train the loaded-language tagger ``kind`` on ``labelled`` (``text``, ``spans``: lists of
+    ``{"start", "end", "label"}``) and predict ``open_tasks``; ``lexicon`` is the campaign's.
+
+    Returns:
+        ``(model_version, training spans, predictions)``.
+
+    Raises:
+        SuggestError: Too few spans.
+    """
+    from annotation.models import make_loaded_language_tagger
+
+    texts = labelled["text"].tolist()
+    spans = [[(int(x["start"]), int(x["end"]), str(x["label"])) for x in row] for row in labelled["spans"]]
+    n_spans = check_training_spans(spans)
+    version = model_version(kind, release_version, pd.DataFrame({"text": texts, "spans": spans}))
+    open_texts = [t["data"]["text"] for t in open_tasks]
+    if not open_tasks:
+        return version, n_spans, []
+    tagger = make_loaded_language_tagger(kind, lexicon=lexicon).fit(texts, spans)
+    found = tagger.predict(open_texts)
+    # The learnt taggers score each token (ThresholdTagger._score); a region gets its tokens' mean.
+    token_scores = tagger._score(tagger.model_, open_texts).scores if hasattr(tagger, "model_") else None
+    predictions = span_predictions([t["id"] for t in open_tasks], open_texts, found, region_scores(open_texts, found, token_scores),
+                                   span_name=span_name, version=version)
+    return version, n_spans, predictions

@@ -17,6 +17,8 @@ from annotation.suggest import (
     region_scores,
     span_predictions,
     stance_predictions,
+    suggest_spans,
+    suggest_stance,
 )
 
 
@@ -82,3 +84,40 @@ def test_span_payloads_carry_a_score_per_region_and_skip_tasks_without_spans() -
     assert [(r["value"]["text"], r["value"]["labels"], r["score"]) for r in prediction["result"]] == [
         ("regime", ["loaded-negative"], 0.9), ("freed", ["loaded-positive"], 0.5)]
     assert all(r["from_name"] == schema.span_name and r["type"] == "labels" and r["id"].startswith("lex") for r in prediction["result"])
+
+
+def _labelled() -> pd.DataFrame:
+    texts = ["The regime shelled the town.", "Rebels freed the city.", "The regime lied again.", "Fighters liberated a village.",
+             "The regime cracked down.", "Volunteers freed hostages."]
+    spans = [[{"start": 4, "end": 10, "label": "loaded-negative"}], [{"start": 7, "end": 12, "label": "loaded-positive"}],
+             [{"start": 4, "end": 10, "label": "loaded-negative"}], [{"start": 9, "end": 18, "label": "loaded-positive"}],
+             [{"start": 4, "end": 10, "label": "loaded-negative"}], [{"start": 11, "end": 16, "label": "loaded-positive"}]]
+    return pd.DataFrame({"target": ["rebels"] * 6, "text": texts, "stance": ["against", "favor"] * 3, "spans": spans})
+
+
+OPEN = [{"id": 11, "data": {"text": "The regime shelled a school.", "target": "rebels"}},
+        {"id": 12, "data": {"text": "Nothing to see.", "target": "rebels"}}]
+
+
+def test_suggest_stance_trains_and_predicts_every_open_task() -> None:
+    version, trained, predictions = suggest_stance(_labelled(), OPEN, kind="tfidf-lr", release_version="0.1.0", stance_name="stance")
+    assert trained == 6 and is_version_of(version, "tfidf-lr")
+    assert [p["task"] for p in predictions] == [11, 12] and predictions[0]["result"][0]["value"] == {"choices": ["against"]}
+    assert all(0.5 <= p["score"] <= 1.0 for p in predictions)  # the predicted class's probability, of two classes
+    assert suggest_stance(_labelled(), [], kind="tfidf-lr", release_version="0.1.0", stance_name="stance")[2] == []
+
+
+def test_suggest_stance_refuses_too_few_labels() -> None:
+    with pytest.raises(SuggestError, match=r"^4 stance label\(s\) so far"):
+        suggest_stance(_labelled().head(4), OPEN, kind="tfidf-lr", release_version="0.1.0", stance_name="stance")
+
+
+def test_suggest_spans_scores_each_region_of_a_learnt_tagger() -> None:
+    from annotation.lexicon import load_lexicon
+
+    version, trained, predictions = suggest_spans(_labelled(), OPEN, kind="token-lr", release_version="0.1.0", span_name="loaded",
+                                                  lexicon=load_lexicon())
+    assert trained == 6 and is_version_of(version, "token-lr")
+    assert {p["task"] for p in predictions} <= {11, 12}
+    for p in predictions:
+        assert all(r["type"] == "labels" and 0.0 <= r["score"] <= 1.0 for r in p["result"])
