@@ -215,6 +215,21 @@ def push_cli(campaign: Path = CAMPAIGN) -> None:
         errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")
 
 
+@app.command("suggest")
+@_user_errors
+def suggest_cli(
+    model: str = typer.Option("tfidf-lr", "--model", help="Stance classifier kind (annotation.models.STANCE_KINDS; tfidf-lr is fast on CPU)."),
+    tagger: str = typer.Option(None, "--tagger", help="Also a loaded-language tagger's spans: marked-rate, token-lr or embedding-token-lr."),
+    release: Path = typer.Option(None, help="Release whose labels train the model (default: the campaign's current version in dist/)."),
+    campaign: Path = CAMPAIGN,
+) -> None:
+    """Train a stance classifier on the last build's labels and push its predictions for the tasks nobody has annotated yet (replacing its earlier ones)."""
+    project_id, reports = pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release)
+    for report in reports:
+        console.print(f"project {project_id}: {report.kind} trained on {report.trained} label(s); {report.created} prediction(s) of "
+                      f"{report.version} pushed to the tasks without an annotation, {report.deleted} earlier {report.kind} prediction(s) replaced")
+
+
 gold_app = typer.Typer(help="Gold tasks: the curator's labels each annotator is checked against.", no_args_is_help=True)
 app.add_typer(gold_app, name="gold")
 

@@ -48,6 +48,7 @@ __all__ = [
     "segment",
     "start_studio",
     "push",
+    "suggest",
     "pull",
     "build",
     "run_baselines",
@@ -189,6 +190,56 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     write_queue_settings(studio.queue_dir(campaign.studio_dir), project_id, campaign.queue)
     report = client.push_tasks(project_id, tasks, progress=progress)
     return campaign, project_id, report, len(tasks)
+
+
+def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = None,
+            release: Path | None = None) -> tuple[int, list[Any]]:
+    """Train the stance classifier ``kind`` (and the loaded-language tagger ``tagger``) on the last
+    build's labels and replace its predictions on the project's tasks without an annotation
+    (``annotation.suggest``).
+
+    The labels are the release's aggregated stance and spans per sentence × target (``release``,
+    default the campaign's current version in ``dist/``, rehydrated when it ships no texts). Earlier
+    predictions of the same kind (any version) on those tasks are deleted first, so a re-run never
+    duplicates; other predictions (the lexicon's) stay.
+
+    Returns:
+        ``(project_id, reports)``: one ``suggest.SuggestReport`` per model.
+
+    Raises:
+        SuggestError: An unknown model, or too few labels (the message says how many there are and
+            how many are needed); nothing is pushed then.
+        StudioError: No project yet, or the server fails.
+    """
+    from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
+    from annotation.release import load_release_tables
+    from annotation.suggest import (SuggestError, SuggestReport, check_training_labels, check_training_spans, is_version_of,
+                                    suggest_spans, suggest_stance)
+
+    if kind not in (*STANCE_KINDS, *TUNED_STANCE_KINDS):
+        raise SuggestError(f"--model {kind!r} is not a stance classifier; one of {', '.join((*STANCE_KINDS, *TUNED_STANCE_KINDS))}")
+    taggers = [k for k in TAGGER_KINDS if k != "lexicon"]  # the lexicon's suggestions are the push's own
+    if tagger is not None and tagger not in taggers:
+        raise SuggestError(f"--tagger {tagger!r} is not a learnt loaded-language tagger; one of {', '.join(taggers)}")
+    schema = load_schema(campaign.scheme)
+    tables = load_release_tables(with_texts(campaign, release or campaign.release_dir))
+    labelled = tables.sentences.dropna(subset=["text", "stance"])
+    check_training_labels(labelled["stance"].tolist())  # refused before the server is asked anything
+    if tagger is not None:
+        check_training_spans(list(labelled["spans"]))
+    client = studio.connect(campaign.studio_dir)
+    project_id = _project_id(client, campaign)
+    open_tasks = [t for t in client.unannotated_tasks(project_id) if isinstance(t["data"].get("text"), str)]
+    ids = [t["id"] for t in open_tasks]
+    runs = [(kind, suggest_stance(labelled, open_tasks, kind=kind, release_version=campaign.version, stance_name=schema.stance_name))]
+    if tagger is not None:  # both models trained before anything is pushed
+        runs.append((tagger, suggest_spans(labelled, open_tasks, kind=tagger, release_version=campaign.version, span_name=schema.span_name,
+                                           lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))))
+    reports = []
+    for name, (version, trained, predictions) in runs:
+        deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v, name=name: is_version_of(v, name))
+        reports.append(SuggestReport(name, version, trained, deleted, created))
+    return project_id, reports
 
 
 def pull(campaign: Campaign) -> RawExport:

@@ -13,7 +13,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     "command",
     [[], ["ingest"], ["segment"], ["studio"], ["studio", "start"], ["studio", "stop"], ["studio", "status"],
-     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"],
+     ["studio", "annotators", "add"], ["studio", "progress"], ["push"], ["suggest"], ["pull"], ["build"], ["review"], ["stats"], ["studio", "migrate"], ["baselines"], ["demo"],
      ["init"], ["clean"], ["notebooks"], ["rehydrate"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:

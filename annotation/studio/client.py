@@ -267,6 +267,31 @@ class Studio:
                 progress(len(batch))
         return PushReport(created=len(new), existing=len(tasks) - len(new), changed=changed)
 
+    def unannotated_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """The tasks of the project with no submitted annotation yet, as ``{"id", "data"}``, page by page."""
+        with self._calling(f"list tasks of project {project_id}"):
+            for task in self.sdk.tasks.list(project=project_id, page_size=page_size, fields="task_only"):
+                if not task.total_annotations:
+                    yield {"id": task.id, "data": task.data}
+
+    def replace_predictions(self, project_id: int, task_ids: Sequence[int], predictions: Sequence[dict[str, Any]],
+                            replaces: Callable[[str | None], bool]) -> tuple[int, int]:
+        """Delete the predictions on ``task_ids`` whose ``model_version`` ``replaces`` matches, then
+        import ``predictions`` (``{"task", "result", "model_version", "score"}``); ``(deleted, created)``.
+
+        One request lists the project's predictions, one deletes each replaced one (the Data
+        Manager's ``delete_tasks_predictions`` would take the lexicon's too), one imports them all.
+        """
+        tasks = {int(t) for t in task_ids} | {int(p["task"]) for p in predictions}
+        existing = self._call(f"list predictions of project {project_id}", lambda: self.sdk.predictions.list(project=project_id)) or []
+        stale = [int(p.id) for p in existing if int(p.task) in tasks and replaces(p.model_version)]
+        for prediction_id in stale:
+            self._call(f"delete prediction {prediction_id}", lambda: self.sdk.predictions.delete(prediction_id))
+        if predictions:
+            self._call(f"import predictions into project {project_id}",
+                       lambda: self.sdk.projects.import_predictions(project_id, request=list(predictions)))
+        return len(stale), len(predictions)
+
     # --- pull ------------------------------------------------------------------------------
 
     def pull_export(self, project_id: int, raw_dir: str | Path) -> RawExport:
