@@ -460,7 +460,8 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     """Copy the campaign to ``target_root`` with a new server there (e.g. on PostgreSQL), verified equal.
 
     ``target_root`` becomes a campaign of its own (the same campaign.yml settings, corpus, scheme
-    and salt, so pseudonyms stay the same); its server is started and left running; annotator
+    and salt, so pseudonyms stay the same); its tasks get the lexicon's predictions again and its
+    stream the campaign's ``queue:``; its server is started and left running; annotator
     logins for it go to its ``.studio/annotator-logins.csv``, reusing the passwords the curator
     already handed out.
     """
@@ -479,7 +480,21 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
         if interim.exists():
             target.interim.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(interim, target.interim / interim.name)
+    _attach_lexicon_predictions(target, target_client, report.project_id)
     return target, report, info
+
+
+def _attach_lexicon_predictions(campaign: Campaign, client: studio.Studio, project_id: int) -> None:
+    """Give the project's tasks the lexicon's predictions again (a migration copies tasks and
+    annotations only), replacing any of the same model version."""
+    schema = load_schema(campaign.scheme)
+    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
+    planned = {t["data"]["task_key"]: t.get("predictions") or []
+               for t in make_tasks(_articles(campaign), _sentences(campaign), schema=schema, lexicon=lexicon)}
+    ids = {t["data"]["task_key"]: int(t["id"]) for t in client.iter_tasks(project_id)}
+    predictions = [{"task": ids[key], **prediction} for key, found in planned.items() if key in ids for prediction in found]
+    client.replace_predictions(project_id, list(ids.values()), predictions, lambda version: version == lexicon.model_version,
+                               prefill=lexicon.model_version)
 
 
 def annotation_progress(campaign: Campaign) -> tuple[pd.DataFrame, int, int, str | None]:

@@ -275,9 +275,10 @@ class Studio:
                     yield {"id": task.id, "data": task.data}
 
     def replace_predictions(self, project_id: int, task_ids: Sequence[int], predictions: Sequence[dict[str, Any]],
-                            replaces: Callable[[str | None], bool]) -> tuple[int, int]:
+                            replaces: Callable[[str | None], bool], *, prefill: str | None = None) -> tuple[int, int]:
         """Delete the predictions on ``task_ids`` whose ``model_version`` ``replaces`` matches, then
         import ``predictions`` (``{"task", "result", "model_version", "score"}``); ``(deleted, created)``.
+        With ``prefill``, that model version becomes the one the stream pre-fills (the project's own).
 
         One request lists the project's predictions, one deletes each replaced one (the Data
         Manager's ``delete_tasks_predictions`` would take the lexicon's too), one imports them all.
@@ -290,6 +291,8 @@ class Studio:
         if predictions:
             self._call(f"import predictions into project {project_id}",
                        lambda: self.sdk.projects.import_predictions(project_id, request=list(predictions)))
+        if prefill is not None:
+            self._call(f"update project {project_id}", lambda: self.sdk.projects.update(project_id, model_version=prefill))
         return len(stale), len(predictions)
 
     # --- pull ------------------------------------------------------------------------------

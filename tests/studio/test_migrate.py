@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +79,14 @@ def test_a_migrated_campaign_keeps_every_pseudonym_and_its_overlap(studio_root: 
         assert [pseudonymize(e, load_salt(target.studio_dir)) for e in emails] == before
         moved = studio.connect(target.studio_dir).get_project(report.project_id)
         assert target.overlap == moved["maximum_annotations"] == source.overlap == 2
+        # The lexicon's suggestions come along, one per task it matched, and are what the project pre-fills.
+        def lexicon_predictions(client: studio.Studio, project_id: int) -> Counter:
+            return Counter(p.model_version for p in client.sdk.predictions.list(project=project_id))
+
+        moved_client = studio.connect(target.studio_dir)
+        pushed = lexicon_predictions(studio.connect(source.studio_dir), source.studio.project_id)
+        assert lexicon_predictions(moved_client, report.project_id) == pushed and pushed["lexicon-v1"] > 0
+        assert moved_client.get_project(report.project_id)["model_version"] == "lexicon-v1"
         # The new server's stream follows the campaign's order and gold rate too.
         assert read_queue_settings(report.project_id, studio.queue_dir(target.studio_dir)) == source.queue
     finally:
