@@ -35,7 +35,7 @@ from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
 from annotation.gold import GoldReport, gold_result, read_gold
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
-from annotation.lexicon import load_lexicon
+from annotation.lexicon import Lexicon, load_lexicon
 from annotation.raw import RawExport, copy_salt, latest_export, load_salt
 from annotation.resources import SEED_CAMPAIGN
 from annotation.scaffold import copy_campaign
@@ -167,6 +167,13 @@ def _project_id(client: studio.Studio, campaign: Campaign, *, review: bool = Fal
     return project_id
 
 
+def _tasks(campaign: Campaign) -> tuple[Schema, Lexicon, list[dict[str, Any]]]:
+    """The campaign's scheme, lexicon and Label Studio tasks (one per sentence × target, with the lexicon's predictions)."""
+    schema = load_schema(campaign.scheme)
+    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
+    return schema, lexicon, make_tasks(_articles(campaign), _sentences(campaign), schema=schema, lexicon=lexicon)
+
+
 def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -> tuple[Campaign, int, studio.PushReport, int]:
     """Create (first time) or update the campaign's project and push one task per sentence × target.
 
@@ -176,9 +183,7 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     Returns:
         ``(campaign, project_id, report, n_tasks)``; the campaign carries the new project id.
     """
-    schema = load_schema(campaign.scheme)
-    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
-    tasks = make_tasks(_articles(campaign), _sentences(campaign), schema=schema, lexicon=lexicon)
+    schema, _, tasks = _tasks(campaign)
     client = studio.connect(campaign.studio_dir)
     config, instructions = to_label_config(schema), to_instructions(schema)
     if campaign.studio.project_id is None:
@@ -487,10 +492,8 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
 def _attach_lexicon_predictions(campaign: Campaign, client: studio.Studio, project_id: int) -> None:
     """Give the project's tasks the lexicon's predictions again (a migration copies tasks and
     annotations only), replacing any of the same model version."""
-    schema = load_schema(campaign.scheme)
-    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
-    planned = {t["data"]["task_key"]: t.get("predictions") or []
-               for t in make_tasks(_articles(campaign), _sentences(campaign), schema=schema, lexicon=lexicon)}
+    _, lexicon, tasks = _tasks(campaign)
+    planned = {t["data"]["task_key"]: t.get("predictions") or [] for t in tasks}
     ids = {t["data"]["task_key"]: int(t["id"]) for t in client.iter_tasks(project_id)}
     predictions = [{"task": ids[key], **prediction} for key, found in planned.items() if key in ids for prediction in found]
     client.replace_predictions(project_id, list(ids.values()), predictions, lambda version: version == lexicon.model_version,

@@ -172,7 +172,8 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     recent: dict[tuple[str, ...], list[int]] = {}
     for holder, task_id in holders.items():
         if holder != user.id:
-            holding[block(task_id)] = holding.get(block(task_id), 0) + 1
+            where = block(task_id)
+            holding[where] = holding.get(where, 0) + 1
     for row in Annotation.objects.filter(id__in=[r["last"] for r in latest]).values("completed_by", "task_id", "created_at"):
         annotator, where = row["completed_by"], block(row["task_id"])
         if annotator == user.id:
