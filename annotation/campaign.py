@@ -243,8 +243,8 @@ def _authors(raw: Any, where: str) -> tuple[Author, ...]:
 def _queue(raw: Any, where: str) -> QueueSettings:
     if raw is None:
         return QueueSettings()
-    if not isinstance(raw, dict) or set(raw) - {"order", "gold_rate"}:
-        raise CampaignError(f"{where}: 'queue' may only hold 'order' and 'gold_rate'")
+    if not isinstance(raw, dict) or set(raw) - {"order", "gold_rate", "active"}:
+        raise CampaignError(f"{where}: 'queue' may only hold 'order', 'gold_rate' and 'active'")
     try:
         return QueueSettings(**raw)
     except ValueError as err:

@@ -219,15 +219,21 @@ def push_cli(campaign: Path = CAMPAIGN) -> None:
 @_user_errors
 def suggest_cli(
     model: str = typer.Option("tfidf-lr", "--model", help="Stance classifier kind (annotation.models.STANCE_KINDS; tfidf-lr is fast on CPU)."),
-    tagger: str = typer.Option(None, "--tagger", help="Also a loaded-language tagger's spans: marked-rate, token-lr or embedding-token-lr."),
+    tagger: str = typer.Option(None, "--tagger", help="Spans from a learnt tagger (marked-rate, token-lr, embedding-token-lr) instead of the lexicon."),
     release: Path = typer.Option(None, help="Release whose labels train the model (default: the campaign's current version in dist/)."),
+    prefill: bool = typer.Option(True, "--prefill/--no-prefill", help="Pre-fill these suggestions for annotators (else the lexicon's stay pre-filled)."),
     campaign: Path = CAMPAIGN,
 ) -> None:
-    """Train a stance classifier on the last build's labels and push its predictions for the tasks nobody has annotated yet (replacing its earlier ones)."""
-    project_id, reports = pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release)
-    for report in reports:
-        console.print(f"project {project_id}: {report.kind} trained on {report.trained} label(s); {report.created} prediction(s) of "
-                      f"{report.version} pushed to the tasks without an annotation, {report.deleted} earlier {report.kind} prediction(s) replaced")
+    """Train a stance classifier on the last build's labels and push its suggestions to the tasks short of their overlap (replacing its earlier ones)."""
+    project_id, report = pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release, prefill=prefill)
+    spans = "the lexicon's spans" if report.trained_spans is None else f"{report.trained_spans} span(s)"
+    console.print(f"project {project_id}: {report.name} trained on {report.trained} stance label(s) and {spans}; {report.created} "
+                  f"prediction(s) of {report.version} pushed to the open tasks, {report.deleted} earlier {report.name} prediction(s) replaced",
+                  highlight=False)
+    console.print(f"pre-filled for annotators: {report.version}" if report.prefilled else
+                  "not pre-filled: annotators still see the lexicon's suggestions", highlight=False)
+    console.print(f"active order: {report.ranked_blocks} block(s) ranked, least sure first" if report.ranked_blocks else
+                  "active order: no ranking (the model gives no probabilities, or no task is open)", highlight=False)
 
 
 gold_app = typer.Typer(help="Gold tasks: the curator's labels each annotator is checked against.", no_args_is_help=True)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
-from annotation.assignment import write_queue_settings
+from annotation.assignment import block_of, block_ranking_path, write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
 from annotation.gold import GoldReport, gold_result, read_gold
@@ -37,10 +37,12 @@ from annotation.ingest import Article, IngestReport, Manifest, Sentence, article
 from annotation.io import atomic_write_bytes
 from annotation.lexicon import Lexicon, load_lexicon
 from annotation.raw import RawExport, copy_salt, latest_export, load_salt
+from annotation.records import task_key
 from annotation.resources import SEED_CAMPAIGN
 from annotation.scaffold import copy_campaign
 from annotation.schema import Schema, load_schema, to_instructions, to_label_config, to_review_config
 from annotation.studio.migrate import MigrationReport, migrate_project
+from annotation.suggest import SuggestReport
 from annotation.tasks import make_tasks
 
 __all__ = [
@@ -197,33 +199,47 @@ def push(campaign: Campaign, *, progress: Callable[[int], None] | None = None) -
     return campaign, project_id, report, len(tasks)
 
 
-def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = None,
-            release: Path | None = None) -> tuple[int, list[Any]]:
+def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = None, release: Path | None = None,
+            prefill: bool = True) -> tuple[int, SuggestReport]:
     """Train the stance classifier ``kind`` (and the loaded-language tagger ``tagger``) on the last
-    build's labels and replace its predictions on the project's tasks without an annotation
-    (``annotation.suggest``).
+    build's labels and replace their predictions on the project's open tasks (``annotation.suggest``).
 
     The labels are the release's aggregated stance and spans per sentence × target (``release``,
-    default the campaign's current version in ``dist/``, rehydrated when it ships no texts). Earlier
-    predictions of the same kind (any version) on those tasks are deleted first, so a re-run never
-    duplicates; other predictions (the lexicon's) stay.
+    default the campaign's current version in ``dist/``, rehydrated when it ships no texts), less
+    the rows of the open tasks (tasks short of their overlap, not gold), which get the predictions.
+    Earlier predictions of the same models (``suggest.suggestion_name``, any version) on those tasks
+    are deleted first, so a re-run never duplicates; other predictions (the lexicon's) stay. With
+    ``prefill`` the new version becomes the one Label Studio pre-fills for annotators. The tasks'
+    uncertainty margins rank their blocks for the stream's active order (``assignment.rank_blocks``,
+    written beside the queue settings).
 
     Returns:
-        ``(project_id, reports)``: one ``suggest.SuggestReport`` per model.
+        ``(project_id, suggest.SuggestReport)``.
 
     Raises:
         SuggestError: An unknown model, or too few labels (the message says how many there are and
             how many are needed); nothing is pushed then.
         StudioError: No project yet, or the server fails.
     """
+    from annotation.assignment import rank_blocks, write_block_ranking
     from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
     from annotation.release import load_release_tables
-    from annotation.suggest import (SuggestError, SuggestReport, check_training_labels, check_training_spans, is_version_of,
-                                    suggest_spans, suggest_stance)
+    from annotation.suggest import (
+        SuggestError,
+        check_training_labels,
+        check_training_spans,
+        is_version_of,
+        lexicon_spans,
+        model_version,
+        predictions,
+        suggest_spans,
+        suggest_stance,
+        suggestion_name,
+    )
 
     if kind not in (*STANCE_KINDS, *TUNED_STANCE_KINDS):
         raise SuggestError(f"--model {kind!r} is not a stance classifier; one of {', '.join((*STANCE_KINDS, *TUNED_STANCE_KINDS))}")
-    taggers = [k for k in TAGGER_KINDS if k != "lexicon"]  # the lexicon's suggestions are the push's own
+    taggers = [k for k in TAGGER_KINDS if k != "lexicon"]  # without --tagger, the lexicon's spans
     if tagger is not None and tagger not in taggers:
         raise SuggestError(f"--tagger {tagger!r} is not a learnt loaded-language tagger; one of {', '.join(taggers)}")
     schema = load_schema(campaign.scheme)
@@ -234,17 +250,26 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
         check_training_spans(list(labelled["spans"]))
     client = studio.connect(campaign.studio_dir)
     project_id = _project_id(client, campaign)
-    open_tasks = [t for t in client.unannotated_tasks(project_id) if isinstance(t["data"].get("text"), str)]
-    ids = [t["id"] for t in open_tasks]
-    runs = [(kind, suggest_stance(labelled, open_tasks, kind=kind, release_version=campaign.version, stance_name=schema.stance_name))]
-    if tagger is not None:  # both models trained before anything is pushed
-        runs.append((tagger, suggest_spans(labelled, open_tasks, kind=tagger, release_version=campaign.version, span_name=schema.span_name,
-                                           lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names))))
-    reports = []
-    for name, (version, trained, predictions) in runs:
-        deleted, created = client.replace_predictions(project_id, ids, predictions, lambda v, name=name: is_version_of(v, name))
-        reports.append(SuggestReport(name, version, trained, deleted, created))
-    return project_id, reports
+    open_tasks = [t for t in client.open_tasks(project_id) if isinstance(t["data"].get("text"), str)]
+    open_keys = {t["data"].get("task_key") for t in open_tasks}
+    labelled = labelled[[task_key(s, t) not in open_keys for s, t in zip(labelled["sentence_id"], labelled["target"], strict=True)]]
+    tasks = pd.DataFrame({"target": [str(t["data"].get("target", "")) for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
+    lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
+    stance = suggest_stance(labelled, tasks, kind=kind)  # both models trained before anything is pushed
+    spans = (suggest_spans(labelled, tasks["text"].tolist(), kind=tagger, lexicon=lexicon) if tagger is not None
+             else lexicon_spans(tasks["text"].tolist(), lexicon))
+    name = suggestion_name(kind, tagger)
+    version = model_version(name, campaign.version, labelled[["target", "text", "stance"]].assign(spans=labelled["spans"].map(str)))
+    payloads = predictions([t["id"] for t in open_tasks], tasks["text"].tolist(), stance, spans, stance_name=schema.stance_name,
+                           span_name=schema.span_name, version=version)
+    deleted, created = client.replace_predictions(project_id, [t["id"] for t in open_tasks], payloads, lambda v: is_version_of(v, name),
+                                                  prefill=version if prefill else None)
+    ranking = []
+    if stance.margins is not None:
+        order = campaign.queue.order
+        ranking = rank_blocks((block_of(t["data"], order), m) for t, m in zip(open_tasks, stance.margins, strict=True))
+        write_block_ranking(studio.queue_dir(campaign.studio_dir), project_id, ranking, order=order, model_version=version)
+    return project_id, SuggestReport(name, version, len(stance.trained), spans.trained, deleted, created, prefill, len(ranking))
 
 
 def pull(campaign: Campaign) -> RawExport:
@@ -465,8 +490,9 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     """Copy the campaign to ``target_root`` with a new server there (e.g. on PostgreSQL), verified equal.
 
     ``target_root`` becomes a campaign of its own (the same campaign.yml settings, corpus, scheme
-    and salt, so pseudonyms stay the same); its tasks get the lexicon's predictions again and its
-    stream the campaign's ``queue:``; its server is started and left running; annotator
+    and salt, so pseudonyms stay the same); its tasks get the lexicon's predictions again (run
+    ``annotation suggest`` there for a model's) and its stream the campaign's ``queue:`` and the
+    active order's block ranking; its server is started and left running; annotator
     logins for it go to its ``.studio/annotator-logins.csv``, reusing the passwords the curator
     already handed out.
     """
@@ -480,6 +506,9 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     )
     target = record_studio(target, project_id=report.project_id)
     write_queue_settings(studio.queue_dir(target.studio_dir), report.project_id, target.queue)
+    ranking = block_ranking_path(studio.queue_dir(campaign.studio_dir), campaign.studio.project_id)
+    if ranking.exists():  # blocks are articles and targets, the same on both servers
+        shutil.copyfile(ranking, block_ranking_path(studio.queue_dir(target.studio_dir), report.project_id))
     write_logins(target.studio_dir / LOGINS_FILE, logins, target_client.url)
     for interim in (campaign.interim / "articles.parquet", campaign.interim / "sentences.parquet"):
         if interim.exists():

@@ -1,20 +1,23 @@
-"""Model suggestions for the tasks nobody has annotated yet (``annotation suggest``).
+"""Model suggestions for the tasks still short of their overlap (``annotation suggest``).
 
 A baseline stance classifier (``annotation.models.make_stance_classifier``) is trained on the
 stance labels of the last build (the release's aggregated ``stance`` per sentence × target) and
-predicts a stance for each task of the project without an annotation; each prediction goes to
-Label Studio as one ``choices`` region of the scheme's stance control, with the predicted class's
-probability as its score and a ``model_version`` that names the kind, the release version and a
-hash of the training labels (``model_version``). The pipeline step (``pipeline.suggest``) replaces
-the earlier predictions of the same kind on those tasks, so running it again never duplicates.
+predicts a stance for each *open* task (fewer submitted annotations than the overlap, not gold).
+Each task gets one Label Studio prediction: a ``choices`` region of the scheme's stance control
+scored with the predicted class's probability, and the loaded-language spans as ``labels``
+regions of the span control, each scored: a learnt tagger's (``--tagger KIND``,
+``annotation.models.make_loaded_language_tagger``, trained on the release's aggregated spans) or
+else the campaign lexicon's (score 1.0), so annotators keep seeing the lexicon's spans when the
+model's stance is pre-filled. Its ``model_version`` names both models, the release version and a
+hash of the training labels (``tfidf-lr+lexicon-v0.1.0+1a2b3c4d``, ``model_version``).
 
-With ``--tagger KIND`` a loaded-language tagger (``annotation.models.make_loaded_language_tagger``,
-not the push's own ``lexicon``) is trained on the release's aggregated spans too, and its spans go
-to the same tasks as ``labels`` regions of the span control, each scored (``span_predictions``).
+- **Independence.** The rows of the open tasks are left out of training, so no annotator is
+  shown a suggestion learnt from another annotator's label of the same task.
+- **Uncertainty.** Each open task's margin (best minus second-best class probability, small-text's
+  ``BreakingTies``, Luo et al. 2005) feeds the stream's active order (``assignment.rank_blocks``).
 
 Only the pure parts live here: the refusals (``check_training_labels``, ``check_training_spans``),
-the version tag and the prediction payloads. Stance predictions are not measured by
-``exports.suggestions``, which reads pre-filled loaded-language spans only.
+the version tag, the models' guesses and the prediction payloads; ``pipeline.suggest`` pushes them.
 """
 
 from __future__ import annotations
@@ -34,15 +37,19 @@ __all__ = [
     "MIN_CLASSES",
     "SuggestError",
     "SuggestReport",
+    "StanceGuesses",
+    "SpanGuesses",
     "check_training_labels",
     "check_training_spans",
+    "suggestion_name",
     "model_version",
     "is_version_of",
-    "stance_predictions",
-    "span_predictions",
+    "uncertainty_margins",
     "region_scores",
     "suggest_stance",
     "suggest_spans",
+    "lexicon_spans",
+    "predictions",
 ]
 
 MIN_LABELS_PER_CLASS = 3
@@ -57,14 +64,46 @@ class SuggestError(AnnotationError, ValueError):
 
 @dataclass(frozen=True)
 class SuggestReport:
-    """What ``suggest`` did for one model: its kind and version, the labels (stance rows or spans)
-    it learnt from, the earlier predictions of its kind it deleted and the ones it pushed."""
+    """What ``suggest`` did: the models' name (``suggestion_name``) and version, the stance rows and
+    spans they learnt from (``trained_spans`` None for the lexicon), the earlier predictions of that
+    name it deleted and the ones it pushed, whether the stream now pre-fills them, and the number of
+    blocks in the active order's ranking (0: the model gives no probabilities, so no ranking)."""
 
-    kind: str
+    name: str
     version: str
     trained: int
+    trained_spans: int | None
     deleted: int
     created: int
+    prefilled: bool
+    ranked_blocks: int
+
+
+@dataclass(frozen=True)
+class StanceGuesses:
+    """A stance classifier's guesses for the open tasks, in their order.
+
+    Attributes:
+        trained: The rows it learnt from (``target``, ``text``, ``stance``).
+        labels: The predicted stance per task.
+        scores: The predicted class's probability per task (None without probabilities).
+        margins: ``uncertainty_margins`` per task, or None when the model gives no probabilities.
+    """
+
+    trained: pd.DataFrame
+    labels: list[str]
+    scores: list[float | None]
+    margins: list[float] | None
+
+
+@dataclass(frozen=True)
+class SpanGuesses:
+    """Loaded-language spans for the open tasks, in their order: ``(start, end, label)`` in code
+    points (end exclusive) with one score per span; ``trained`` spans learnt from (None: the lexicon)."""
+
+    spans: list[list[tuple[int, int, str]]]
+    scores: list[list[float]]
+    trained: int | None
 
 
 def check_training_labels(stances: Sequence[str], *, min_per_class: int = MIN_LABELS_PER_CLASS,
@@ -114,6 +153,16 @@ def check_training_spans(spans: Sequence[Sequence[Any]], *, min_spans: int = MIN
     return n
 
 
+def suggestion_name(kind: str, tagger: str | None = None) -> str:
+    """The name of one ``suggest`` run's models: the stance kind and the span source.
+
+    Examples:
+        >>> suggestion_name("tfidf-lr"), suggestion_name("tfidf-lr", "token-lr")
+        ('tfidf-lr+lexicon', 'tfidf-lr+token-lr')
+    """
+    return f"{kind}+{tagger or 'lexicon'}"
+
+
 def model_version(kind: str, release_version: str, labels: pd.DataFrame) -> str:
     """``<kind>-v<release version>+<8 hex of the training labels' sha256>``.
 
@@ -127,6 +176,8 @@ def model_version(kind: str, release_version: str, labels: pd.DataFrame) -> str:
         (True, True)
         >>> is_version_of(v, "tfidf-lr"), is_version_of(v, "tfidf-svm"), is_version_of("lexicon-v1", "tfidf-lr")
         (True, False, False)
+        >>> is_version_of(model_version("tfidf-lr+lexicon", "0.1.0", frame), "tfidf-lr+token-lr")
+        False
     """
     columns = sorted(labels.columns)
     rows = sorted("\x1f".join(str(value) for value in row) for row in labels[columns].itertuples(index=False))
@@ -143,50 +194,30 @@ def is_version_of(version: str | None, kind: str) -> bool:
     return bool(version) and str(version).startswith(f"{kind}-v")
 
 
-def stance_predictions(task_ids: Sequence[int], labels: Sequence[str], scores: Sequence[float | None], *,
-                       stance_name: str, version: str) -> list[dict[str, Any]]:
-    """One Label Studio prediction per task: a ``choices`` region of the stance control and its score.
+def uncertainty_margins(proba: Any) -> list[float]:
+    """Each row's margin between its best and second-best class probability, in [0, 1]; smaller is
+    less sure. Computed by small-text's ``BreakingTies`` query strategy (small-text 1.4; Luo et al.
+    2005, "Active learning to recognize multiple types of plankton"), the one ``bench/active.py``
+    measured against random order on BABE.
+
+    Args:
+        proba: ``(n_tasks, n_classes)`` class probabilities, ``n_classes >= 2``.
 
     Examples:
-        >>> stance_predictions([7], ["favor"], [0.61], stance_name="stance", version="tfidf-lr-v0.1.0+abcd1234")
-        [{'task': 7, 'model_version': 'tfidf-lr-v0.1.0+abcd1234', 'score': 0.61, 'result': [{'from_name': 'stance', 'to_name': 'text', 'type': 'choices', 'value': {'choices': ['favor']}, 'score': 0.61}]}]
+        >>> uncertainty_margins([[0.5, 0.3, 0.2], [0.9, 0.1, 0.0]])
+        [0.2, 0.8]
     """
-    predictions = []
-    for task_id, label, score in zip(task_ids, labels, scores, strict=True):
-        region: dict[str, Any] = {"from_name": stance_name, "to_name": "text", "type": "choices", "value": {"choices": [str(label)]}}
-        prediction: dict[str, Any] = {"task": int(task_id), "model_version": version}
-        if score is not None:
-            region["score"] = prediction["score"] = round(float(score), 4)
-        predictions.append({**prediction, "result": [region]})
-    return predictions
+    import numpy as np
+    from small_text.query_strategies import BreakingTies
 
+    proba = np.asarray(proba, dtype=float)
 
-def span_predictions(task_ids: Sequence[int], texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int, str]]],
-                     scores: Sequence[Sequence[float]], *, span_name: str, version: str) -> list[dict[str, Any]]:
-    """One Label Studio prediction per task with a predicted span: its ``labels`` regions, each with
-    its own score; the prediction's score is their mean. Tasks without a span get none.
+    class _Given:  # small-text asks a classifier for the probabilities; these are already known
+        def predict_proba(self, _dataset: Any) -> Any:
+            return proba
 
-    Region ids begin with ``SUGGESTION_ID_PREFIX``, so Label Studio draws the spans as suggestions
-    wherever they are pre-filled.
-
-    Examples:
-        >>> span_predictions([5, 6], ["The regime fell.", "Calm."], [[(4, 10, "loaded-negative")], []], [[0.8], []],
-        ...                  span_name="loaded", version="token-lr-v0.1.0+abcd1234")
-        [{'task': 5, 'model_version': 'token-lr-v0.1.0+abcd1234', 'score': 0.8, 'result': [{'id': 'lex0', 'from_name': 'loaded', 'to_name': 'text', 'type': 'labels', 'value': {'start': 4, 'end': 10, 'text': 'regime', 'labels': ['loaded-negative']}, 'score': 0.8}]}]
-    """
-    predictions = []
-    for task_id, text, task_spans, task_scores in zip(task_ids, texts, spans, scores, strict=True):
-        if not task_spans:
-            continue
-        result = [
-            {"id": f"{SUGGESTION_ID_PREFIX}{i}", "from_name": span_name, "to_name": "text", "type": "labels",
-             "value": {"start": int(start), "end": int(end), "text": text[start:end], "labels": [str(label)]},
-             "score": round(float(score), 4)}
-            for i, ((start, end, label), score) in enumerate(zip(task_spans, task_scores, strict=True))
-        ]
-        mean = round(sum(r["score"] for r in result) / len(result), 4)
-        predictions.append({"task": int(task_id), "model_version": version, "score": mean, "result": result})
-    return predictions
+    margins = BreakingTies().score(_Given(), None, np.arange(len(proba)), np.array([], dtype=int), np.array([], dtype=int))
+    return [round(float(m), 6) for m in margins]
 
 
 def region_scores(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int, str]]],
@@ -215,14 +246,10 @@ def region_scores(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int,
     return scored
 
 
-def suggest_stance(labelled: pd.DataFrame, open_tasks: Sequence[dict[str, Any]], *, kind: str, release_version: str,
-                   stance_name: str) -> tuple[str, int, list[dict[str, Any]]]:
+def suggest_stance(labelled: pd.DataFrame, tasks: pd.DataFrame, *, kind: str) -> StanceGuesses:
     """Train the stance classifier ``kind`` on ``labelled`` (``target``, ``text``, ``stance``; the
-    classes with too few labels left out, see ``check_training_labels``) and predict ``open_tasks``
-    (``{"id", "data": {"text", "target"}}``).
-
-    Returns:
-        ``(model_version, training rows, predictions)``.
+    classes with too few labels left out, see ``check_training_labels``) and predict ``tasks``
+    (``target``, ``text``).
 
     Raises:
         SuggestError: Too few labels.
@@ -230,51 +257,78 @@ def suggest_stance(labelled: pd.DataFrame, open_tasks: Sequence[dict[str, Any]],
     Examples:
         >>> labelled = pd.DataFrame({"target": ["A"] * 6, "text": ["good", "fine", "great", "bad", "awful", "poor"],
         ...                          "stance": ["favor"] * 3 + ["against"] * 3})
-        >>> version, n, (p,) = suggest_stance(labelled, [{"id": 9, "data": {"text": "awful", "target": "A"}}], kind="tfidf-lr",
-        ...                                   release_version="0.1.0", stance_name="stance")
-        >>> version.startswith("tfidf-lr-v0.1.0+"), n, p["task"], p["result"][0]["value"], 0.5 < p["score"] < 1.0
-        (True, 6, 9, {'choices': ['against']}, True)
+        >>> guesses = suggest_stance(labelled, pd.DataFrame({"target": ["A"], "text": ["awful"]}), kind="tfidf-lr")
+        >>> len(guesses.trained), guesses.labels, 0.5 < guesses.scores[0] < 1.0, 0.0 < guesses.margins[0] < 1.0
+        (6, ['against'], True, True)
     """
     from annotation.models import make_stance_classifier
 
     classes = check_training_labels(labelled["stance"].tolist())
-    train = labelled[labelled["stance"].isin(classes)]
-    version = model_version(kind, release_version, train[["target", "text", "stance"]])
-    if not open_tasks:
-        return version, len(train), []
+    train = labelled.loc[labelled["stance"].isin(classes), ["target", "text", "stance"]]
+    if not len(tasks):
+        return StanceGuesses(train, [], [], [])
     model = make_stance_classifier(kind).fit(train[["target", "text"]], train["stance"].to_numpy())
-    frame = pd.DataFrame({"target": [t["data"].get("target", "") for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
-    scores: list[float | None] = ([float(p.max()) for p in model.predict_proba(frame)] if hasattr(model, "predict_proba")
-                                  else [None] * len(open_tasks))
-    predictions = stance_predictions([t["id"] for t in open_tasks], list(model.predict(frame)), scores, stance_name=stance_name,
-                                     version=version)
-    return version, len(train), predictions
+    frame = tasks[["target", "text"]]
+    labels = [str(label) for label in model.predict(frame)]
+    if not hasattr(model, "predict_proba"):
+        return StanceGuesses(train, labels, [None] * len(labels), None)
+    proba = model.predict_proba(frame)
+    return StanceGuesses(train, labels, [float(p.max()) for p in proba], uncertainty_margins(proba))
 
 
-def suggest_spans(labelled: pd.DataFrame, open_tasks: Sequence[dict[str, Any]], *, kind: str, release_version: str,
-                  span_name: str, lexicon: Any) -> tuple[str, int, list[dict[str, Any]]]:
+def suggest_spans(labelled: pd.DataFrame, texts: Sequence[str], *, kind: str, lexicon: Any) -> SpanGuesses:
     """Train the loaded-language tagger ``kind`` on ``labelled`` (``text``, ``spans``: lists of
-    ``{"start", "end", "label"}``) and predict ``open_tasks``; ``lexicon`` is the campaign's.
-
-    Returns:
-        ``(model_version, training spans, predictions)``.
+    ``{"start", "end", "label"}``) and tag ``texts``; ``lexicon`` is the campaign's.
 
     Raises:
         SuggestError: Too few spans.
     """
     from annotation.models import make_loaded_language_tagger
 
-    texts = labelled["text"].tolist()
+    train_texts = labelled["text"].tolist()
     spans = [[(int(x["start"]), int(x["end"]), str(x["label"])) for x in row] for row in labelled["spans"]]
     n_spans = check_training_spans(spans)
-    version = model_version(kind, release_version, pd.DataFrame({"text": texts, "spans": spans}))
-    open_texts = [t["data"]["text"] for t in open_tasks]
-    if not open_tasks:
-        return version, n_spans, []
-    tagger = make_loaded_language_tagger(kind, lexicon=lexicon).fit(texts, spans)
-    found = tagger.predict(open_texts)
+    if not texts:
+        return SpanGuesses([], [], n_spans)
+    tagger = make_loaded_language_tagger(kind, lexicon=lexicon).fit(train_texts, spans)
+    found = [list(row) for row in tagger.predict(list(texts))]
     # The learnt taggers score each token (ThresholdTagger._score); a region gets its tokens' mean.
-    token_scores = tagger._score(tagger.model_, open_texts).scores if hasattr(tagger, "model_") else None
-    predictions = span_predictions([t["id"] for t in open_tasks], open_texts, found, region_scores(open_texts, found, token_scores),
-                                   span_name=span_name, version=version)
-    return version, n_spans, predictions
+    token_scores = tagger._score(tagger.model_, list(texts)).scores if hasattr(tagger, "model_") else None
+    return SpanGuesses(found, region_scores(texts, found, token_scores), n_spans)
+
+
+def lexicon_spans(texts: Sequence[str], lexicon: Any) -> SpanGuesses:
+    """The campaign lexicon's matches in ``texts`` (``annotation.lexicon.find_loaded_spans``), each scored 1.0."""
+    from annotation.lexicon import find_loaded_spans
+
+    found = [list(find_loaded_spans(text, lexicon)) for text in texts]
+    return SpanGuesses(found, [[1.0] * len(row) for row in found], None)
+
+
+def predictions(task_ids: Sequence[int], texts: Sequence[str], stance: StanceGuesses, spans: SpanGuesses, *,
+                stance_name: str, span_name: str, version: str) -> list[dict[str, Any]]:
+    """One Label Studio prediction per task: the stance ``choices`` region, then one ``labels``
+    region per span (ids beginning with ``SUGGESTION_ID_PREFIX``, so Label Studio draws them as
+    suggestions), each with its score; the prediction's score is the stance's.
+
+    Examples:
+        >>> stance = StanceGuesses(pd.DataFrame(), ["against"], [0.61], [0.22])
+        >>> spans = SpanGuesses([[(4, 10, "loaded-negative")]], [[0.8]], None)
+        >>> (p,) = predictions([5], ["The regime fell."], stance, spans, stance_name="stance", span_name="loaded", version="v")
+        >>> p["task"], p["model_version"], p["score"], [r["type"] for r in p["result"]], p["result"][1]["value"]["text"]
+        (5, 'v', 0.61, ['choices', 'labels'], 'regime')
+    """
+    out = []
+    for i, (task_id, text) in enumerate(zip(task_ids, texts, strict=True)):
+        region: dict[str, Any] = {"from_name": stance_name, "to_name": "text", "type": "choices", "value": {"choices": [stance.labels[i]]}}
+        prediction: dict[str, Any] = {"task": int(task_id), "model_version": version}
+        if stance.scores[i] is not None:
+            region["score"] = prediction["score"] = round(float(stance.scores[i]), 4)
+        regions = [
+            {"id": f"{SUGGESTION_ID_PREFIX}{j}", "from_name": span_name, "to_name": "text", "type": "labels",
+             "value": {"start": int(start), "end": int(end), "text": text[start:end], "labels": [str(label)]},
+             "score": round(float(score), 4)}
+            for j, ((start, end, label), score) in enumerate(zip(spans.spans[i], spans.scores[i], strict=True))
+        ]
+        out.append({**prediction, "result": [region, *regions]})
+    return out

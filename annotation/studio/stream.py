@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from annotation.assignment import block_of, gold_due, pick_block_task, read_queue_settings
+from annotation.assignment import block_of, gold_due, pick_block_task, read_block_ranking, read_queue_settings
 
 __all__ = ["install_stream"]
 
@@ -195,7 +195,18 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
     open_tasks = _open_to(user.id, unfinished, moment).values_list("id", "data__article_id", "data__target")
     candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
                   for task_id, article, target in _in_pages(open_tasks))
-    chosen = pick_block_task(candidates, None, claimants, project.maximum_annotations)
+    ranking = _ranking(project.id, order) if settings.active else None
+    chosen = pick_block_task(candidates, None, claimants, project.maximum_annotations, ranking)
     if chosen is None:
         return None, "nothing open"
-    return Task.objects.get(pk=chosen), f"reading order ({order}), a new block"
+    return Task.objects.get(pk=chosen), f"reading order ({order}), a new block{' by uncertainty' if ranking else ''}"
+
+
+def _ranking(project_id: int, order: str) -> list[tuple[str, ...]] | None:
+    """The block ranking ``annotation suggest`` wrote, or None; a malformed file is logged and
+    ignored (push order serves until the next ``suggest``), never a failed request."""
+    try:
+        return read_block_ranking(project_id, order)
+    except ValueError as err:
+        logger.error("active order off for project %s: %s", project_id, err)
+        return None

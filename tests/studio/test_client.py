@@ -31,7 +31,7 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "find_project": ("p",),
     "iter_tasks": (1,),
     "push_tasks": (1, [{"data": {"task_key": "k", "text": "t"}}]),
-    "unannotated_tasks": (1,),
+    "open_tasks": (1,),
     "replace_predictions": (1, [1], [{"task": 1, "result": [], "model_version": "m-v1"}], lambda version: True),
     "pull_export": (1, "RAW_DIR"),
     "export_tasks": (1,),

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from annotation import studio
-from annotation.assignment import QueueSettings, block_of, write_queue_settings
+from annotation.assignment import QueueSettings, block_of, block_ranking_path, write_block_ranking, write_queue_settings
 from annotation.schema import load_schema, to_instructions, to_label_config
 
 pytestmark = pytest.mark.integration
@@ -37,6 +37,13 @@ def _project(admin: studio.Studio, studio_root: Path, title: str, settings: Queu
     write_queue_settings(studio.queue_dir(studio_root / ".studio"), project_id, settings)
     admin.push_tasks(project_id, _tasks(title))
     return project_id
+
+
+def _ranked(studio_root: Path, project_id: int, title: str) -> list[tuple[str, str]]:
+    """A ranking as ``annotation suggest`` writes it: art-2's gun control block first, then art-1's Kerry."""
+    ranking = [(f"{title}-art-2", "gun control"), (f"{title}-art-1", "Kerry")]
+    write_block_ranking(studio.queue_dir(studio_root / ".studio"), project_id, ranking, order="article-target", model_version="test")
+    return ranking
 
 
 def _take_turns(clients: dict[str, studio.Studio], project_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -140,3 +147,39 @@ def test_a_lock_left_by_an_annotator_who_already_labelled_the_task_does_not_hold
     assert [x["completed_by"]["id"] for x in stored["annotations"]] == [a_id]  # ... and has labelled it, lock and all
     assert b.next_task(project_id)["id"] == held["id"]
     assert c.next_task(project_id)["id"] != held["id"]  # B's live lock and A's annotation fill the overlap of 2
+
+
+def test_active_order_takes_new_blocks_least_sure_first(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    """A and B (the overlap of 2) start in the ranking's first block, C in its second; each reads it
+    in sentence order; the blocks the ranking leaves out come after, in push order."""
+    title = "stream-active"
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))
+    first, second = _ranked(studio_root, project_id, title)
+    firsts = {name: annotators[name].next_task(project_id) for name in "abc"}
+    assert [block_of(firsts[name]["data"], "article-target") for name in "abc"] == [first, first, second]
+    assert all(t["data"]["sentence_id"].endswith("-0000") for t in firsts.values())
+    assert firsts["a"]["queue"] == "Annotation toolkit: reading order (article-target), a new block by uncertainty"
+
+    got = _take_turns(annotators, project_id)
+    blocks = [block_of(t["data"], "article-target") for t in [firsts["a"], *got["a"]]]
+    runs = [block for block, _ in itertools.groupby(blocks)]
+    assert runs[0] == first and set(runs[1:]) <= {(f"{title}-art-1", "gun control"), (f"{title}-art-2", "Kerry"), second}
+    unranked = [block for block in runs if block not in (first, second)]
+    assert unranked == sorted(unranked), f"unranked blocks out of push order: {unranked}"
+
+
+def test_the_ranking_is_ignored_when_active_order_is_off(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    title = "stream-active-off"
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0, active=False))
+    _ranked(studio_root, project_id, title)
+    assert block_of(annotators["a"].next_task(project_id)["data"], "article-target") == (f"{title}-art-1", "Kerry")  # push order
+
+
+def test_a_malformed_ranking_leaves_push_order_and_the_request_answered(admin: studio.Studio, studio_root: Path, annotators) -> None:
+    title = "stream-active-bad"
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))
+    block_ranking_path(studio.queue_dir(studio_root / ".studio"), project_id).write_text("{not json", encoding="utf-8")
+    task = annotators["a"].next_task(project_id)
+    assert block_of(task["data"], "article-target") == (f"{title}-art-1", "Kerry")
+    log = (studio_root / ".studio" / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert f"active order off for project {project_id}" in log and "not JSON" in log

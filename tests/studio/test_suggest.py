@@ -1,5 +1,6 @@
-"""``annotation suggest`` against the session's real server: trained on a few labelled tasks, its
-predictions land on the unlabelled tasks once, however often it runs, beside the lexicon's."""
+"""``annotation suggest`` against the session's real server: trained on the tasks labelled to the
+overlap, its predictions land once on each open task, however often it runs, beside the lexicon's,
+and are what the stream pre-fills."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation import pipeline, studio
+from annotation.assignment import block_of, read_block_ranking
 from annotation.cli import app
 from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
-from annotation.tasks import lexicon_prediction
 from annotation.suggest import is_version_of
+from annotation.tasks import lexicon_prediction
 from tests.fixtures.studio import campaign_copy
 
 pytestmark = pytest.mark.integration
@@ -24,7 +26,17 @@ def _predictions(admin: studio.Studio, project_id: int) -> list:
     return admin._call("list predictions", lambda: admin.sdk.predictions.list(project=project_id))
 
 
-def test_suggest_twice_leaves_one_prediction_per_unlabelled_task(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
+def _label(admin: studio.Studio, task: dict, stance: str, spans: list, times: int) -> None:
+    for _ in range(times):
+        admin.submit_annotation(task["id"], [{"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}},
+                                             *spans], 2.0)
+
+
+def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(studio_root: Path, admin: studio.Studio,
+                                                                               tmp_path: Path) -> None:
+    """12 tasks labelled to the overlap train the model; a task one annotation short of it and the
+    untouched ones are open and get the suggestions (the short one's own label is not learnt from);
+    a gold task gets none."""
     campaign = campaign_copy(tmp_path / "suggest", demo=True, server_root=studio_root)  # a project of its own
     pipeline.ingest(campaign)
     pipeline.segment(campaign)
@@ -32,44 +44,51 @@ def test_suggest_twice_leaves_one_prediction_per_unlabelled_task(studio_root: Pa
     schema = load_schema(campaign.scheme)
     tasks = sorted(admin.iter_tasks(project_id), key=lambda t: t["id"])
     targets = sorted({t["data"]["target"] for t in tasks})
-    labelled = tasks[:12]
     lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
-    for task in labelled:  # favor toward one target, against the other: two classes of 3+ labels; the lexicon's spans
-        stance = "favor" if task["data"]["target"] == targets[0] else "against"
-        spans = [{k: v for k, v in r.items() if k != "id"} for r in (lexicon_prediction(task["data"]["text"], lexicon, schema) or {}).get("result", [])]
-        admin.submit_annotation(task["id"], [{"from_name": schema.stance_name, "to_name": "text", "type": "choices",
-                                              "value": {"choices": [stance]}}, *spans], 2.0)
+
+    def spans(task: dict) -> list:
+        return [{k: v for k, v in r.items() if k != "id"} for r in (lexicon_prediction(task["data"]["text"], lexicon, schema) or {}).get("result", [])]
+
+    labelled, short, gold = tasks[:12], tasks[12], tasks[13]
+    for task in labelled:  # favor toward one target, against the other: two classes of 3+ labels
+        _label(admin, task, "favor" if task["data"]["target"] == targets[0] else "against", spans(task), campaign.overlap)
+    _label(admin, short, "neutral", [], 1)
+    admin.set_ground_truth(gold["id"], [{"from_name": schema.stance_name, "to_name": "text", "type": "choices",
+                                         "value": {"choices": ["neutral"]}}])
     pipeline.pull(campaign)
     pipeline.build(campaign, freeze_splits=True)
     lexicon_before = sorted((p.task, p.model_version) for p in _predictions(admin, project_id) if p.model_version == "lexicon-v1")
     assert lexicon_before  # the push's lexicon suggestions
 
-    _, (stance, spans) = pipeline.suggest(campaign, tagger="token-lr")
-    version, created = stance.version, stance.created
-    assert stance.trained == len(labelled) and stance.deleted == 0 and created == n_tasks - len(labelled)
-    assert spans.kind == "token-lr" and spans.trained > 0 and spans.deleted == 0 and spans.created > 0
-    result = CliRunner().invoke(app, ["suggest", "--model", "tfidf-lr", "--tagger", "token-lr", "-C", str(campaign.root)])
-    assert result.exit_code == 0, result.output
-    assert f"{created} prediction(s) of {version} pushed" in result.output and f"{created} earlier tfidf-lr prediction(s) replaced" in result.output
-    assert f"{spans.created} prediction(s) of {spans.version} pushed" in result.output
-    assert f"{spans.created} earlier token-lr prediction(s) replaced" in result.output
+    _, report = pipeline.suggest(campaign)
+    open_ids = {t["id"] for t in tasks} - {t["id"] for t in labelled} - {gold["id"]}
+    assert report.name == "tfidf-lr+lexicon" and report.trained == len(labelled) and report.trained_spans is None
+    assert report.deleted == 0 and report.created == len(open_ids) == n_tasks - 13 and report.prefilled
+    assert admin.get_project(project_id)["model_version"] == report.version  # what the stream now pre-fills
+    ranking = read_block_ranking(project_id, campaign.queue.order, studio.queue_dir(campaign.studio_dir))
+    assert ranking is not None and len(ranking) == report.ranked_blocks == len({block_of(t["data"], campaign.queue.order)
+                                                                               for t in tasks if t["id"] in open_ids})
 
-    predictions = _predictions(admin, project_id)
-    ours = [p for p in predictions if is_version_of(p.model_version, "tfidf-lr")]
-    unlabelled = {t["id"] for t in tasks[12:]}
-    assert Counter(p.task for p in ours) == Counter({task_id: 1 for task_id in unlabelled})
-    assert {p.model_version for p in ours} == {version}
+    _, again = pipeline.suggest(campaign)
+    assert (again.version, again.deleted, again.created) == (report.version, report.created, report.created)
+    ours = [p for p in _predictions(admin, project_id) if is_version_of(p.model_version, report.name)]
+    assert Counter(p.task for p in ours) == Counter(dict.fromkeys(open_ids, 1))
+    by_task = {t["id"]: t for t in tasks}
     for p in ours:
-        (region,) = p.result
-        assert region["from_name"] == schema.stance_name and region["type"] == "choices"
-        assert region["value"]["choices"][0] in {"favor", "against"} and 0.0 < p.score <= 1.0
-    tagged = [p for p in predictions if is_version_of(p.model_version, "token-lr")]
-    assert len(tagged) == spans.created and {p.task for p in tagged} <= unlabelled and len({p.task for p in tagged}) == len(tagged)
-    for p in tagged:
-        assert all(r["type"] == "labels" and r["from_name"] == schema.span_name and 0.0 <= r["score"] <= 1.0 for r in p.result)
+        stance, *regions = p.result
+        assert stance["from_name"] == schema.stance_name and stance["value"]["choices"][0] in {"favor", "against"} and 0.0 < p.score <= 1.0
+        assert [{k: v for k, v in r.items() if k not in ("id", "score")} for r in regions] == spans(by_task[p.task])
+
+    result = CliRunner().invoke(app, ["suggest", "--tagger", "token-lr", "--no-prefill", "-C", str(campaign.root)])
+    assert result.exit_code == 0, result.output
+    assert "tfidf-lr+token-lr trained on 12 stance label(s)" in result.output and "not pre-filled" in result.output
+    assert admin.get_project(project_id)["model_version"] == report.version
+    predictions = _predictions(admin, project_id)
+    tagged = [p for p in predictions if is_version_of(p.model_version, "tfidf-lr+token-lr")]
+    assert Counter(p.task for p in tagged) == Counter(dict.fromkeys(open_ids, 1))
+    assert all(r["type"] == "labels" and 0.0 <= r["score"] <= 1.0 for p in tagged for r in p.result[1:])
+    assert len([p for p in predictions if is_version_of(p.model_version, report.name)]) == len(open_ids)  # the other name's stay
     assert sorted((p.task, p.model_version) for p in predictions if p.model_version == "lexicon-v1") == lexicon_before
-    # The stream pre-fills only the project's model version: still the lexicon's, so annotators are not shown the stance.
-    assert admin.get_project(project_id)["model_version"] == "lexicon-v1"
 
 
 def test_an_unknown_model_is_one_clear_error(tmp_path: Path) -> None:
