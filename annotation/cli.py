@@ -20,6 +20,7 @@ from annotation.campaign import CampaignError, load_campaign
 from annotation.errors import AnnotationError
 from annotation.exports import GOLD_PROGRESS
 from annotation.scaffold import init_campaign
+from annotation.suggest import SuggestError, SuggestReport
 
 app = typer.Typer(help="Stance and loaded-language annotation campaigns: corpus → Label Studio → Hugging Face dataset → baselines.", no_args_is_help=True)
 studio_app = typer.Typer(help="Run the local Label Studio server (SQLite, 127.0.0.1).", no_args_is_help=True)
@@ -206,13 +207,14 @@ def migrate_cli(
 
 @app.command("push")
 @_user_errors
-def push_cli(campaign: Path = CAMPAIGN) -> None:
+def push_cli(campaign: Path = CAMPAIGN) -> int:
     """Create/update the campaign's project and push one task per sentence × target (idempotent)."""
     with _bar("pushing tasks", None) as advance:
         _, project_id, report, n_tasks = pipeline.push(load_campaign(campaign), progress=advance)
     console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
     for key in report.changed:
         errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")
+    return n_tasks
 
 
 @app.command("suggest")
@@ -225,7 +227,10 @@ def suggest_cli(
     campaign: Path = CAMPAIGN,
 ) -> None:
     """Train a stance classifier on the last build's labels and push its suggestions to the tasks short of their overlap (replacing its earlier ones)."""
-    project_id, report = pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release, prefill=prefill)
+    _print_suggest(*pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release, prefill=prefill))
+
+
+def _print_suggest(project_id: int, report: SuggestReport) -> None:
     spans = "the lexicon's spans" if report.trained_spans is None else f"{report.trained_spans} span(s)"
     console.print(f"project {project_id}: {report.name} trained on {report.trained} stance label(s) and {spans}; {report.created} "
                   f"prediction(s) of {report.version} pushed to the open tasks, {report.deleted} earlier {report.name} prediction(s) replaced",
@@ -370,12 +375,19 @@ def demo_cli(
     # Unless it is to stay up, the demo's server dies with this command however it ends.
     _start_studio(demo.root, host="127.0.0.1", port=None, database=None, stop_with_caller=not keep_running)
     try:
-        push_cli(campaign=demo.root)
-        with _bar("simulated annotators labelling (synthetic)", None) as advance:
-            counts = pipeline.simulate_annotation(load_campaign(demo.root), seed=seed, progress=advance)
-        console.print(f"simulated annotators submitted {counts} annotation(s) (marked synthetic)")
-        pull_cli(campaign=demo.root)
-        release = build_cli(campaign=demo.root, freeze_splits=False)
+        n_tasks = push_cli(campaign=demo.root)
+        # The model in the loop: half the work, a build, a model's suggestions from it, then the rest.
+        for limit in (load_campaign(demo.root).overlap * n_tasks // 2, None):
+            with _bar("simulated annotators labelling (synthetic)", None) as advance:
+                counts = pipeline.simulate_annotation(load_campaign(demo.root), seed=seed, progress=advance, limit=limit)
+            console.print(f"simulated annotators submitted {counts} annotation(s) (marked synthetic)")
+            pull_cli(campaign=demo.root)
+            release = build_cli(campaign=demo.root, freeze_splits=False)
+            if limit is not None:
+                try:
+                    _print_suggest(*pipeline.suggest(load_campaign(demo.root)))
+                except SuggestError as err:  # too few labels yet: said, and the lexicon's suggestions stay
+                    console.print(f"no model suggestions yet: {escape(str(err))}", highlight=False)
         baselines_cli(campaign=demo.root, release=release)
         info = studio.server_status(demo.studio_dir)
         if info and keep_running:

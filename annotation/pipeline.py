@@ -455,8 +455,10 @@ def simulate_annotation(
     *,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
 ) -> dict[str, int]:
-    """Demo only: the simulated annotators sign up and label every task they are served.
+    """Demo only: the simulated annotators sign up and label every task they are served (at most
+    ``limit`` annotations in all).
 
     Raises:
         CampaignError: The campaign is not a demo campaign (simulated annotators never label a
@@ -482,7 +484,7 @@ def simulate_annotation(
     }
     return run_simulated_annotators(
         clients, _project_id(admin, campaign), schema=schema,
-        lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names), seed=seed, progress=progress,
+        lexicon=load_lexicon(campaign.lexicon, labels=schema.span_names), seed=seed, progress=progress, limit=limit,
     )
 
 

@@ -136,8 +136,10 @@ def run_simulated_annotators(
     lexicon: Lexicon,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
 ) -> dict[str, int]:
-    """Let each simulated annotator label through the labeling stream until it runs dry.
+    """Let each simulated annotator label through the labeling stream until it runs dry, or until
+    ``limit`` annotations were submitted in all (then they resume where they stopped on the next call).
 
     Annotators take turns one task at a time, as people working in parallel would.
 
@@ -148,6 +150,8 @@ def run_simulated_annotators(
     active = list(clients)
     while active:
         for annotator in list(active):
+            if limit is not None and sum(counts.values()) >= limit:
+                return counts
             task = clients[annotator].next_task(project_id)
             if task is None:
                 active.remove(annotator)
