@@ -18,7 +18,7 @@ from rich.progress import Progress
 from annotation import annotators, pipeline, studio
 from annotation.campaign import CampaignError, load_campaign
 from annotation.errors import AnnotationError
-from annotation.exports import GOLD_PROGRESS
+from annotation.exports import GOLD_PROGRESS, STANCE_PROGRESS
 from annotation.scaffold import init_campaign
 from annotation.suggest import SuggestError, SuggestReport
 
@@ -171,15 +171,18 @@ def annotators_add_cli(
 @studio_app.command("progress")
 @_user_errors
 def progress_cli(campaign: Path = CAMPAIGN) -> None:
-    """Per-annotator counts, median lead time and suggestion acceptance, and the tasks still short of the campaign's overlap."""
+    """Per-annotator counts, median lead time and span and stance suggestion acceptance, and the tasks still short of the campaign's overlap."""
     loaded = load_campaign(campaign)
     table, short, n_tasks, warning = pipeline.annotation_progress(loaded)
-    gold = bool(len(table) and table["gold_tasks"].sum())
-    shown = table if gold else table.drop(columns=list(GOLD_PROGRESS))
+    gold, stance = (bool(len(table) and table[column].sum()) for column in ("gold_tasks", "stance_suggested"))
+    shown = table.drop(columns=[*([] if gold else GOLD_PROGRESS), *([] if stance else STANCE_PROGRESS)])
     console.print(shown.to_string(float_format=lambda x: f"{x:.2f}") if len(table) else "no annotations yet", highlight=False)
     if len(table) and table["suggested"].sum():
         console.print("suggested: pre-filled spans shown; accepted (kept as suggested), changed (overlapping span with other "
                       "bounds or label), rejected (no overlapping span); acceptance_rate = accepted / suggested", highlight=False)
+    if stance:
+        console.print("stance_suggested: pre-filled stances shown; stance_accepted (submitted as suggested), stance_changed "
+                      "(another stance submitted); stance_acceptance_rate = stance_accepted / stance_suggested", highlight=False)
     if gold:
         console.print("gold_tasks: gold tasks answered; gold_stance_accuracy: share with the gold stance; gold_span_f1: span F1 "
                       "against the gold spans (same start, end and label), gold_token_f1: per token", highlight=False)

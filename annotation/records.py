@@ -27,10 +27,12 @@ __all__ = [
     "SPAN_RECORD_COLUMNS",
     "INTEGRITY_COLUMNS",
     "SUGGESTION_COLUMNS",
+    "STANCE_SUGGESTION_COLUMNS",
     "GOLD_COLUMNS",
     "GOLD_SPAN_COLUMNS",
     "GOLD_ACCURACY_COLUMNS",
     "OUTCOME_COLUMNS",
+    "STANCE_OUTCOME_COLUMNS",
     "OUTCOMES",
     "SPAN_COLUMNS",
     "TOKEN_VOTE_COLUMNS",
@@ -66,8 +68,11 @@ SPAN_RECORD_COLUMNS = (*SPAN_VOTE_COLUMNS, "ls_annotation_id", "origin")
 # wrong with it, `action` starts with "dropped" or "kept".
 INTEGRITY_COLUMNS = (TASK, WORKER, "ls_task_id", "ls_annotation_id", "issue", "reason", "action")
 # Suggestions (pre-annotations, Label Studio "predictions") shown to each kept annotation: one row
-# per (task, annotator, suggested region); `model_version` names what made them (e.g. lexicon-v1).
+# per (task, annotator, suggested span); `model_version` names the prediction that made it (e.g.
+# lexicon-v1). A suggested stance has a table of its own, one row per (task, annotator, prediction
+# with a stance): `label` is the stance suggested, `score` the model's (NaN when it gave none).
 SUGGESTION_COLUMNS = (TASK, WORKER, "start", "end", "text", LABEL, "ls_annotation_id", "model_version")
+STANCE_SUGGESTION_COLUMNS = (TASK, WORKER, LABEL, "score", "ls_annotation_id", "model_version")
 # Gold tasks: a task with a ground-truth annotation (Label Studio's `ground_truth` flag, set by the
 # curator in the UI or by `annotation gold import`). Its labels are the gold, never a vote: one row
 # per gold task, one per gold span.
@@ -77,8 +82,10 @@ GOLD_SPAN_COLUMNS = (TASK, "start", "end", "text", LABEL, "ls_annotation_id")
 # accuracy, and span precision/recall counts with exact-match F1 (start, end, label) and token F1.
 GOLD_ACCURACY_COLUMNS = ("gold_tasks", "stance_correct", "stance_accuracy", "span_tp", "span_fp", "span_fn", "span_f1",
                          "token_f1")
-# What the annotator did with each suggestion (`exports.suggestions`): `outcome` is one of OUTCOMES.
+# What the annotator did with each suggestion (`exports.suggestions`): `outcome` is one of OUTCOMES;
+# beside a suggested stance, `submitted` is the annotator's own (a stance is never `rejected`).
 OUTCOME_COLUMNS = (*SUGGESTION_COLUMNS, "outcome")
+STANCE_OUTCOME_COLUMNS = (*STANCE_SUGGESTION_COLUMNS, "submitted", "outcome")
 OUTCOMES = ("accepted", "changed", "rejected")
 
 # Aggregated spans (one row per consensus span) and token-level span votes.

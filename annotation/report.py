@@ -5,7 +5,7 @@ string out); ``write_report`` reads what the last ``annotation build`` wrote and
 atomically. Figures are matplotlib SVG inlined in the page, with no script, stylesheet, font or
 image fetched at view time, so the file opens offline and can be mailed around. It shows only
 what the build computed (``stats.json``: agreement with its intervals, Dawid–Skene confusion,
-suggestion acceptance, gold accuracy) plus counts of the votes; annotators appear by their
+span and stance suggestion acceptance, gold accuracy) plus counts of the votes; annotators appear by their
 pseudonyms only. Sentence texts are shown only when the campaign's licence lets its release carry
 them (``stats.json`` ``texts.included``, set from ``licence.redistribute_texts``, the same switch
 ``release.texts`` obeys); otherwise the disputed tasks are listed by task key.
@@ -113,24 +113,28 @@ def _progress(votes: pd.DataFrame, tasks: pd.DataFrame, overlap: int, gold: set[
 def _annotators(votes: pd.DataFrame, stats: Mapping[str, Any]) -> str:
     quality = stats.get("annotator_quality", {}).get("annotators", {})
     gold = stats.get("gold", {}).get("annotators", {})
-    suggestions = stats.get("suggestions", {}).get("annotators", {})
+    suggestions = stats.get("suggestions", {})
+    spans, stances = suggestions.get("annotators", {}), suggestions.get("stance", {}).get("annotators", {})
     volume = votes.groupby("worker").size()
     lead = votes.groupby("worker")["lead_time_s"].median() if "lead_time_s" in votes else pd.Series(dtype=float)
     workers = sorted(set(volume.index) | set(quality))
     rows = []
     for worker in workers:
-        g, s, q = gold.get(worker, {}), suggestions.get(worker, {}), quality.get(worker, {})
+        g, q = gold.get(worker, {}), quality.get(worker, {})
         rows.append([
             f"<code>{_e(worker)}</code>", _e(int(volume.get(worker, 0))),
             _e(_cell(lead.get(worker)) if worker in lead.index else "–"),
             _e(f"{_cell(g.get('stance_accuracy'))} ({g.get('stance_correct', 0)}/{g.get('gold_tasks', 0)})" if g else "–"),
-            _e(f"{_pct(s.get('acceptance_rate'))} of {s.get('suggestions', 0)}" if s else "–"),
+            *(_e(f"{_pct(s.get('acceptance_rate'))} of {s.get('suggestions', 0)}" if s else "–")
+              for s in (spans.get(worker, {}), stances.get(worker, {}))),
             _e(_cell(q.get("accuracy")) if q else "–"),
         ])
     return (_table(["annotator (pseudonym)", "annotations", "median lead time (s)", "gold stance accuracy (correct/answered)",
-                    "suggestions accepted", "Dawid–Skene accuracy"], rows, numeric={1, 2, 3, 4, 5})
+                    "span suggestions accepted", "stance suggestions accepted", "Dawid–Skene accuracy"], rows, numeric={1, 2, 3, 4, 5, 6})
             + '<p class="note">Gold accuracy and suggestion acceptance from <code>stats.json</code> '
-              "(<code>gold</code>, <code>suggestions</code>); lead time is Label Studio's time on the task.</p>")
+              "(<code>gold</code>, <code>suggestions</code>, <code>suggestions.stance</code>: the share of the pre-filled "
+              "spans, and of the pre-filled stances, the annotator submitted as suggested); lead time is Label Studio's "
+              "time on the task.</p>")
 
 
 def _agreement(stats: Mapping[str, Any]) -> str:

@@ -142,3 +142,20 @@ def test_output_prints_brackets_verbatim() -> None:
     with console.capture() as captured:
         console.print("pip install 'annotation[embedding]'")
     assert captured.get().strip() == "pip install 'annotation[embedding]'"
+
+
+def test_studio_progress_shows_the_stance_columns_only_when_a_stance_was_suggested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotation import pipeline
+    from annotation.exports import progress
+    from annotation.schema import load_schema
+    from tests.exports import test_stance_suggestions, test_suggestions
+    from tests.exports.records import USERS
+
+    camp = _campaign(tmp_path)
+    for tasks, stance in ((test_stance_suggestions.TASKS, True), ([test_suggestions._task(test_suggestions.ANNOTATIONS)], False)):
+        table, short = progress(tasks, USERS, overlap=1, schema=load_schema())
+        monkeypatch.setattr(pipeline, "annotation_progress", lambda campaign: (table, short, len(tasks), None))
+        result = runner.invoke(app, ["studio", "progress", "-C", str(camp)])
+        assert result.exit_code == 0, result.output
+        assert ("stance_acceptance_rate" in result.output) is stance
+        assert ("stance_accepted (submitted as suggested)" in result.output) is stance

@@ -119,3 +119,12 @@ def test_write_report_reads_the_last_build(demo_votes: Votes, tmp_path: Path) ->
     path = write_report(campaign)
     assert path == campaign.root / "data" / "report.html"
     assert "<b>24</b> of 24 task(s) have fewer than the overlap of 4" in path.read_text(encoding="utf-8")
+
+
+def test_each_annotators_stance_acceptance_stands_beside_their_span_acceptance(textless_release: Path, demo_votes: Votes) -> None:
+    stats = json.loads((textless_release / "stats.json").read_text(encoding="utf-8"))
+    worker = demo_votes.annotations["worker"].iloc[0]
+    stats["suggestions"]["stance"]["annotators"] = {worker: {"suggestions": 4, "accepted": 3, "acceptance_rate": 0.75}}
+    page = render_report(stats, demo_votes.annotations, demo_votes.tasks, articles=seed_articles(), overlap=3, gold=demo_votes.gold)
+    table = page.split("span suggestions accepted</th><th>stance suggestions accepted</th>")[1]
+    assert "<td class=\"n\">75.0% of 4</td>" in table.split(f"<code>{worker}</code>", 1)[1].split("</tr>")[0]

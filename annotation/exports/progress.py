@@ -9,14 +9,17 @@ import pandas as pd
 
 from annotation.exports.accuracy import gold_accuracy
 from annotation.exports.reader import ExportError, user_id_of, vote_problem
-from annotation.exports.suggestions import outcome_summary, suggestion_outcomes
+from annotation.exports.suggestions import outcome_summary, stance_outcomes, suggestion_outcomes
 from annotation.exports.votes import pseudonymize, to_votes
 from annotation.schema import Schema, load_schema
 
-__all__ = ["progress", "SUGGESTION_PROGRESS", "GOLD_PROGRESS"]
+__all__ = ["progress", "SUGGESTION_PROGRESS", "STANCE_PROGRESS", "GOLD_PROGRESS"]
 
 SUGGESTION_PROGRESS = ("suggested", "accepted", "changed", "rejected", "acceptance_rate")
 """The columns ``progress`` adds about the suggestions (pre-filled spans) each annotator was shown."""
+STANCE_PROGRESS = ("stance_suggested", "stance_accepted", "stance_changed", "stance_acceptance_rate")
+"""The columns ``progress`` adds about the pre-filled stance each annotator was shown (never rejected:
+a vote has a stance; ``exports.suggestions``)."""
 GOLD_PROGRESS = ("gold_tasks", "gold_stance_accuracy", "gold_span_f1", "gold_token_f1")
 """The columns ``progress`` adds about the gold tasks (``exports.accuracy``): how many each annotator
 answered, their stance accuracy, and their span F1 (exact match, and per token) on them."""
@@ -24,16 +27,18 @@ _SALT = "progress"  # pseudonyms made and mapped back to e-mails here; they neve
 
 
 def _vote_columns(export: list[dict[str, Any]], users: Mapping[int, str], schema: Schema) -> pd.DataFrame:
-    """Per annotator e-mail: the suggestions of their kept annotations and their outcomes
-    (``exports.suggestions``), and their accuracy on the gold tasks (``exports.accuracy``), the
+    """Per annotator e-mail: the span and stance suggestions of their kept annotations and their
+    outcomes (``exports.suggestions``), and their accuracy on the gold tasks (``exports.accuracy``), the
     annotations picked as the build picks them (``to_votes``; every annotator kept, none dropped
     for the overlap)."""
     try:
         votes = to_votes(export, users, schema=schema, salt=_SALT, source="live export")
     except ExportError:  # two tasks share a key: the build will say so; the counts above still stand
-        return pd.DataFrame(columns=[*SUGGESTION_PROGRESS, *GOLD_PROGRESS])
+        return pd.DataFrame(columns=[*SUGGESTION_PROGRESS, *STANCE_PROGRESS, *GOLD_PROGRESS])
     summary = outcome_summary(suggestion_outcomes(votes.suggestions, votes.spans))
     summary = summary.rename(columns={"suggestions": "suggested"})[list(SUGGESTION_PROGRESS)]
+    stance = outcome_summary(stance_outcomes(votes.stance_suggestions, votes.annotations)).rename(columns={"suggestions": "suggested"})
+    summary = summary.join(stance.add_prefix("stance_")[list(STANCE_PROGRESS)], how="outer")
     gold = gold_accuracy(votes, span_labels=schema.span_names).rename(columns=lambda c: c if c.startswith("gold_") else f"gold_{c}")
     email_of = {pseudonymize(email, _SALT): email for email in users.values()}
     return summary.join(gold[list(GOLD_PROGRESS)], how="outer").rename(index=email_of)
@@ -63,7 +68,9 @@ def progress(
         their annotations (shown to the curator only, never written), then ``suggested`` (the
         pre-filled spans shown to their submitted annotations, one per annotator and task as the
         build keeps them), how many they ``accepted``, ``changed`` and ``rejected``
-        (``exports.suggestions``) and their ``acceptance_rate`` (NaN with no suggestions); then
+        (``exports.suggestions``) and their ``acceptance_rate`` (NaN with no suggestions); the same
+        for the pre-filled stance (``stance_suggested``, ``stance_accepted``: they submitted it,
+        ``stance_changed``: another, ``stance_acceptance_rate``); then
         ``gold_tasks`` (gold tasks they answered), ``gold_stance_accuracy``, ``gold_span_f1`` and
         ``gold_token_f1`` (``exports.accuracy``; NaN without gold tasks); and the count of tasks
         with votes by fewer than ``overlap`` annotators.
@@ -100,6 +107,6 @@ def progress(
         median_lead_time_s=("lead_time_s", "median"),
     )
     table = table.join(_vote_columns(export, users, schema), how="left")
-    counts = [*SUGGESTION_PROGRESS[:-1], "gold_tasks"]
+    counts = [*SUGGESTION_PROGRESS[:-1], *STANCE_PROGRESS[:-1], "gold_tasks"]
     table[counts] = table[counts].fillna(0).astype(int)
     return table.sort_index(), short

@@ -141,6 +141,12 @@ def read_stance(annotation: Mapping[str, Any], schema: Schema) -> tuple[str | No
     result = annotation.get("result")
     if not isinstance(result, list):
         return None, ("without_stance", f"result is {result!r}")
+    return stance_in(result, schema)
+
+
+def stance_in(result: list[Any], schema: Schema) -> tuple[str | None, tuple[str, str] | None]:
+    """The stance of a ``result`` (an annotation's or a prediction's): its one region of the stance
+    control with one choice of the schema; or None and ``("without_stance" | "bad_stance", what is wrong)``."""
     regions = [r for r in result if isinstance(r, dict) and r.get("from_name") == schema.stance_name]
     if not regions:
         return None, ("without_stance", f"result has no {schema.stance_name}")

@@ -6,7 +6,8 @@ Tables (pandas, one row per …):
   choice question, and annotation metadata;
 - ``spans``: marked span — ``task, worker, start, end, text, label``;
 - ``suggestions``: suggested span shown to a kept annotation — ``task, worker, start, end, text,
-  label`` (``exports.suggestions`` says which predictions were shown and measures their outcomes);
+  label``; ``stance_suggestions``: suggested stance shown to one — ``task, worker, label, score``
+  (``exports.suggestions`` says which predictions were shown and measures their outcomes);
 - ``gold`` and ``gold_spans``: the gold tasks' labels — ``task, label`` and ``task, start, end, text,
   label``. A task is gold when it has an annotation with Label Studio's ``ground_truth`` flag (the
   curator's, made in the UI or by ``annotation gold import``); that annotation holds the gold labels
@@ -37,6 +38,7 @@ from annotation.records import (
     INTEGRITY_COLUMNS,
     LABEL,
     SPAN_RECORD_COLUMNS,
+    STANCE_SUGGESTION_COLUMNS,
     SUGGESTION_COLUMNS,
     TASK,
     TASK_COLUMNS,
@@ -63,6 +65,7 @@ DROP_REASONS: dict[str, tuple[str, str]] = {
     "bad_span": ("span", "malformed, outside the schema or not matching the sentence"),
     "bad_region": ("result region", "from an unknown control, malformed or outside the schema"),
     "bad_suggestion": ("suggested span", "malformed, outside the schema or not matching the sentence"),
+    "bad_stance_suggestion": ("suggested stance", "malformed or outside the schema"),
     "bad_adjudication": ("review annotation", "with a label outside the schema or an unreadable time"),
     "bad_gold": ("ground-truth annotation", "cancelled, without a stance or with one outside the schema"),
     "superseded_gold": ("ground-truth annotation", "superseded by a later ground-truth annotation of the same task"),
@@ -84,6 +87,7 @@ class Votes:
     dropped: dict[str, int] = field(default_factory=dict)
     integrity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTEGRITY_COLUMNS)))
     suggestions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SUGGESTION_COLUMNS)))
+    stance_suggestions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(STANCE_SUGGESTION_COLUMNS)))
     gold: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GOLD_COLUMNS)))
     gold_spans: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GOLD_SPAN_COLUMNS)))
 
@@ -360,8 +364,9 @@ def to_votes(
     - without ``allow_synthetic`` (a campaign that is not a demo), an annotation by a simulated
       account (e-mail domain ``SYNTHETIC_DOMAIN``) is dropped and listed, before the overlap is
       counted, so no synthetic vote reaches a real campaign's release;
-    - the suggestions (pre-filled spans) shown to each annotation kept are read into
-      ``Votes.suggestions`` (``exports.suggestions``); a bad one is dropped and listed (``bad_suggestion``);
+    - the suggestions (pre-filled spans, stance) shown to each annotation kept are read into ``Votes.suggestions``
+      and ``Votes.stance_suggestions`` (``exports.suggestions``); a bad one is dropped and listed
+      (``bad_suggestion``, ``bad_stance_suggestion``);
     - one bad record is dropped and listed with its reason, and the others are read as usual: a
       task without ``task_key``/``text``; an annotation without an id, with a timestamp that is
       not ISO 8601, or by a user missing from ``users``; a span with a label outside the schema, offsets that are not a range inside the
@@ -388,7 +393,7 @@ def to_votes(
     authored = _author_versions(history)
     previous_results = {a["id"]: a.get("result") for t in (history[-1] if history else [])
                         for a in t.get("annotations") or [] if isinstance(a, dict) and "id" in a}
-    task_rows, annotation_rows, span_rows, suggestion_rows, gold_rows, gold_span_rows = [], [], [], [], [], []
+    task_rows, annotation_rows, span_rows, suggestion_rows, stance_rows, gold_rows, gold_span_rows = [], [], [], [], [], [], []
     for task in export:
         where = f"{source}: task {task['id']}"
         row, problem = _task_row(task)
@@ -412,12 +417,12 @@ def to_votes(
             for start, end, text, label, origin in _read_regions(record, row["text"], schema, report):
                 span_rows.append({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text,
                                   LABEL: label, "ls_annotation_id": record["ls_annotation_id"], "origin": origin})
-            regions, model_version, problems = suggested_regions(record["_prediction"], task.get("predictions"), row["text"], schema)
-            for problem in problems:
-                report.drop(record, "bad_suggestion", f"{record['_at']}: suggestion {problem}", "dropped the suggestion")
-            suggestion_rows.extend({TASK: record[TASK], WORKER: record[WORKER], "start": start, "end": end, "text": text, LABEL: label,
-                                    "ls_annotation_id": record["ls_annotation_id"], "model_version": model_version}
-                                   for start, end, text, label in regions)
+            shown, stances, problems = suggested_regions(record["_prediction"], task.get("predictions"), row["text"], schema)
+            for key, problem in problems:
+                report.drop(record, key, f"{record['_at']}: suggestion {problem}", "dropped the suggestion")
+            keys = {TASK: record[TASK], WORKER: record[WORKER], "ls_annotation_id": record["ls_annotation_id"]}
+            suggestion_rows.extend({**keys, **suggestion._asdict()} for suggestion in shown)
+            stance_rows.extend({**keys, **suggestion._asdict()} for suggestion in stances)
             annotation_rows.append({key: value for key, value in record.items() if not key.startswith("_")})
     tasks = pd.DataFrame(task_rows, columns=list(TASK_COLUMNS))
     if tasks[TASK].duplicated().any():
@@ -434,6 +439,8 @@ def to_votes(
         integrity=pd.DataFrame(report.rows, columns=list(INTEGRITY_COLUMNS)),
         suggestions=pd.DataFrame(suggestion_rows, columns=list(SUGGESTION_COLUMNS)).sort_values(
             [TASK, WORKER, "start", "end", LABEL], ignore_index=True),
+        stance_suggestions=pd.DataFrame(stance_rows, columns=list(STANCE_SUGGESTION_COLUMNS)).sort_values(
+            [TASK, WORKER, "model_version"], ignore_index=True),
         gold=pd.DataFrame(gold_rows, columns=list(GOLD_COLUMNS)).sort_values(TASK, ignore_index=True),
         gold_spans=pd.DataFrame(gold_span_rows, columns=list(GOLD_SPAN_COLUMNS)).sort_values(
             [TASK, "start", "end", LABEL], ignore_index=True),

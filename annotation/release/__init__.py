@@ -8,7 +8,7 @@ One job per module, in the order of the build:
   text columns filled in or left null when the texts may not be redistributed);
 - ``tables``: votes → the ``sentences``/``annotations``/``articles`` Arrow tables and their features;
 - ``quality``: Dawid–Skene on the stance votes: per-annotator confusion and accuracy, the DS label;
-- ``suggestions``: what annotators did with the pre-filled spans, and the suggestions' precision/recall;
+- ``suggestions``: what annotators did with the pre-filled spans and stance, and the span suggestions' precision/recall;
 - ``stats``: ``stats.json``, agreement included, and its Markdown section;
 - ``card``: the dataset card through ``huggingface_hub``'s ``DatasetCard``/``DatasetCardData``;
 - ``datasheet``: DATASHEET.md with the generated statistics block;
@@ -33,7 +33,7 @@ from annotation.release.quality import DS_REFERENCE
 from annotation.release.rehydrate import Rehydration, rehydrate_release
 from annotation.release.splits import SPLITS, assign_split, freeze_splits, read_split_manifest, write_split_manifest
 from annotation.release.stats import MIN_ARTICLES
-from annotation.release.suggestions import SUGGESTION_DEFINITIONS
+from annotation.release.suggestions import STANCE_SUGGESTION_DEFINITIONS, SUGGESTION_DEFINITIONS
 from annotation.release.tables import SPAN_THRESHOLD, aggregate_votes, features_for
 from annotation.release.texts import TEXT_COLUMNS
 
@@ -42,6 +42,7 @@ __all__ = [
     "MIN_ARTICLES",
     "DS_REFERENCE",
     "SUGGESTION_DEFINITIONS",
+    "STANCE_SUGGESTION_DEFINITIONS",
     "SPAN_THRESHOLD",
     "DATASHEET_TEMPLATE",
     "CARD_TEMPLATE",

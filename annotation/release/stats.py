@@ -8,8 +8,9 @@ DATASHEET.md. Agreement intervals come from ``N_BOOT`` bootstrap resamples
 them (sentences of one article are not independent), else of sentence × target rows. The citation
 (``CITATION.bib``) is the campaign's, or one generated from its metadata. ``annotator_quality``
 (each annotator's Dawid–Skene confusion matrix and accuracy, ``quality``) and ``suggestions`` (what
-annotators did with the pre-filled spans, per annotator and label, and the suggestions' precision and
-recall against the aggregated spans, ``suggestions``) are shown in the card only.
+annotators did with the pre-filled spans and stance, per annotator, model version and label, and the
+span suggestions' precision and recall against the aggregated spans, ``suggestions``) are shown in
+the card only.
 
 Gold tasks (``exports.votes``: a task with the curator's ground-truth annotation) are left out of
 every agreement figure: every annotator is served them, so they would weigh in far beyond their

@@ -60,3 +60,13 @@ def test_progress_shows_each_annotators_suggestion_outcomes() -> None:
     assert table.loc[USERS[3], columns].tolist() == [3, 1, 1, 1]
     assert table.loc[USERS[4], columns].tolist() == [0, 0, 0, 0]  # skipped the task: no suggestion counted
     assert str(table.loc[USERS[4], "acceptance_rate"]) == "nan"
+
+
+def test_progress_shows_each_annotators_stance_suggestion_outcomes() -> None:
+    from tests.exports.test_stance_suggestions import TASKS
+
+    table, _ = progress(TASKS, USERS, overlap=2, schema=load_schema())
+    columns = ["stance_suggested", "stance_accepted", "stance_changed"]
+    assert table.loc[USERS[2], columns].tolist() == [2, 1, 1] and table.loc[USERS[2], "stance_acceptance_rate"] == pytest.approx(0.5)
+    assert table.loc[USERS[3], columns].tolist() == [1, 0, 1]
+    assert table.loc[USERS[4], columns].tolist() == [0, 0, 0]  # skipped the task: no suggestion counted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,10 @@ from annotation import pipeline
 from annotation.campaign import Campaign
 from annotation.exports import Votes, outcome_summary, suggestion_outcomes
 from annotation.release import build_release
+from annotation.release.suggestions import suggestion_stats, suggestion_table
 from annotation.schema import load_schema
+from tests.exports.records import votes_of
+from tests.exports.test_stance_suggestions import TASKS, V1, V2
 from tests.fixtures.release import parquet_file, seed_articles, write_raw_export
 from tests.fixtures.studio import campaign_copy
 
@@ -80,3 +84,54 @@ def test_the_build_keeps_every_suggestions_outcome(tmp_path: Path, monkeypatch: 
     assert len(outcomes) == len(votes.suggestions) > 0 and set(outcomes["outcome"]) <= {"accepted", "changed", "rejected"}
     stats = json.loads((release / "stats.json").read_text())["suggestions"]
     assert stats["all"]["accepted"] == int((outcomes["outcome"] == "accepted").sum())
+
+
+def _stance_stats() -> dict:
+    """stats.json's ``suggestions`` for the hand-made tasks of ``tests.exports.test_stance_suggestions``."""
+    no_spans = pd.DataFrame(columns=["task", "start", "end", "label"])
+    return suggestion_stats(votes_of(TASKS), no_spans, load_schema())
+
+
+def test_stats_carry_the_stance_outcomes_overall_per_annotator_and_per_model_version() -> None:
+    stance = _stance_stats()["stance"]
+    assert stance["all"] == {"suggestions": 3, "accepted": 1, "changed": 2, "rejected": 0, "acceptance_rate": 0.3333}
+    assert stance["model_versions"] == [V1, V2] and list(stance["labels"]) == load_schema().stance_names
+    assert stance["per_model_version"][V1] == {"suggestions": 2, "accepted": 1, "changed": 1, "rejected": 0, "acceptance_rate": 0.5}
+    assert all(name.startswith("ann-") for name in stance["annotators"])  # pseudonyms, never e-mails
+    twice = next(entry for entry in stance["annotators"].values() if entry["suggestions"] == 2)
+    assert twice["synthetic"] is True
+    assert {v: e["acceptance_rate"] for v, e in twice["per_model_version"].items()} == {V1: 1.0, V2: 0.0}
+
+
+def test_stats_carry_the_span_outcomes_per_model_version() -> None:
+    stats = _stance_stats()
+    assert stats["per_model_version"] == {V1: {"suggestions": 2, "accepted": 0, "changed": 0, "rejected": 2, "acceptance_rate": 0.0}}
+    assert all(list(entry["per_model_version"]) == [V1] for entry in stats["annotators"].values())
+
+
+def test_the_card_shows_per_model_version_rows_for_spans_and_stance() -> None:
+    table = suggestion_table({"suggestions": _stance_stats()})
+    spans, stance = table.split("| stance suggestions shown to |")
+    assert f"| model `{V1}` | 2 | 0 | 0 | 2 | 0.0% |" in spans
+    assert f"| model `{V1}` | 2 | 1 | 1 | 50.0% |" in stance and f"| model `{V2}` | 1 | 0 | 1 | 0.0% |" in stance
+    assert "| **all** | 3 | 1 | 2 | 33.3% |" in stance
+
+
+def test_a_release_with_stance_suggestions_describes_them_in_stats_and_card(
+    tiny_votes: Callable[..., tuple[Votes, pd.DataFrame]], campaign_at: Callable[..., Campaign], tmp_path: Path
+) -> None:
+    votes, articles = tiny_votes({"t1": ["against", "favor"]})
+    shown = pd.DataFrame({"task": "t1", "worker": ["w1", "w2"], "label": "against", "score": 0.61, "ls_annotation_id": [100, 101],
+                          "model_version": V1})
+    release = build_release(replace(votes, stance_suggestions=shown), articles, campaign_at(tmp_path), schema=load_schema())
+    stance = json.loads((release / "stats.json").read_text())["suggestions"]["stance"]
+    assert stance["all"] == {"suggestions": 2, "accepted": 1, "changed": 1, "rejected": 0, "acceptance_rate": 0.5}
+    card = (release / "README.md").read_text()
+    assert "No suggestions (pre-filled spans) were shown" in card and "The model's stance was pre-filled" in card
+    assert f"| model `{V1}` | 2 | 1 | 1 | 50.0% |" in card
+
+
+def test_a_release_without_stance_suggestions_says_so(demo_release: Path) -> None:
+    stance = json.loads((demo_release / "stats.json").read_text())["suggestions"]["stance"]
+    assert stance["all"]["suggestions"] == 0 and stance["annotators"] == {} and stance["per_model_version"] == {}
+    assert "No stance suggestions (a pre-filled stance) were shown" in (demo_release / "README.md").read_text()
