@@ -5,7 +5,7 @@ alone. Every function takes the ``Campaign`` (``annotation/campaign.py``), which
 and the settings; the library modules stay free of file layout decisions::
 
     corpus ─ingest→ data/interim/articles.parquet ─segment→ data/interim/sentences.parquet
-          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ suggestion_outcomes, gold, gold_spans) + dist/<name>-<version>/
+          ─push→ Label Studio ─pull→ data/raw/*.json ─build→ data/interim/*votes.parquet (+ [stance_]suggestion_outcomes, gold, gold_spans) + dist/<name>-<version>/
           ─baselines→ data/baselines/metrics.json
     gold file ─gold import→ Label Studio (ground-truth annotations)
 
@@ -31,7 +31,7 @@ from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
 from annotation.assignment import block_of, block_ranking_path, write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
-from annotation.exports import Votes, progress, suggestion_outcomes, to_votes
+from annotation.exports import Votes, progress, stance_outcomes, suggestion_outcomes, to_votes
 from annotation.gold import GoldReport, gold_result, read_gold
 from annotation.ingest import Article, IngestReport, Manifest, Sentence, articles_table, ingest_sources, load_manifest, split_sentences
 from annotation.io import atomic_write_bytes
@@ -376,10 +376,12 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
             "--freeze-splits` to give new articles their hash-based split and add them to the manifest, then commit it"
         )
     decided, votes = _adjudicated(campaign, schema, votes)
-    # suggestion_outcomes: every suggestion shown to a kept annotation (read from the raw export,
-    # the record), with what its annotator did with it (exports.suggestions).
+    # (stance_)suggestion_outcomes: every span (stance) suggestion shown to a kept annotation (read
+    # from the raw export, the record), with what its annotator did with it (exports.suggestions).
     for name, frame in (("tasks", votes.tasks), ("stance_votes", votes.annotations), ("span_votes", votes.spans),
-                        ("integrity", votes.integrity), ("gold", votes.gold), ("gold_spans", votes.gold_spans), ("suggestion_outcomes", suggestion_outcomes(votes.suggestions, votes.spans))):
+                        ("integrity", votes.integrity), ("gold", votes.gold), ("gold_spans", votes.gold_spans),
+                        ("suggestion_outcomes", suggestion_outcomes(votes.suggestions, votes.spans)),
+                        ("stance_suggestion_outcomes", stance_outcomes(votes.stance_suggestions, votes.annotations))):
         _write_parquet(frame, campaign.interim / f"{name}.parquet")
     release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
