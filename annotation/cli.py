@@ -1,4 +1,9 @@
-"""The ``annotation`` command line: one thin command per stage, plus ``demo`` which chains them."""
+"""The ``annotation`` command line: one thin command per stage, plus ``demo`` which chains them.
+
+Longer than 450 lines because it holds some twenty commands, each a few lines of options and
+printing over one ``pipeline`` call; split by stage, each file would re-declare the shared options
+and error handling (``CAMPAIGN``, ``_user_errors``, ``_bar``).
+"""
 
 from __future__ import annotations
 

@@ -360,7 +360,7 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     from annotation.release import build_release
     from annotation.release import freeze_splits as freeze  # imports `datasets`, slow
     from annotation.release import read_split_manifest, write_split_manifest
-    from annotation.report import write_report
+    from annotation.report import REPORT_FILE, report_path
 
     schema = load_schema(campaign.scheme)
     pulled = latest_export(campaign.raw)
@@ -386,7 +386,9 @@ def build(campaign: Campaign, *, freeze_splits: bool = False) -> tuple[Path, Vot
     release = build_release(votes, articles, campaign, schema=schema, splits=splits, adjudications=decided)
     if new:
         write_split_manifest(campaign.splits, splits)
-    write_report(campaign, release)  # data/report.html, the curator's page (annotation/report.py)
+    # data/report.html: the curator's copy of the release's report (annotation/report.py), kept where
+    # `annotation report` regenerates it.
+    atomic_write_bytes(report_path(campaign), (release / REPORT_FILE).read_bytes())
     return release, votes
 
 

@@ -1,8 +1,9 @@
-"""The curator's morning report: one self-contained HTML file per campaign, ``data/report.html``.
+"""The curator's morning report: one self-contained HTML file per campaign build.
 
 ``render_report`` is pure (the release's ``stats.json`` and the build's long tables in, an HTML
-string out); ``write_report`` reads what the last ``annotation build`` wrote and writes the file
-atomically. Figures are matplotlib SVG inlined in the page, with no script, stylesheet, font or
+string out). ``annotation build`` puts it in the release as ``report.html`` (linked from the card)
+and copies it to the campaign's ``data/report.html``; ``write_report`` (``annotation report``)
+renders it again there from what the last build wrote, atomically. Figures are matplotlib SVG inlined in the page, with no script, stylesheet, font or
 image fetched at view time, so the file opens offline and can be mailed around. It shows only
 what the build computed (``stats.json``: agreement with its intervals, Dawid–Skene confusion,
 span and stance suggestion acceptance, gold accuracy) plus counts of the votes; annotators appear by their
@@ -35,7 +36,7 @@ from annotation.io import atomic_write_bytes
 __all__ = ["REPORT_FILE", "SECTIONS", "render_report", "write_report", "report_path"]
 
 REPORT_FILE = "report.html"
-"""The report's name, in the campaign's ``data/`` folder (local: it is not part of the release)."""
+"""The report's name, in each release (linked from its card) and, as the curator's copy, in the campaign's ``data/``."""
 SECTIONS = ("Progress", "Annotators", "Agreement", "Annotator confusion (Dawid–Skene)", "Label distribution", "Most disputed tasks")
 """The report's section headings, in order."""
 DISPUTED = 20

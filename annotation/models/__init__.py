@@ -28,6 +28,7 @@ from annotation.models.metrics import (
     span_prf,
     token_f1,
 )
+from annotation.models.per_target import PerTargetClassifier
 from annotation.models.protocol import (
     MAX_FOLDS,
     MIN_SCORED_ROWS,
@@ -36,7 +37,6 @@ from annotation.models.protocol import (
     evaluation_folds,
     plan_evaluation,
 )
-from annotation.models.per_target import PerTargetClassifier
 from annotation.models.stance import (
     STANCE_GRIDS,
     STANCE_KINDS,

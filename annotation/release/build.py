@@ -11,6 +11,7 @@ Layout of ``dist/<name>-<version>/`` (``campaign.release_dir``)::
     stats.json                     everything the card and the datasheet state: the campaign's metadata,
                                    counts, corpus facts, label distributions, agreement,
                                    each annotator's Dawid–Skene confusion matrix and accuracy
+    report.html                    the campaign report (``annotation.report``): self-contained, linked from the card
     CITATION.bib                   the campaign's citation, or one generated from its metadata
     SHA256SUMS                     checksum of every other file
 
@@ -58,6 +59,7 @@ from annotation.release.tables import (
     to_table,
 )
 from annotation.release.texts import IntArray, set_texts
+from annotation.report import REPORT_FILE, render_report
 from annotation.schema import Schema
 
 __all__ = ["build_release"]
@@ -84,10 +86,11 @@ def _write_config(table: pa.Table, bounds: IntArray, directory: Path) -> dict[st
 
 
 def write_release(
-    final: Path, tables: Mapping[str, pa.Table], bounds: Mapping[str, IntArray], stats: dict[str, Any], datasheet: str
+    final: Path, tables: Mapping[str, pa.Table], bounds: Mapping[str, IntArray], stats: dict[str, Any], datasheet: str,
+    report: str | None
 ) -> Path:
     """Write a release to ``final``: parquet per config and split, card, datasheet, stats, citation,
-    checksums; into a temp directory first, which then replaces ``final`` whole."""
+    report (when given), checksums; into a temp directory first, which then replaces ``final`` whole."""
     tmp = final.parent / f".{final.name}.tmp"
     old = final.parent / f".{final.name}.old"
     for leftover in (tmp, old):
@@ -108,6 +111,7 @@ def write_release(
             "README.md": render_card(stats, features, files),
             "DATASHEET.md": datasheet,
             "CITATION.bib": stats["citation"] + "\n",
+            **({REPORT_FILE: report} if report is not None else {}),
         }
         for name, text in texts.items():
             data = text.encode("utf-8")
@@ -181,5 +185,7 @@ def build_release(
     tables = {name: to_table(config, features[name]) for name, config in columns.items()}
     if not campaign.licence.redistribute_texts:
         tables = set_texts(tables, {}, {})
-    return write_release(campaign.release_dir, tables, bounds, stats, fill_stats(datasheet, stats_markdown(stats), where))
+    report = render_report(stats, votes.annotations, votes.tasks, articles=articles[["article_id", "outlet"]], overlap=campaign.overlap,
+                           gold=votes.gold)
+    return write_release(campaign.release_dir, tables, bounds, stats, fill_stats(datasheet, stats_markdown(stats), where), report)
 

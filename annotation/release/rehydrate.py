@@ -26,6 +26,7 @@ from annotation.release.build import write_release
 from annotation.release.errors import MissingFileError, ReleaseError
 from annotation.release.splits import SPLITS
 from annotation.release.texts import IntArray, set_texts, text_sha256
+from annotation.report import REPORT_FILE
 from annotation.schema import load_schema
 from annotation.tasks import make_tasks
 
@@ -152,6 +153,8 @@ def rehydrate_release(release: str | Path, corpus: str | Path | Iterable[str | P
         contexts.update(shown)
     stats["texts"] = {"included": bool(found), "rehydrated": len(found)}
     datasheet = (release / "DATASHEET.md").read_text(encoding="utf-8")
-    written = write_release(out, set_texts(tables, found, contexts), bounds, stats, datasheet)
+    page = release / REPORT_FILE  # the campaign report, as built (texts by task key when the release had none)
+    written = write_release(out, set_texts(tables, found, contexts), bounds, stats, datasheet,
+                            page.read_text(encoding="utf-8") if page.exists() else None)
     return Rehydration(written, len(table), tuple(found), missing, tuple(report.skipped))
 

@@ -10,6 +10,7 @@ from annotation.exports import ExportError, Votes, load_export, pseudonymize, to
 from annotation.schema import load_schema
 from tests.exports.records import DATA, USERS, make_task, span_region, stance_region, votes_of
 
+
 @pytest.fixture()
 def export() -> list[dict]:
     return load_export(DATA / "export.json")

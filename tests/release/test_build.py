@@ -35,6 +35,14 @@ def test_building_twice_gives_identical_bytes(demo_votes: Votes, demo_campaign: 
     assert not list(tmp_path.glob("*/dist/.*"))  # no temp or old folder left beside the release
 
 
+def test_the_release_carries_the_campaign_report_and_its_card_links_it(demo_votes: Votes, demo_campaign: Campaign,
+                                                                        tmp_path: Path) -> None:
+    release = build_release(demo_votes, seed_articles(), replace(demo_campaign, root=tmp_path / "a"), schema=load_schema())
+    report = (release / "report.html").read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "Most disputed tasks" in report and "<script" not in report
+    assert "[`report.html`](report.html)" in (release / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_missing_changelog_or_datasheet_is_refused(demo_votes: Votes, campaign_at: Callable[..., Campaign], tmp_path: Path) -> None:
     for key in ("changelog", "datasheet"):
         campaign = campaign_at(tmp_path / key, **{key: "ABSENT.md"})
