@@ -37,6 +37,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from typer.testing import CliRunner
@@ -44,7 +45,7 @@ from typer.testing import CliRunner
 from annotation import studio
 from annotation.campaign import record_studio
 from annotation.cli import app
-from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, suggestion_outcomes
+from annotation.exports import SYNTHETIC_DOMAIN, pseudonymize, stance_outcomes, suggestion_outcomes
 from annotation.exports.progress import progress
 from annotation.ingest import Article, split_sentences
 from annotation.lexicon import load_lexicon
@@ -52,6 +53,7 @@ from annotation.records import LABEL, TASK, WORKER
 from annotation.release.suggestions import suggestion_stats, suggestion_table
 from annotation.schema import load_schema, to_instructions, to_label_config
 from annotation.spans import aggregate_spans
+from annotation.suggest import StanceGuesses, lexicon_spans, predictions
 from annotation.tasks import make_tasks
 from tests.fixtures.browser import open_stream_as_new_annotator, select_with_mouse, submit_in_stream
 from tests.fixtures.studio import campaign_copy, pull_votes
@@ -147,3 +149,40 @@ def test_a_suggestion_looks_like_one_and_its_rejection_is_measured(
     stats = suggestion_stats(votes, aggregated, schema)
     assert stats["annotators"][worker]["acceptance_rate"] == 0.5
     assert f"| `{worker}` (simulated) | 2 | 1 | 0 | 1 | 50.0% |" in suggestion_table({"suggestions": stats})
+
+
+def test_a_models_stance_is_pre_filled_and_a_change_is_measured_per_model_version(
+    admin: studio.Studio, page: Page, tmp_path: Path
+) -> None:
+    """``annotation suggest``'s payload (``suggest.predictions``), pre-filled as it makes it: the
+    annotator sees the model's stance chosen and its spans as suggestions, picks another stance,
+    and the build counts the stance suggestion as changed, for that model version."""
+    schema = load_schema()
+    article = Article(article_id="model-suggestions", title=HEADLINE, text=f"{HEADLINE}\n\n{SENTENCE}", source="synthetic",
+                      targets=(TARGET,))
+    (task,) = [t for t in make_tasks([article], split_sentences(article), schema=schema) if t["data"]["text"] == SENTENCE]
+    project_id, _ = admin.ensure_project(f"{TITLE}-model", to_label_config(schema), to_instructions(schema), overlap=1)
+    admin.push_tasks(project_id, [task])
+    task = next(t for t in admin.iter_tasks(project_id) if t["data"]["text"] == SENTENCE)
+    version = "tfidf-lr+lexicon-v0.1.0+0000test"
+    stance = StanceGuesses(pd.DataFrame(), ["favor"], [0.55], [0.1])
+    payload = predictions([task["id"]], [SENTENCE], stance, lexicon_spans([SENTENCE], load_lexicon(labels=schema.span_names)),
+                          stance_name=schema.stance_name, span_name=schema.span_name, version=version)
+    admin.replace_predictions(project_id, [task["id"]], payload, lambda v: v == version, prefill=version)
+
+    email = f"model-suggestions@{SYNTHETIC_DOMAIN}"
+    open_stream_as_new_annotator(page, admin, email, "ModelSuggestions", project_id)
+    page.locator(".lsf-modal-ls_visible").get_by_role("button", name="Close modal").click()
+    sentence = page.locator(".lsf-main-view__annotation .sentence .lsf-richtext__line")
+    expect(sentence.locator(".htx-highlight")).to_have_text([KEPT, REJECTED])  # the spans of the model's prediction
+    expect(page.locator(".lsf-choice", has_text="favor").locator("input")).to_be_checked()  # the model's stance, chosen
+    expect(page.locator(".lsf-choice", has_text="against").locator("input")).not_to_be_checked()
+    page.screenshot(path=tmp_path / "model-suggestion-stream.png")
+    page.locator(".lsf-choice", has_text="against").locator("label").click()
+    expect(page.locator(".lsf-choice", has_text="favor").locator("input")).not_to_be_checked()
+    submit_in_stream(page, task["id"])
+
+    _, votes = pull_votes(admin, project_id, tmp_path / "raw", schema, SALT)
+    outcomes = stance_outcomes(votes.stance_suggestions, votes.annotations)
+    assert outcomes[[WORKER, LABEL, "submitted", "model_version", "outcome"]].values.tolist() == [
+        [pseudonymize(email, SALT), "favor", "against", version, "changed"]]
