@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from annotation.errors import AnnotationError
-from annotation.schema import SUGGESTION_ID_PREFIX
+from annotation.tasks import span_regions
 
 __all__ = [
     "MIN_LABELS_PER_CLASS",
@@ -308,8 +308,8 @@ def lexicon_spans(texts: Sequence[str], lexicon: Any) -> SpanGuesses:
 def predictions(task_ids: Sequence[int], texts: Sequence[str], stance: StanceGuesses, spans: SpanGuesses, *,
                 stance_name: str, span_name: str, version: str) -> list[dict[str, Any]]:
     """One Label Studio prediction per task: the stance ``choices`` region, then one ``labels``
-    region per span (ids beginning with ``SUGGESTION_ID_PREFIX``, so Label Studio draws them as
-    suggestions), each with its score; the prediction's score is the stance's.
+    region per span (``tasks.span_regions``: drawn as suggestions), each with its score; the
+    prediction's score is the stance's.
 
     Examples:
         >>> stance = StanceGuesses(pd.DataFrame(), ["against"], [0.61], [0.22])
@@ -324,11 +324,5 @@ def predictions(task_ids: Sequence[int], texts: Sequence[str], stance: StanceGue
         prediction: dict[str, Any] = {"task": int(task_id), "model_version": version}
         if stance.scores[i] is not None:
             region["score"] = prediction["score"] = round(float(stance.scores[i]), 4)
-        regions = [
-            {"id": f"{SUGGESTION_ID_PREFIX}{j}", "from_name": span_name, "to_name": "text", "type": "labels",
-             "value": {"start": int(start), "end": int(end), "text": text[start:end], "labels": [str(label)]},
-             "score": round(float(score), 4)}
-            for j, ((start, end, label), score) in enumerate(zip(spans.spans[i], spans.scores[i], strict=True))
-        ]
-        out.append({**prediction, "result": [region, *regions]})
+        out.append({**prediction, "result": [region, *span_regions(text, spans.spans[i], span_name, spans.scores[i])]})
     return out

@@ -11,7 +11,7 @@ from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.records import task_key
 from annotation.schema import SUGGESTION_ID_PREFIX, Schema
 
-__all__ = ["TaskError", "make_tasks", "lexicon_prediction"]
+__all__ = ["TaskError", "make_tasks", "lexicon_prediction", "span_regions"]
 
 
 class TaskError(AnnotationKeyError):
@@ -22,6 +22,27 @@ class _Article(Protocol):
     article_id: str
     title: str
     targets: tuple[str, ...]
+
+
+def span_regions(text: str, spans: Sequence[tuple[int, int, str]], span_name: str,
+                 scores: Sequence[float] | None = None) -> list[dict[str, Any]]:
+    """Spans ``(start, end, label)`` (code points, end exclusive) of ``text`` as Label Studio
+    ``labels`` regions of the control ``span_name``, with ids beginning with ``SUGGESTION_ID_PREFIX``
+    (the id the label config's style draws as a suggestion) and, given ``scores``, one score each.
+
+    Examples:
+        >>> span_regions("The regime fell.", [(4, 10, "loaded-negative")], "loaded", [0.91234])
+        [{'id': 'lex0', 'from_name': 'loaded', 'to_name': 'text', 'type': 'labels', 'value': {'start': 4, 'end': 10, 'text': 'regime', 'labels': ['loaded-negative']}, 'score': 0.9123}]
+    """
+    regions = [
+        {"id": f"{SUGGESTION_ID_PREFIX}{i}", "from_name": span_name, "to_name": "text", "type": "labels",
+         "value": {"start": int(start), "end": int(end), "text": text[start:end], "labels": [str(label)]}}
+        for i, (start, end, label) in enumerate(spans)
+    ]
+    if scores is not None:
+        for region, score in zip(regions, scores, strict=True):
+            region["score"] = round(float(score), 4)
+    return regions
 
 
 def lexicon_prediction(text: str, lexicon: Lexicon, schema: Schema) -> dict[str, Any] | None:
@@ -37,17 +58,7 @@ def lexicon_prediction(text: str, lexicon: Lexicon, schema: Schema) -> dict[str,
     spans = find_loaded_spans(text, lexicon)
     if not spans:
         return None
-    result = [
-        {
-            "id": f"{SUGGESTION_ID_PREFIX}{i}",  # the id the label config's style marks as a suggestion
-            "from_name": schema.span_name,
-            "to_name": "text",
-            "type": "labels",
-            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
-        }
-        for i, (start, end, label) in enumerate(spans)
-    ]
-    return {"model_version": lexicon.model_version, "score": 1.0, "result": result}
+    return {"model_version": lexicon.model_version, "score": 1.0, "result": span_regions(text, spans, schema.span_name)}
 
 
 def make_tasks(

@@ -17,6 +17,12 @@ reading order, overlap 3):
   annotators (the import's ``completed_by``; without it Label Studio attributes every imported
   annotation to the importing admin, and marks it ground truth unless told otherwise), so the
   toolkit's scan must step over the filled tasks. Same R calls as above, by fresh users.
+- **active**: projects F (toolkit, ``active`` with a block ranking as ``annotation suggest``
+  writes it, here a seeded random order of all blocks) and G (Label Studio's own active mechanism:
+  ``sampling = "Uncertainty sampling"``, every task with a scored prediction of the project's model
+  version) start empty; R calls each, interleaved, as for **empty**. The toolkit's call that starts
+  a new block scans every open task to find the best-ranked open block (push order stops at the
+  first), so this is its worst case.
 - **heavy**: an annotator who has already done H tasks (default 2,000; one of the three on C's
   first H tasks) asks for the next one, ``--heavy-calls`` times with a submit in between; beside it
   the admin, one of the three on the first H tasks of project E (otherwise like D), on Label
@@ -53,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
 import shutil
 import statistics
 import sys
@@ -66,7 +73,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotation import studio  # noqa: E402
-from annotation.assignment import QueueSettings, block_of, write_queue_settings  # noqa: E402
+from annotation.assignment import QueueSettings, block_of, write_block_ranking, write_queue_settings  # noqa: E402
 from annotation.schema import load_schema, to_instructions, to_label_config  # noqa: E402
 from bench.harness import Progress, stop_on_sigterm  # noqa: E402
 
@@ -176,6 +183,7 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=2_000, help="tasks the heavy annotator has done (at most the pre-filled ones)")
     parser.add_argument("--heavy-calls", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--no-active", action="store_true", help="skip the active-order phase")
     args = parser.parse_args()
     stop_on_sigterm()
     n_tasks = args.tasks // PER_ARTICLE * PER_ARTICLE
@@ -216,6 +224,22 @@ def main() -> None:
         ours, theirs = Stream("A", a, annotators), Stream("B", b, [admin])
         interleave([ours, theirs], args.rounds, "empty projects")
         report(f"empty projects ({n_tasks:,} tasks, overlap {OVERLAP}; {args.rounds} calls each, interleaved)", ours, theirs)
+
+        if not args.no_active:
+            tasks = make_tasks("F", n_tasks)
+            ranking = list(dict.fromkeys(block_of(t["data"], ORDER) for t in tasks))
+            random.Random(0).shuffle(ranking)
+            f = project("stream-F", tasks, toolkit=True)
+            write_block_ranking(studio.queue_dir(studio_dir), f, ranking, order=ORDER, model_version="bench-v1")
+            rng = random.Random(1)
+            g = project("stream-G", [{**t, "predictions": [{"model_version": "bench-v1", "score": round(rng.random(), 4), "result": RESULT}]}
+                                     for t in make_tasks("G", n_tasks)], toolkit=False)
+            admin._call("uncertainty sampling", lambda: admin.sdk.projects.update(g, sampling="Uncertainty sampling", model_version="bench-v1"))
+            active = [admin.add_annotator(f"bench-u{i}@synthetic.invalid", f"bench-u{i}-password-1") for i in range(args.annotators)]
+            ours, theirs = Stream("F", f, active), Stream("G", g, [admin])
+            interleave([ours, theirs], args.rounds, "active order")
+            report(f"active order ({n_tasks:,} tasks, {len(ranking):,} ranked blocks; Label Studio: uncertainty sampling over scored "
+                   f"predictions; {args.rounds} calls each, interleaved)", ours, theirs)
 
         if n_filled:
             c = project("stream-C", prefilled(make_tasks("C", n_tasks), n_filled, fillers, heavy_id, n_heavy), toolkit=True)
