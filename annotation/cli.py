@@ -231,7 +231,7 @@ def suggest_cli(
     model: str = typer.Option("tfidf-lr", "--model", help="Stance classifier kind (annotation.models.STANCE_KINDS; tfidf-lr is fast on CPU)."),
     tagger: str = typer.Option(None, "--tagger", help="Spans from a learnt tagger (marked-rate, token-lr, embedding-token-lr) instead of the lexicon."),
     release: Path = typer.Option(None, help="Release whose labels train the model (default: the campaign's current version in dist/)."),
-    prefill: bool = typer.Option(True, "--prefill/--no-prefill", help="Pre-fill these suggestions for annotators (else the lexicon's stay pre-filled)."),
+    prefill: bool = typer.Option(True, "--prefill/--no-prefill", help="Pre-fill these suggestions for annotators and rank the blocks by them (else what is pre-filled and the order stay)."),
     campaign: Path = CAMPAIGN,
 ) -> None:
     """Train a stance classifier on the last build's labels and push its suggestions to the tasks short of their overlap (replacing its earlier ones)."""
@@ -243,10 +243,10 @@ def _print_suggest(project_id: int, report: SuggestReport) -> None:
     console.print(f"project {project_id}: {report.name} trained on {report.trained} stance label(s) and {spans}; {report.created} "
                   f"prediction(s) of {report.version} pushed to the open tasks, {report.deleted} earlier {report.name} prediction(s) replaced",
                   highlight=False)
-    console.print(f"pre-filled for annotators: {report.version}" if report.prefilled else
-                  "not pre-filled: annotators still see the lexicon's suggestions", highlight=False)
+    console.print(f"pre-filled for annotators: {report.shown}" if report.shown == report.version else
+                  f"not pre-filled: annotators still see {report.shown or 'no suggestions'}", highlight=False)
     console.print(f"active order: {report.ranked_blocks} block(s) ranked, least sure first" if report.ranked_blocks else
-                  "active order: no ranking (the model gives no probabilities, or no task is open)", highlight=False)
+                  "active order: unchanged (not pre-filled, or the model gives no probabilities)", highlight=False)
 
 
 gold_app = typer.Typer(help="Gold tasks: the curator's labels each annotator is checked against.", no_args_is_help=True)

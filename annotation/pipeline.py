@@ -209,16 +209,16 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     the rows of the open tasks (tasks short of their overlap, not gold), which get the predictions.
     Earlier predictions of the same models (``suggest.suggestion_name``, any version) on those tasks
     are deleted first, so a re-run never duplicates; other predictions (the lexicon's) stay. With
-    ``prefill`` the new version becomes the one Label Studio pre-fills for annotators. The tasks'
-    uncertainty margins rank their blocks for the stream's active order (``assignment.rank_blocks``,
-    written beside the queue settings).
+    ``prefill`` the new version becomes the one Label Studio pre-fills for annotators, and the
+    tasks' uncertainty margins rank their blocks for the stream's active order
+    (``assignment.rank_blocks``, written beside the queue settings); without it, neither changes.
 
     Returns:
         ``(project_id, suggest.SuggestReport)``.
 
     Raises:
-        SuggestError: An unknown model, or too few labels (the message says how many there are and
-            how many are needed); nothing is pushed then.
+        SuggestError: An unknown model, too few labels (the message says how many there are and
+            how many are needed), or no open task; nothing is pushed then.
         StudioError: No project yet, or the server fails.
     """
     from annotation.assignment import rank_blocks, write_block_ranking
@@ -251,6 +251,9 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     client = studio.connect(campaign.studio_dir)
     project_id = _project_id(client, campaign)
     open_tasks = [t for t in client.open_tasks(project_id) if isinstance(t["data"].get("text"), str)]
+    if not open_tasks:
+        raise SuggestError(f"project {project_id} has no open task (every task has its {campaign.overlap} annotation(s) or is gold): "
+                           "nothing to suggest; push new tasks first")
     open_keys = {t["data"].get("task_key") for t in open_tasks}
     labelled = labelled[[task_key(s, t) not in open_keys for s, t in zip(labelled["sentence_id"], labelled["target"], strict=True)]]
     tasks = pd.DataFrame({"target": [str(t["data"].get("target", "")) for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
@@ -265,11 +268,12 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     deleted, created = client.replace_predictions(project_id, [t["id"] for t in open_tasks], payloads, lambda v: is_version_of(v, name),
                                                   prefill=version if prefill else None)
     ranking = []
-    if stance.margins is not None:
+    if prefill and stance.margins is not None:  # the order follows the model annotators are shown
         order = campaign.queue.order
         ranking = rank_blocks((block_of(t["data"], order), m) for t, m in zip(open_tasks, stance.margins, strict=True))
         write_block_ranking(studio.queue_dir(campaign.studio_dir), project_id, ranking, order=order, model_version=version)
-    return project_id, SuggestReport(name, version, len(stance.trained), spans.trained, deleted, created, prefill, len(ranking))
+    shown = version if prefill else str((client.get_project(project_id) or {}).get("model_version") or "")
+    return project_id, SuggestReport(name, version, len(stance.trained), spans.trained, deleted, created, shown, len(ranking))
 
 
 def pull(campaign: Campaign) -> RawExport:

@@ -135,7 +135,21 @@ def _annotators(votes: pd.DataFrame, stats: Mapping[str, Any]) -> str:
             + '<p class="note">Gold accuracy and suggestion acceptance from <code>stats.json</code> '
               "(<code>gold</code>, <code>suggestions</code>, <code>suggestions.stance</code>: the share of the pre-filled "
               "spans, and of the pre-filled stances, the annotator submitted as suggested); lead time is Label Studio's "
-              "time on the task.</p>")
+              "time on the task.</p>"
+            + _per_model_version(suggestions))
+
+
+def _per_model_version(suggestions: Mapping[str, Any]) -> str:
+    """Suggestion outcomes per model version (the lexicon's, each ``annotation suggest`` run's), spans and stance."""
+    rows = [[f"<code>{_e(version)}</code>", _e(kind), *(_e(entry.get(k, 0)) for k in ("suggestions", "accepted", "changed", "rejected")),
+             _e(_pct(entry.get("acceptance_rate")))]
+            for kind, per_version in (("spans", suggestions.get("per_model_version", {})),
+                                      ("stance", suggestions.get("stance", {}).get("per_model_version", {})))
+            for version, entry in sorted(per_version.items())]
+    if not rows:
+        return ""
+    return ("<h3>Suggestions per model version</h3>"
+            + _table(["model version", "suggested", "shown", "accepted", "changed", "rejected", "acceptance"], rows, numeric={2, 3, 4, 5, 6}))
 
 
 def _agreement(stats: Mapping[str, Any]) -> str:

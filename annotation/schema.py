@@ -50,7 +50,11 @@ DEFAULT_SUGGESTIONS = (
     "as in \"free the prisoners\". Keep only the suggestions that are loaded language in this "
     "sentence; delete the others, or adjust a span's extent or label. A suggestion you keep is "
     "submitted as your own span. Suggestions never replace your own reading: mark every loaded "
-    "word the list missed, as you would in a task that opens with none."
+    "word the list missed, as you would in a task that opens with none. Later in the campaign the "
+    "curator may switch the suggestions to a model trained on the labels gathered so far; a task "
+    "then opens with a stance already chosen as well, and the highlighted words may come from the "
+    "model. That stance is the model's guess, not another annotator's, and it is often wrong: read "
+    "the sentence, then keep the stance only if it is the one you would have chosen, and change it otherwise."
 )
 
 

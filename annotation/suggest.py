@@ -66,8 +66,10 @@ class SuggestError(AnnotationError, ValueError):
 class SuggestReport:
     """What ``suggest`` did: the models' name (``suggestion_name``) and version, the stance rows and
     spans they learnt from (``trained_spans`` None for the lexicon), the earlier predictions of that
-    name it deleted and the ones it pushed, whether the stream now pre-fills them, and the number of
-    blocks in the active order's ranking (0: the model gives no probabilities, so no ranking)."""
+    name it deleted and the ones it pushed, the model version the stream pre-fills after the run
+    (``shown``: this one, or with ``--no-prefill`` the project's, e.g. ``lexicon-v1``), and the
+    number of blocks in the active order's new ranking (0: not pre-filled, or a model without
+    probabilities, so the ranking was left as it was)."""
 
     name: str
     version: str
@@ -75,7 +77,7 @@ class SuggestReport:
     trained_spans: int | None
     deleted: int
     created: int
-    prefilled: bool
+    shown: str
     ranked_blocks: int
 
 

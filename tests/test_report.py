@@ -128,3 +128,16 @@ def test_each_annotators_stance_acceptance_stands_beside_their_span_acceptance(t
     page = render_report(stats, demo_votes.annotations, demo_votes.tasks, articles=seed_articles(), overlap=3, gold=demo_votes.gold)
     table = page.split("span suggestions accepted</th><th>stance suggestions accepted</th>")[1]
     assert "<td class=\"n\">75.0% of 4</td>" in table.split(f"<code>{worker}</code>", 1)[1].split("</tr>")[0]
+
+
+def test_suggestion_outcomes_are_shown_per_model_version(textless_release: Path, demo_votes: Votes) -> None:
+    stats = json.loads((textless_release / "stats.json").read_text(encoding="utf-8"))
+    version = "tfidf-lr+lexicon-v0.1.0+1a2b3c4d"
+    stats["suggestions"]["per_model_version"] = {"lexicon-v1": {"suggestions": 5, "accepted": 4, "changed": 0, "rejected": 1,
+                                                                "acceptance_rate": 0.8}}
+    stats["suggestions"]["stance"]["per_model_version"] = {version: {"suggestions": 10, "accepted": 6, "changed": 4, "rejected": 0,
+                                                                     "acceptance_rate": 0.6}}
+    page = render_report(stats, demo_votes.annotations, demo_votes.tasks, articles=seed_articles(), overlap=3, gold=demo_votes.gold)
+    table = page.split("<h3>Suggestions per model version</h3>")[1].split("</table>")[0]
+    rows = [re.sub(r"<[^>]+>", " ", row).split() for row in table.split("<tr>")[2:]]
+    assert rows == [["lexicon-v1", "spans", "5", "4", "0", "1", "80.0%"], [version, "stance", "10", "6", "4", "0", "60.0%"]]

@@ -4,6 +4,7 @@ and are what the stream pre-fills."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation import pipeline, studio
-from annotation.assignment import block_of, read_block_ranking
+from annotation.assignment import block_of, block_ranking_path, read_block_ranking
 from annotation.cli import app
 from annotation.lexicon import load_lexicon
 from annotation.schema import load_schema
@@ -63,7 +64,7 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
     _, report = pipeline.suggest(campaign)
     open_ids = {t["id"] for t in tasks} - {t["id"] for t in labelled} - {gold["id"]}
     assert report.name == "tfidf-lr+lexicon" and report.trained == len(labelled) and report.trained_spans is None
-    assert report.deleted == 0 and report.created == len(open_ids) == n_tasks - 13 and report.prefilled
+    assert report.deleted == 0 and report.created == len(open_ids) == n_tasks - 13 and report.shown == report.version
     assert admin.get_project(project_id)["model_version"] == report.version  # what the stream now pre-fills
     ranking = read_block_ranking(project_id, campaign.queue.order, studio.queue_dir(campaign.studio_dir))
     assert ranking is not None and len(ranking) == report.ranked_blocks == len({block_of(t["data"], campaign.queue.order)
@@ -81,8 +82,11 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
 
     result = CliRunner().invoke(app, ["suggest", "--tagger", "token-lr", "--no-prefill", "-C", str(campaign.root)])
     assert result.exit_code == 0, result.output
-    assert "tfidf-lr+token-lr trained on 12 stance label(s)" in result.output and "not pre-filled" in result.output
+    assert "tfidf-lr+token-lr trained on 12 stance label(s)" in result.output
+    assert f"not pre-filled: annotators still see {report.version}" in result.output and "active order: unchanged" in result.output
     assert admin.get_project(project_id)["model_version"] == report.version
+    ranked = json.loads(block_ranking_path(studio.queue_dir(campaign.studio_dir), project_id).read_text(encoding="utf-8"))
+    assert ranked["model_version"] == report.version  # the order still follows the model annotators are shown
     predictions = _predictions(admin, project_id)
     tagged = [p for p in predictions if is_version_of(p.model_version, "tfidf-lr+token-lr")]
     assert Counter(p.task for p in tagged) == Counter(dict.fromkeys(open_ids, 1))
@@ -97,3 +101,19 @@ def test_an_unknown_model_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "is not a stance classifier" in result.output
     result = CliRunner().invoke(app, ["suggest", "--tagger", "lexicon", "-C", root])
     assert result.exit_code == 1 and "is not a learnt loaded-language tagger" in result.output
+
+
+def test_suggest_with_no_open_task_is_one_clear_error(studio_root: Path, admin: studio.Studio, tmp_path: Path) -> None:
+    campaign = campaign_copy(tmp_path / "done", demo=True, server_root=studio_root)
+    pipeline.ingest(campaign)
+    pipeline.segment(campaign)
+    campaign, project_id, _, _ = pipeline.push(campaign)
+    tasks = list(admin.iter_tasks(project_id))
+    targets = sorted({t["data"]["target"] for t in tasks})
+    for task in tasks:  # every task to the overlap
+        _label(admin, task, "favor" if task["data"]["target"] == targets[0] else "against", [], campaign.overlap)
+    pipeline.pull(campaign)
+    pipeline.build(campaign, freeze_splits=True)
+    result = CliRunner().invoke(app, ["suggest", "-C", str(campaign.root)])
+    assert result.exit_code == 1 and f"project {project_id} has no open task" in result.output and "Traceback" not in result.output
+    assert not [p for p in _predictions(admin, project_id) if is_version_of(p.model_version, "tfidf-lr+lexicon")]
