@@ -143,8 +143,13 @@ def _start_studio(campaign: Path, *, host: str, port: int | None, database: str 
 @studio_app.command("stop")
 @_user_errors
 def studio_stop_cli(campaign: Path = CAMPAIGN) -> None:
-    """Stop the Label Studio server this campaign started."""
-    stopped = studio.stop_server(load_campaign(campaign).studio_dir)
+    """Stop the Label Studio server this campaign started (even while its campaign.yml does not load)."""
+    try:
+        studio_dir = load_campaign(campaign).studio_dir
+    except CampaignError as err:  # a typo in campaign.yml must not keep a server running
+        _warn(f"{err}; stopping the server in {campaign / '.studio'} anyway")
+        studio_dir = campaign / ".studio"
+    stopped = studio.stop_server(studio_dir)
     console.print("stopped Label Studio" if stopped else "no Label Studio server was running")
 
 

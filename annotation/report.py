@@ -60,6 +60,11 @@ def _cell(value: float | None) -> str:
     return "–" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.3f}"
 
 
+def _minute(moment: pd.Timestamp) -> str:
+    """A submission time to the minute, in UTC: ``2026-11-30 19:31 UTC``."""
+    return f"{pd.Timestamp(moment).tz_convert('UTC') if pd.Timestamp(moment).tzinfo else pd.Timestamp(moment):%Y-%m-%d %H:%M} UTC"
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{100 * value:.1f}%"
 
@@ -93,7 +98,7 @@ def _progress(votes: pd.DataFrame, tasks: pd.DataFrame, overlap: int, gold: set[
         ax.set_ylabel("annotations (cumulative)")
         ax.set_xlabel("time of submission (UTC)")
         fig.autofmt_xdate()
-        parts.append(f"<figure>{_svg(fig)}<figcaption>{len(times)} annotation(s) from {_e(times.iloc[0])} to {_e(times.iloc[-1])}</figcaption></figure>")
+        parts.append(f"<figure>{_svg(fig)}<figcaption>{len(times)} annotation(s) from {_e(_minute(times.iloc[0]))} to {_e(_minute(times.iloc[-1]))}</figcaption></figure>")
     else:
         parts.append('<p class="note">The votes carry no submission times.</p>')
     counts = votes.groupby("task")["worker"].nunique()
@@ -243,12 +248,12 @@ def _disputed(votes: pd.DataFrame, tasks: pd.DataFrame, texts: bool) -> str:
         given = "<br>".join(f"<code>{_e(w)}</code> {_e(lb)}" for w, lb in zip(labels["worker"], labels["label"]))
         target = info["target"].get(task, "") if "target" in info else ""
         shown = _e(info["text"].get(task, "")) if texts and "text" in info else f"<code>{_e(task)}</code>"
-        rows.append([shown, _e(target), _e(f"{row['share']:.2f} of {int(row['n'])}"), given])
+        rows.append([shown, _e(target), _e(f"{row['share']:.0%} of {int(row['n'])} votes"), given])
     note = ("" if texts else '<p class="note">Sentence texts are withheld: the campaign\'s licence does not let its release '
             "redistribute them (<code>licence.redistribute_texts</code>); tasks are named by their key.</p>")
     return (note + f'<p class="note">The {len(top)} of {len(share)} task(s) with disagreement that have the lowest share of votes for '
             f"their most frequent label ({agreed} unanimous task(s) not listed).</p>"
-            + _table(["sentence" if texts else "task key", "target", "majority share", "labels (pseudonym)"], rows, numeric={2}))
+            + _table(["sentence" if texts else "task key", "target", "top label's share", "labels (pseudonym)"], rows, numeric={2}))
 
 
 def render_report(
