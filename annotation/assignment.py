@@ -34,9 +34,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ __all__ = [
     "block_of",
     "gold_due",
     "pick_block_task",
+    "pick_ranked_task",
     "rank_blocks",
     "block_ranking_path",
     "write_block_ranking",
@@ -159,7 +159,6 @@ def pick_block_task(
     current_block: tuple[str, ...] | None,
     claimants: Mapping[tuple[str, ...], int],
     overlap: int,
-    ranking: Sequence[tuple[str, ...]] | None = None,
 ) -> int | None:
     """The next task id for one annotator, from the tasks still open to them in push order.
 
@@ -169,15 +168,11 @@ def pick_block_task(
         current_block: The annotator's current block, if any.
         claimants: Block → how many *other* annotators are active in it.
         overlap: Annotators per task.
-        ranking: Blocks in the order new blocks are taken (``rank_blocks``); blocks not in it come
-            after, in push order. None: push order.
 
     Returns:
-        The first candidate of the current block; else the first task of the first block (in
-        push order, or by ``ranking``) with fewer than ``overlap`` other active annotators; else
-        None (every open block is fully staffed). Without a ranking, one pass over
-        ``candidates`` that stops at the first task of the current block; with one, a full pass
-        plus one over ``ranking``, and ``claimants`` asked only until an open block is found.
+        The first candidate of the current block; else the first of a block with fewer than
+        ``overlap`` other active annotators; else None (every open block is fully staffed). One
+        pass over ``candidates``, stopping at the first task of the current block.
 
     Examples:
         >>> tasks = [(1, ("a", "T")), (2, ("a", "T")), (3, ("b", "T")), (4, ("c", "T"))]
@@ -187,29 +182,49 @@ def pick_block_task(
         4
         >>> pick_block_task(tasks, None, {("a", "T"): 2, ("b", "T"): 2, ("c", "T"): 3}, overlap=2) is None
         True
-        >>> pick_block_task(tasks, None, {("c", "T"): 2}, overlap=2, ranking=[("c", "T"), ("b", "T")])
-        3
-        >>> pick_block_task(tasks, None, {}, overlap=2, ranking=[("z", "T")])
-        1
     """
-    if ranking is None:
-        first_open = None
-        for task_id, block in candidates:
-            if block == current_block:
-                return task_id
-            if first_open is None and claimants.get(block, 0) < overlap:
-                first_open = task_id
-                if current_block is None:
-                    return first_open
-        return first_open
-    first: dict[tuple[str, ...], int] = {}
+    first_open = None
     for task_id, block in candidates:
         if block == current_block:
             return task_id
-        first.setdefault(block, task_id)
-    ranked = set(ranking)
-    order = chain((block for block in ranking if block in first), (block for block in first if block not in ranked))
-    return next((first[block] for block in order if claimants.get(block, 0) < overlap), None)
+        if first_open is None and claimants.get(block, 0) < overlap:
+            first_open = task_id
+            if current_block is None:
+                return first_open
+    return first_open
+
+
+def pick_ranked_task(
+    ranking: Iterable[tuple[tuple[str, ...], Sequence[int]]],
+    open_ids: Container[int],
+    claimants: Mapping[tuple[str, ...], int],
+    overlap: int,
+) -> int | None:
+    """The first task (in push order) of the first ranked block that is open to the annotator and
+    has fewer than ``overlap`` other active annotators; None when no block of ``ranking`` is.
+
+    Args:
+        ranking: ``(block, task ids in push order)``, best first (``read_block_ranking``; the
+            stream passes it a slice at a time).
+        open_ids: The ids of those tasks still open to the annotator (see ``pick_block_task``).
+        claimants: Block → how many *other* annotators are active in it; asked only of the blocks
+            with an open task, until one qualifies.
+        overlap: Annotators per task.
+
+    Examples:
+        >>> ranking = [(("c",), [7, 8]), (("a",), [1, 2]), (("b",), [3])]
+        >>> pick_ranked_task(ranking, {2, 3, 8}, {}, overlap=2)
+        8
+        >>> pick_ranked_task(ranking, {2, 3, 8}, {("c",): 2}, overlap=2)
+        2
+        >>> pick_ranked_task(ranking, {7}, {("c",): 2}, overlap=2) is None
+        True
+    """
+    for block, ids in ranking:
+        first = next((task_id for task_id in ids if task_id in open_ids), None)
+        if first is not None and claimants.get(block, 0) < overlap:
+            return first
+    return None
 
 
 def rank_blocks(margins: Iterable[tuple[tuple[str, ...], float]]) -> list[tuple[str, ...]]:
@@ -251,23 +266,26 @@ def block_ranking_path(folder: str | Path, project_id: int) -> Path:
     return Path(folder) / f"project-{int(project_id)}.ranking.json"
 
 
-def write_block_ranking(folder: str | Path, project_id: int, ranking: Sequence[tuple[str, ...]], *, order: str,
-                        model_version: str) -> Path:
+def write_block_ranking(folder: str | Path, project_id: int, ranking: Sequence[tuple[tuple[str, ...], Sequence[int]]], *,
+                        order: str, model_version: str) -> Path:
     """Write (atomically) the block ranking the stream follows for ``project_id`` under ``active``:
-    ``{"order", "model_version", "blocks": [[article_id, target] or [article_id], …]}``; returns the file."""
+    ``{"order", "model_version", "blocks": [[article_id, target] or [article_id], …], "tasks":
+    [[task id, …] per block, in push order]}``; returns the file. The task ids are the server's,
+    so the stream checks a block with a primary-key lookup instead of a scan."""
     from annotation.io import atomic_write_bytes
 
     path = block_ranking_path(folder, project_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"order": order, "model_version": model_version, "blocks": [list(block) for block in ranking]}
+    payload = {"order": order, "model_version": model_version, "blocks": [list(block) for block, _ in ranking],
+               "tasks": [[int(i) for i in ids] for _, ids in ranking]}
     atomic_write_bytes(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     return path
 
 
-def read_block_ranking(project_id: int, order: str, folder: str | Path | None = None) -> list[tuple[str, ...]] | None:
-    """The block ranking of ``project_id`` (from ``folder``, by default ``$ANNOTATION_QUEUE_DIR``),
-    or None when there is none or it was ranked for another ``order`` (its blocks are not this
-    order's). A malformed file raises ``ValueError`` naming it."""
+def read_block_ranking(project_id: int, order: str, folder: str | Path | None = None) -> list[tuple[tuple[str, ...], list[int]]] | None:
+    """The block ranking of ``project_id`` as ``(block, task ids)`` (from ``folder``, by default
+    ``$ANNOTATION_QUEUE_DIR``), or None when there is none or it was ranked for another ``order``
+    (its blocks are not this order's). A malformed file raises ``ValueError`` naming it."""
     folder = folder if folder is not None else os.environ.get(QUEUE_DIR_ENV)
     if not folder:
         return None
@@ -279,9 +297,12 @@ def read_block_ranking(project_id: int, order: str, folder: str | Path | None = 
     except ValueError as err:
         raise ValueError(f"{path}: not JSON ({err})") from None
     size = 2 if order == "article-target" else 1
-    blocks = raw.get("blocks") if isinstance(raw, dict) else None
+    blocks, tasks = (raw.get("blocks"), raw.get("tasks")) if isinstance(raw, dict) else (None, None)
     if not isinstance(blocks, list) or not all(isinstance(b, list) and all(isinstance(x, str) for x in b) for b in blocks):
         raise ValueError(f"{path}: 'blocks' must be a list of [article_id, target] or [article_id] lists")
+    if (not isinstance(tasks, list) or len(tasks) != len(blocks)
+            or not all(isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids) for ids in tasks)):
+        raise ValueError(f"{path}: 'tasks' must hold one list of task ids per block")
     if raw.get("order") != order or any(len(b) != size for b in blocks):
         return None
-    return [tuple(block) for block in blocks]
+    return [(tuple(block), ids) for block, ids in zip(blocks, tasks, strict=True)]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
-from annotation.assignment import block_of, block_ranking_path, write_queue_settings
+from annotation.assignment import block_of, write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, stance_outcomes, suggestion_outcomes, to_votes
 from annotation.gold import GoldReport, gold_result, read_gold
@@ -270,8 +270,13 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     ranking = []
     if prefill and stance.margins is not None:  # the order follows the model annotators are shown
         order = campaign.queue.order
-        ranking = rank_blocks((block_of(t["data"], order), m) for t, m in zip(open_tasks, stance.margins, strict=True))
-        write_block_ranking(studio.queue_dir(campaign.studio_dir), project_id, ranking, order=order, model_version=version)
+        blocks = [block_of(t["data"], order) for t in open_tasks]
+        ids: dict[tuple[str, ...], list[int]] = {}
+        for task, block in sorted(zip(open_tasks, blocks, strict=True), key=lambda pair: pair[0]["id"]):
+            ids.setdefault(block, []).append(int(task["id"]))
+        ranking = rank_blocks(zip(blocks, stance.margins, strict=True))
+        write_block_ranking(studio.queue_dir(campaign.studio_dir), project_id, [(block, ids[block]) for block in ranking], order=order,
+                            model_version=version)
     shown = version if prefill else str((client.get_project(project_id) or {}).get("model_version") or "")
     return project_id, SuggestReport(name, version, len(stance.trained), spans.trained, deleted, created, shown, len(ranking))
 
@@ -500,9 +505,9 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     """Copy the campaign to ``target_root`` with a new server there (e.g. on PostgreSQL), verified equal.
 
     ``target_root`` becomes a campaign of its own (the same campaign.yml settings, corpus, scheme
-    and salt, so pseudonyms stay the same); its tasks get the lexicon's predictions again (run
-    ``annotation suggest`` there for a model's) and its stream the campaign's ``queue:`` and the
-    active order's block ranking; its server is started and left running; annotator
+    and salt, so pseudonyms stay the same); its tasks get the lexicon's predictions again and its
+    stream the campaign's ``queue:`` (run ``annotation suggest`` there for a model's predictions
+    and the active order, whose ranking names the old server's task ids); its server is started and left running; annotator
     logins for it go to its ``.studio/annotator-logins.csv``, reusing the passwords the curator
     already handed out.
     """
@@ -516,9 +521,6 @@ def migrate(campaign: Campaign, target_root: Path, *, database: str | None) -> t
     )
     target = record_studio(target, project_id=report.project_id)
     write_queue_settings(studio.queue_dir(target.studio_dir), report.project_id, target.queue)
-    ranking = block_ranking_path(studio.queue_dir(campaign.studio_dir), campaign.studio.project_id)
-    if ranking.exists():  # blocks are articles and targets, the same on both servers
-        shutil.copyfile(ranking, block_ranking_path(studio.queue_dir(target.studio_dir), report.project_id))
     write_logins(target.studio_dir / LOGINS_FILE, logins, target_client.url)
     for interim in (campaign.interim / "articles.parquet", campaign.interim / "sentences.parquet"):
         if interim.exists():

@@ -89,9 +89,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from small_text.query_strategies import BreakingTies  # noqa: E402
 
+from annotation.assignment import rank_blocks  # noqa: E402
 from annotation.external import load_babe  # noqa: E402
 from annotation.models import macro_f1, make_stance_classifier  # noqa: E402
 from annotation.models.embeddings import SentenceEmbedding  # noqa: E402
+from annotation.suggest import uncertainty_margins  # noqa: E402
 from tests.fixtures.studio import SHARED  # noqa: E402
 
 BABE_DIR = SHARED / "external" / "babe"
@@ -129,6 +131,17 @@ def diverse_batch(
     return taken
 
 
+def whole_articles(order: list[str], by_article: dict[str, list[int]], open_rows: set[int], size: int) -> list[int]:
+    """The open pool rows of the articles of ``order``, whole articles at a time, until at least
+    ``size`` rows (the stream serves a block whole: an annotator reads an article to its end)."""
+    batch: list[int] = []
+    for article in order:
+        batch += [i for i in by_article[article] if i in open_rows]
+        if len(batch) >= size:
+            break
+    return batch
+
+
 def simulate(
     pool: pd.DataFrame, test: pd.DataFrame, seed: int, strategy: str, args: argparse.Namespace
 ) -> list[tuple[int, float]]:
@@ -142,6 +155,8 @@ def simulate(
     unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)
     random_order = list(rng.permutation(unlabelled))
     articles = pool["article_id"].to_numpy()
+    by_article = pd.Series(np.arange(len(pool))).groupby(articles).apply(list).to_dict()
+    article_order = list(rng.permutation(sorted({articles[i] for i in unlabelled})))
     query = BreakingTies()
     curve = []
     while True:
@@ -150,14 +165,22 @@ def simulate(
         if len(labelled) >= n:
             return curve
         size = min(args.batch, n - len(labelled))
+        rest = np.setdiff1d(np.arange(len(pool)), labelled)
         if strategy == "random":
             batch, random_order = random_order[:size], random_order[size:]
-        else:
-            rest = np.setdiff1d(np.arange(len(pool)), labelled)
+        elif strategy == "active":
             # small-text's margin of every pool sentence (lower: closer to the boundary)
             margin = query.score(model, pool.iloc[rest], rest, np.array(labelled), None)
             batch = diverse_batch(rest[np.argsort(margin, kind="stable")], articles, size,
                                   args.per_article)
+        else:  # whole articles (the stream's blocks), by rank or in a random order
+            if strategy == "articles":
+                margins = uncertainty_margins(model.predict_proba(pool.iloc[rest]))
+                order = [block[0] for block in rank_blocks(((articles[i],), m) for i, m in zip(rest, margins))]
+            else:
+                still = set(articles[rest])
+                order = [a for a in article_order if a in still]
+            batch = whole_articles(order, by_article, set(rest.tolist()), size)
         labelled += batch
 
 
@@ -193,36 +216,39 @@ def main() -> None:
     print(f"full-data macro-F1 ({KIND}, {len(pool)} labels): {full:.3f}; "
           f"95 % = {goal:.3f}", flush=True)
 
-    curves: dict[str, list[list[tuple[int, float]]]] = {"random": [], "active": []}
-    needed: dict[str, list[int | None]] = {"random": [], "active": []}
-    print(f"{'seed':>4s} {'random':>8s} {'active':>8s} {'active/random':>14s} {'seconds':>8s}")
+    strategies = ("random", "active", "random-articles", "articles")
+    pairs = (("active", "random"), ("articles", "random-articles"))
+    curves: dict[str, list[list[tuple[int, float]]]] = {s: [] for s in strategies}
+    needed: dict[str, list[int | None]] = {s: [] for s in strategies}
+    print(f"{'seed':>4s} " + " ".join(f"{s:>15s}" for s in strategies) + " " + " ".join(f"{a + '/' + r:>26s}" for a, r in pairs)
+          + f" {'seconds':>8s}")
     for seed in range(args.seeds):
         began = time.perf_counter()
-        for strategy in curves:
+        for strategy in strategies:
             curve = simulate(pool, test, seed, strategy, args)
             curves[strategy].append(curve)
             needed[strategy].append(labels_to_reach(curve, goal))
-        r, a = needed["random"][-1], needed["active"][-1]
-        ratio = f"{a / r:14.2f}" if a and r else f"{'n/a':>14s}"
-        print(f"{seed:4d} {r or 'never'!s:>8s} {a or 'never'!s:>8s} {ratio} "
-              f"{time.perf_counter() - began:8.0f}", flush=True)
+        ratios = [f"{needed[a][-1] / needed[r][-1]:26.2f}" if needed[a][-1] and needed[r][-1] else f"{'n/a':>26s}" for a, r in pairs]
+        print(f"{seed:4d} " + " ".join(f"{needed[s][-1] or 'never'!s:>15s}" for s in strategies) + " " + " ".join(ratios)
+              + f" {time.perf_counter() - began:8.0f}", flush=True)
 
-    means = {s: [v for v in needed[s] if v is not None] for s in needed}
-    if all(len(means[s]) == args.seeds for s in means):
-        mr, ma = np.mean(means["random"]), np.mean(means["active"])
-        per_seed = [a / r for a, r in zip(needed["active"], needed["random"], strict=True)]
-        spread = np.std(per_seed, ddof=1) if args.seeds > 1 else 0.0
-        print(f"mean {mr:8.0f} {ma:8.0f} {ma / mr:14.2f}   (mean of per-seed ratios "
-              f"{np.mean(per_seed):.2f} ± {spread:.2f})")
+    if all(v is not None for s in strategies for v in needed[s]):
+        means = {s: float(np.mean(needed[s])) for s in strategies}
+        parts = []
+        for a, r in pairs:
+            per_seed = [x / y for x, y in zip(needed[a], needed[r], strict=True)]
+            spread = np.std(per_seed, ddof=1) if args.seeds > 1 else 0.0
+            parts.append(f"{means[a] / means[r]:26.2f}")
+            print(f"ratio {a}/{r}: {means[a]:.0f} / {means[r]:.0f} labels = {means[a] / means[r]:.2f} "
+                  f"(mean of per-seed ratios {np.mean(per_seed):.2f} ± {spread:.2f})")
+        print("mean " + " ".join(f"{means[s]:15.0f}" for s in strategies) + " " + " ".join(parts))
     else:
         print("mean: some curve never reached 95 % of the full-data score")
 
-    print(f"\nmean test macro-F1 over {args.seeds} seeds (labels: random, active)")
+    print(f"\nmean test macro-F1 over {args.seeds} seeds")
+    mean_curve = {s: np.mean([[score for _, score in c] for c in curves[s]], axis=0) for s in ("random", "active")}
+    print(f"{'labels':>7s} {'random':>7s} {'active':>7s}   (sentence batches; the article strategies step by whole articles)")
     steps = [labels for labels, _ in curves["random"][0]]
-    mean_curve = {
-        s: np.mean([[score for _, score in c] for c in curves[s]], axis=0) for s in curves
-    }
-    print(f"{'labels':>7s} {'random':>7s} {'active':>7s}")
     for i, labels in enumerate(steps):
         if labels in TABLE_LABELS or i == len(steps) - 1:
             print(f"{labels:7d} {mean_curve['random'][i]:7.3f} {mean_curve['active'][i]:7.3f}")

@@ -21,8 +21,7 @@ reading order, overlap 3):
   writes it, here a seeded random order of all blocks) and G (Label Studio's own active mechanism:
   ``sampling = "Uncertainty sampling"``, every task with a scored prediction of the project's model
   version) start empty; R calls each, interleaved, as for **empty**. The toolkit's call that starts
-  a new block scans every open task to find the best-ranked open block (push order stops at the
-  first), so this is its worst case.
+  a new block checks the ranked blocks' task ids (written with the ranking) 20 blocks at a time.
 - **heavy**: an annotator who has already done H tasks (default 2,000; one of the three on C's
   first H tasks) asks for the next one, ``--heavy-calls`` times with a submit in between; beside it
   the admin, one of the three on the first H tasks of project E (otherwise like D), on Label
@@ -226,10 +225,12 @@ def main() -> None:
         report(f"empty projects ({n_tasks:,} tasks, overlap {OVERLAP}; {args.rounds} calls each, interleaved)", ours, theirs)
 
         if not args.no_active:
-            tasks = make_tasks("F", n_tasks)
-            ranking = list(dict.fromkeys(block_of(t["data"], ORDER) for t in tasks))
+            f = project("stream-F", make_tasks("F", n_tasks), toolkit=True)
+            ids: dict[tuple[str, ...], list[int]] = {}
+            for task in sorted(admin.iter_tasks(f), key=lambda t: t["id"]):
+                ids.setdefault(block_of(task["data"], ORDER), []).append(int(task["id"]))
+            ranking = list(ids.items())
             random.Random(0).shuffle(ranking)
-            f = project("stream-F", tasks, toolkit=True)
             write_block_ranking(studio.queue_dir(studio_dir), f, ranking, order=ORDER, model_version="bench-v1")
             rng = random.Random(1)
             g = project("stream-G", [{**t, "predictions": [{"model_version": "bench-v1", "score": round(rng.random(), 4), "result": RESULT}]}

@@ -9,7 +9,7 @@ import pytest
 from annotation.assignment import (
     QueueSettings,
     block_ranking_path,
-    pick_block_task,
+    pick_ranked_task,
     rank_blocks,
     read_block_ranking,
     read_queue_settings,
@@ -21,7 +21,7 @@ from annotation.scaffold import init_campaign
 
 
 def test_the_ranking_round_trips_for_its_order_only(tmp_path: Path) -> None:
-    ranking = [("a2", "Kerry"), ("a1", "gun control")]
+    ranking = [(("a2", "Kerry"), [5, 6]), (("a1", "gun control"), [2])]
     write_block_ranking(tmp_path, 7, ranking, order="article-target", model_version="tfidf-lr+lexicon-v0.1.0+00000000")
     assert read_block_ranking(7, "article-target", tmp_path) == ranking
     assert read_block_ranking(7, "article", tmp_path) is None  # ranked for another block shape
@@ -30,8 +30,11 @@ def test_the_ranking_round_trips_for_its_order_only(tmp_path: Path) -> None:
 
 def test_a_malformed_ranking_names_its_file(tmp_path: Path) -> None:
     path = block_ranking_path(tmp_path, 3)
-    path.write_text('{"order": "article", "blocks": [["a1", 2]]}', encoding="utf-8")
+    path.write_text('{"order": "article", "blocks": [["a1", 2]], "tasks": [[1]]}', encoding="utf-8")
     with pytest.raises(ValueError, match=f"^{path}: 'blocks' must be"):
+        read_block_ranking(3, "article", tmp_path)
+    path.write_text('{"order": "article", "blocks": [["a1"]], "tasks": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match=f"^{path}: 'tasks' must hold one list of task ids per block"):
         read_block_ranking(3, "article", tmp_path)
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ValueError, match=f"^{path}: not JSON"):
@@ -43,11 +46,11 @@ def test_no_article_gets_a_second_block_before_every_article_had_one() -> None:
     assert rank_blocks(margins) == [("a", "T"), ("c", "U"), ("b", "T"), ("a", "U"), ("c", "T"), ("a", "V")]
 
 
-def test_a_ranked_block_that_is_fully_staffed_is_passed_over() -> None:
-    tasks = [(1, ("a",)), (2, ("a",)), (3, ("b",)), (4, ("c",))]
-    assert pick_block_task(tasks, None, {("c",): 2}, overlap=2, ranking=[("c",), ("b",), ("a",)]) == 3
-    assert pick_block_task(tasks, ("a",), {}, overlap=2, ranking=[("c",)]) == 1  # the current block still comes first
-    assert pick_block_task(tasks, None, {("a",): 2, ("b",): 2, ("c",): 2}, overlap=2, ranking=[]) is None
+def test_a_ranked_block_that_is_fully_staffed_or_done_is_passed_over() -> None:
+    ranking = [(("c",), [4]), (("b",), [3]), (("a",), [1, 2])]
+    assert pick_ranked_task(ranking, {1, 2, 3, 4}, {("c",): 2}, overlap=2) == 3
+    assert pick_ranked_task(ranking, {2, 4}, {("c",): 2}, overlap=2) == 2  # b done by this annotator; a from its first open task
+    assert pick_ranked_task(ranking, {3}, {("b",): 2}, overlap=2) is None
 
 
 def test_active_order_is_the_default_and_can_be_switched_off(tmp_path: Path) -> None:

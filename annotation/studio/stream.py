@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from annotation.assignment import block_of, gold_due, pick_block_task, read_block_ranking, read_queue_settings
+from annotation.assignment import block_of, gold_due, pick_block_task, pick_ranked_task, read_block_ranking, read_queue_settings
 
 __all__ = ["install_stream"]
 
@@ -192,17 +192,39 @@ def _choose(user: Any, prepared_tasks: Any, project: Any) -> tuple[Any, str]:
         here = _open_to(user.id, _in_block(unfinished, mine), moment).first()
         if here is not None:
             return here, f"reading order ({order})"
+    ranking = _ranking(project.id, order) if settings.active else None
+    if ranking:
+        chosen = _first_ranked(user.id, ranking, unfinished, claimants, project.maximum_annotations, moment)
+        if chosen is not None:
+            return Task.objects.get(pk=chosen), f"reading order ({order}), a new block by uncertainty"
+    # Push order (and, after the ranked blocks, the blocks pushed since the ranking): the scan
+    # stops at the first open task of an open block.
     open_tasks = _open_to(user.id, unfinished, moment).values_list("id", "data__article_id", "data__target")
     candidates = ((task_id, block_of({"article_id": article, "target": target}, order))
                   for task_id, article, target in _in_pages(open_tasks))
-    ranking = _ranking(project.id, order) if settings.active else None
-    chosen = pick_block_task(candidates, None, claimants, project.maximum_annotations, ranking)
+    chosen = pick_block_task(candidates, None, claimants, project.maximum_annotations)
     if chosen is None:
         return None, "nothing open"
-    return Task.objects.get(pk=chosen), f"reading order ({order}), a new block{' by uncertainty' if ranking else ''}"
+    return Task.objects.get(pk=chosen), f"reading order ({order}), a new block"
 
 
-def _ranking(project_id: int, order: str) -> list[tuple[str, ...]] | None:
+def _first_ranked(user_id: int, ranking: list[tuple[tuple[str, ...], list[int]]], unfinished: Any, claimants: Mapping[tuple[str, ...], int],
+                  overlap: int, moment: Any, blocks_at_once: int = 20) -> int | None:
+    """``annotation.assignment.pick_ranked_task`` over the ranking, ``blocks_at_once`` blocks per
+    query: their tasks still open to the user, looked up by primary key (``unfinished``: the
+    project's tasks less gold and full ones). Linear in the ranked tasks it passes, which are
+    all of them only when every ranked block is done or staffed."""
+    for start in range(0, len(ranking), blocks_at_once):
+        part = ranking[start:start + blocks_at_once]
+        ids = [task_id for _, block_ids in part for task_id in block_ids]
+        open_ids = set(_open_to(user_id, unfinished.filter(id__in=ids), moment).values_list("id", flat=True))
+        chosen = pick_ranked_task(part, open_ids, claimants, overlap)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def _ranking(project_id: int, order: str) -> list[tuple[tuple[str, ...], list[int]]] | None:
     """The block ranking ``annotation suggest`` wrote, or None; a malformed file is logged and
     ignored (push order serves until the next ``suggest``), never a failed request."""
     try:

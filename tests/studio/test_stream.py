@@ -39,10 +39,12 @@ def _project(admin: studio.Studio, studio_root: Path, title: str, settings: Queu
     return project_id
 
 
-def _ranked(studio_root: Path, project_id: int, title: str) -> list[tuple[str, str]]:
+def _ranked(admin: studio.Studio, studio_root: Path, project_id: int, title: str) -> list[tuple[str, str]]:
     """A ranking as ``annotation suggest`` writes it: art-2's gun control block first, then art-1's Kerry."""
     ranking = [(f"{title}-art-2", "gun control"), (f"{title}-art-1", "Kerry")]
-    write_block_ranking(studio.queue_dir(studio_root / ".studio"), project_id, ranking, order="article-target", model_version="test")
+    tasks = sorted(admin.iter_tasks(project_id), key=lambda t: t["id"])
+    ids = [(block, [t["id"] for t in tasks if block_of(t["data"], "article-target") == block]) for block in ranking]
+    write_block_ranking(studio.queue_dir(studio_root / ".studio"), project_id, ids, order="article-target", model_version="test")
     return ranking
 
 
@@ -154,7 +156,7 @@ def test_active_order_takes_new_blocks_least_sure_first(admin: studio.Studio, st
     in sentence order; the blocks the ranking leaves out come after, in push order."""
     title = "stream-active"
     project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))
-    first, second = _ranked(studio_root, project_id, title)
+    first, second = _ranked(admin, studio_root, project_id, title)
     firsts = {name: annotators[name].next_task(project_id) for name in "abc"}
     assert [block_of(firsts[name]["data"], "article-target") for name in "abc"] == [first, first, second]
     assert all(t["data"]["sentence_id"].endswith("-0000") for t in firsts.values())
@@ -171,7 +173,7 @@ def test_active_order_takes_new_blocks_least_sure_first(admin: studio.Studio, st
 def test_the_ranking_is_ignored_when_active_order_is_off(admin: studio.Studio, studio_root: Path, annotators) -> None:
     title = "stream-active-off"
     project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0, active=False))
-    _ranked(studio_root, project_id, title)
+    _ranked(admin, studio_root, project_id, title)
     assert block_of(annotators["a"].next_task(project_id)["data"], "article-target") == (f"{title}-art-1", "Kerry")  # push order
 
 

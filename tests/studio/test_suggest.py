@@ -62,6 +62,7 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
     assert lexicon_before  # the push's lexicon suggestions
 
     _, report = pipeline.suggest(campaign)
+    by_id = {t["id"]: t for t in tasks}
     open_ids = {t["id"] for t in tasks} - {t["id"] for t in labelled} - {gold["id"]}
     assert report.name == "tfidf-lr+lexicon" and report.trained == len(labelled) and report.trained_spans is None
     assert report.deleted == 0 and report.created == len(open_ids) == n_tasks - 13 and report.shown == report.version
@@ -69,6 +70,8 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
     ranking = read_block_ranking(project_id, campaign.queue.order, studio.queue_dir(campaign.studio_dir))
     assert ranking is not None and len(ranking) == report.ranked_blocks == len({block_of(t["data"], campaign.queue.order)
                                                                                for t in tasks if t["id"] in open_ids})
+    assert sorted(i for _, ids in ranking for i in ids) == sorted(open_ids)  # each open task once, under its block
+    assert all(block_of(by_id[i]["data"], campaign.queue.order) == block for block, ids in ranking for i in ids)
 
     _, again = pipeline.suggest(campaign)
     assert (again.version, again.deleted, again.created) == (report.version, report.created, report.created)
