@@ -53,6 +53,7 @@ __all__ = [
     "pick_block_task",
     "pick_ranked_task",
     "rank_blocks",
+    "block_ranking",
     "block_ranking_path",
     "write_block_ranking",
     "read_block_ranking",
@@ -259,6 +260,23 @@ def rank_blocks(margins: Iterable[tuple[tuple[str, ...], float]]) -> list[tuple[
         round_of[block] = seen.get(block[0], 0)
         seen[block[0]] = round_of[block] + 1
     return sorted(by_score, key=lambda block: (round_of[block], score[block]))
+
+
+def block_ranking(tasks: Sequence[tuple[int, Mapping[str, Any]]], margins: Sequence[float], order: str
+                  ) -> list[tuple[tuple[str, ...], list[int]]]:
+    """``rank_blocks`` of open tasks ``(task id, data)`` with their ``margins``, each block with its
+    task ids in push (id) order: what ``write_block_ranking`` stores.
+
+    Examples:
+        >>> tasks = [(3, {"article_id": "a", "target": "T"}), (1, {"article_id": "a", "target": "T"}), (2, {"article_id": "b", "target": "T"})]
+        >>> block_ranking(tasks, [0.9, 0.7, 0.1], "article-target")
+        [(('b', 'T'), [2]), (('a', 'T'), [1, 3])]
+    """
+    blocks = [block_of(data, order) for _, data in tasks]
+    ids: dict[tuple[str, ...], list[int]] = {}
+    for (task_id, _), block in sorted(zip(tasks, blocks, strict=True), key=lambda pair: pair[0][0]):
+        ids.setdefault(block, []).append(int(task_id))
+    return [(block, ids[block]) for block in rank_blocks(zip(blocks, margins, strict=True))]
 
 
 def block_ranking_path(folder: str | Path, project_id: int) -> Path:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from annotation import studio
 from annotation.annotators import LOGINS_FILE, overlap_warning, read_logins, write_logins
-from annotation.assignment import block_of, write_queue_settings
+from annotation.assignment import write_queue_settings
 from annotation.campaign import Campaign, CampaignError, load_campaign, record_studio
 from annotation.exports import Votes, progress, stance_outcomes, suggestion_outcomes, to_votes
 from annotation.gold import GoldReport, gold_result, read_gold
@@ -211,7 +211,8 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     are deleted first, so a re-run never duplicates; other predictions (the lexicon's) stay. With
     ``prefill`` the new version becomes the one Label Studio pre-fills for annotators, and the
     tasks' uncertainty margins rank their blocks for the stream's active order
-    (``assignment.rank_blocks``, written beside the queue settings); without it, neither changes.
+    (``assignment.block_ranking``, written beside the queue settings; a model without
+    probabilities removes the ranking, so push order serves); without it, neither changes.
 
     Returns:
         ``(project_id, suggest.SuggestReport)``.
@@ -221,7 +222,7 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
             how many are needed), or no open task; nothing is pushed then.
         StudioError: No project yet, or the server fails.
     """
-    from annotation.assignment import rank_blocks, write_block_ranking
+    from annotation.assignment import block_ranking, block_ranking_path, write_block_ranking
     from annotation.models import STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
     from annotation.release import load_release_tables
     from annotation.suggest import (
@@ -268,15 +269,12 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     deleted, created = client.replace_predictions(project_id, [t["id"] for t in open_tasks], payloads, lambda v: is_version_of(v, name),
                                                   prefill=version if prefill else None)
     ranking = []
-    if prefill and stance.margins is not None:  # the order follows the model annotators are shown
-        order = campaign.queue.order
-        blocks = [block_of(t["data"], order) for t in open_tasks]
-        ids: dict[tuple[str, ...], list[int]] = {}
-        for task, block in sorted(zip(open_tasks, blocks, strict=True), key=lambda pair: pair[0]["id"]):
-            ids.setdefault(block, []).append(int(task["id"]))
-        ranking = rank_blocks(zip(blocks, stance.margins, strict=True))
-        write_block_ranking(studio.queue_dir(campaign.studio_dir), project_id, [(block, ids[block]) for block in ranking], order=order,
-                            model_version=version)
+    if prefill:  # the order follows the model annotators are shown; one without margins leaves push order
+        path = block_ranking_path(studio.queue_dir(campaign.studio_dir), project_id)
+        path.unlink(missing_ok=True)
+        if stance.margins is not None:
+            ranking = block_ranking([(t["id"], t["data"]) for t in open_tasks], stance.margins, campaign.queue.order)
+            write_block_ranking(path.parent, project_id, ranking, order=campaign.queue.order, model_version=version)
     shown = version if prefill else str((client.get_project(project_id) or {}).get("model_version") or "")
     return project_id, SuggestReport(name, version, len(stance.trained), spans.trained, deleted, created, shown, len(ranking))
 
