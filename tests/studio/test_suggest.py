@@ -97,6 +97,10 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
     assert len([p for p in predictions if is_version_of(p.model_version, report.name)]) == len(open_ids)  # the other name's stay
     assert sorted((p.task, p.model_version) for p in predictions if p.model_version == "lexicon-v1") == lexicon_before
 
+    _, svm = pipeline.suggest(campaign, kind="tfidf-svm")  # no probabilities: no margins to rank by
+    assert svm.shown == svm.version and svm.ranked_blocks == 0
+    assert read_block_ranking(project_id, campaign.queue.order, studio.queue_dir(campaign.studio_dir)) is None  # push order again
+
 
 def test_an_unknown_model_is_one_clear_error(tmp_path: Path) -> None:
     root = str(campaign_copy(tmp_path / "c", demo=True).root)
