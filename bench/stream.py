@@ -42,6 +42,13 @@ median / p95, ``python bench/stream.py`` (20,000 tasks, 10,000 pre-filled, heavy
                  new block 99.6, within a block 57.4
     heavy        toolkit 63.8 (calls after the first; first 92.7)   Label Studio 73.8   ratio 1.06x
 
+The active phase, ``python bench/stream.py --tasks 20000 --rounds 100 --prefill 0`` (2 cores with a
+load average of 6-7 from other runs, so only the ratios travel): toolkit 146.6 / 247.6 ms (new
+block 239.9, within a block 144.6) against Label Studio's uncertainty sampling 223.3 / 264.4, ratio
+0.66x / 0.94x. Its first version found the best-ranked open block by scanning every open task with
+the count subqueries: new block 573 ms, p95 2.25x; the ranking now carries each block's task ids
+and the server checks 20 blocks per primary-key query.
+
 The first version of the stream (commit bc4d722, the same command) was 0.71x empty but 2.28x
 pre-filled and 2.74x heavy: a call that started a new block scanned every open task for the
 finished block, every call stepped over the filled tasks with their count subqueries, and each
