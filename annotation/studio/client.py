@@ -268,13 +268,12 @@ class Studio:
         return PushReport(created=len(new), existing=len(tasks) - len(new), changed=changed)
 
     def open_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """The tasks still short of their overlap, as ``{"id", "data", "annotated"}`` (``annotated``:
-        submitted annotations so far), page by page; gold tasks (with a ground-truth annotation) are not open."""
+        """The tasks short of their overlap, as ``{"id", "data"}``, page by page; a gold task (one with a ground truth) is never open."""
         with self._calling(f"list tasks of project {project_id}"):
             for task in self.sdk.tasks.list(project=project_id, page_size=page_size, fields="all"):
                 annotations = [a for a in task.annotations or [] if not a.get("was_cancelled")]
                 if not any(a.get("ground_truth") for a in annotations) and len(annotations) < (task.overlap or 1):
-                    yield {"id": task.id, "data": task.data, "annotated": len(annotations)}
+                    yield {"id": task.id, "data": task.data}
 
     def replace_predictions(self, project_id: int, task_ids: Sequence[int], predictions: Sequence[dict[str, Any]],
                             replaces: Callable[[str | None], bool], *, prefill: str | None = None) -> tuple[int, int]:
