@@ -13,7 +13,7 @@ inside the Label Studio server); pure functions and the campaign's settings, no 
   holding their block, so a block left half-done goes to someone else, who starts where it stopped.
   Every task still reaches its overlap: a task is offered while its annotations plus other
   annotators' locks are fewer than the overlap.
-- **Active order.** With ``active: true`` (the default) and a block ranking written by
+- **Active order.** With ``active: true`` (off by default) and a block ranking written by
   ``annotation suggest`` (``write_block_ranking``), an annotator's next *new* block is the open
   block the current stance model is least sure about (``rank_blocks``), not the next in push order;
   within a block the reading order stays. Without a ranking (before the first ``suggest``) the
@@ -75,14 +75,14 @@ class QueueSettings:
     Attributes:
         order: One of ``TASK_ORDERS``.
         gold_rate: Share of each annotator's tasks that are gold, in [0, 0.5].
-        active: Whether new blocks follow the ranking of ``annotation suggest`` when there is one
-            (the default: on BABE, simulated annotation reached 95% of the full-data macro-F1 with
-            0.72 times the labels of random order, ``bench/active.py``).
+        active: Whether new blocks follow the ranking of ``annotation suggest`` when there is one.
+            Off by default: on BABE, whole articles ranked so needed 1.27 times the labels of a
+            random article order to reach 95% of the full-data macro-F1 (``bench/active.py``).
     """
 
     order: str = DEFAULT_TASK_ORDER
     gold_rate: float = DEFAULT_GOLD_RATE
-    active: bool = True
+    active: bool = False
 
     def __post_init__(self) -> None:
         if self.order not in TASK_ORDERS:

@@ -175,6 +175,8 @@ def _stats(
         "citation": _citation(campaign, year),
         "changes": changes.notes if changes else None,
         "schema": {"name": schema.name, "version": schema.version},
+        # The order annotators were served in (campaign.yml `queue:`, as of this build).
+        "queue": {"order": campaign.queue.order, "gold_rate": campaign.queue.gold_rate, "active": campaign.queue.active},
         "articles": len(articles),
         "sentences": int(sentences["sentence_id"].nunique()),
         "tasks": len(sentences),

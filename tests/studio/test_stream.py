@@ -155,7 +155,7 @@ def test_active_order_takes_new_blocks_least_sure_first(admin: studio.Studio, st
     """A and B (the overlap of 2) start in the ranking's first block, C in its second; each reads it
     in sentence order; the blocks the ranking leaves out come after, in push order."""
     title = "stream-active"
-    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0, active=True))
     first, second = _ranked(admin, studio_root, project_id, title)
     firsts = {name: annotators[name].next_task(project_id) for name in "abc"}
     assert [block_of(firsts[name]["data"], "article-target") for name in "abc"] == [first, first, second]
@@ -172,14 +172,14 @@ def test_active_order_takes_new_blocks_least_sure_first(admin: studio.Studio, st
 
 def test_the_ranking_is_ignored_when_active_order_is_off(admin: studio.Studio, studio_root: Path, annotators) -> None:
     title = "stream-active-off"
-    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0, active=False))
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))  # the default
     _ranked(admin, studio_root, project_id, title)
     assert block_of(annotators["a"].next_task(project_id)["data"], "article-target") == (f"{title}-art-1", "Kerry")  # push order
 
 
 def test_a_malformed_ranking_leaves_push_order_and_the_request_answered(admin: studio.Studio, studio_root: Path, annotators) -> None:
     title = "stream-active-bad"
-    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0))
+    project_id = _project(admin, studio_root, title, QueueSettings(gold_rate=0.0, active=True))
     block_ranking_path(studio.queue_dir(studio_root / ".studio"), project_id).write_text("{not json", encoding="utf-8")
     task = annotators["a"].next_task(project_id)
     assert block_of(task["data"], "article-target") == (f"{title}-art-1", "Kerry")
