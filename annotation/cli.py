@@ -219,7 +219,7 @@ def push_cli(campaign: Path = CAMPAIGN) -> None:
 @_user_errors
 def suggest_cli(
     model: str = typer.Option("tfidf-lr", "--model", help="Stance classifier kind (annotation.models.STANCE_KINDS; tfidf-lr is fast on CPU)."),
-    tagger: str = typer.Option(None, "--tagger", help="Also a loaded-language tagger's spans: marked-rate, token-lr or embedding-token-lr."),
+    tagger: str = typer.Option(None, "--tagger", help="Also a loaded-language tagger's spans: marked-rate, token-lr, embedding-token-lr, crf or embedding-crf."),
     release: Path = typer.Option(None, help="Release whose labels train the model (default: the campaign's current version in dist/)."),
     campaign: Path = CAMPAIGN,
 ) -> None:
