@@ -234,7 +234,7 @@ def push_cli(campaign: Path = CAMPAIGN) -> int:
 @_user_errors
 def suggest_cli(
     model: str = typer.Option("tfidf-lr", "--model", help="Stance classifier kind (annotation.models.STANCE_KINDS; tfidf-lr is fast on CPU)."),
-    tagger: str = typer.Option(None, "--tagger", help="Spans from a learnt tagger (marked-rate, token-lr, embedding-token-lr) instead of the lexicon."),
+    tagger: str = typer.Option(None, "--tagger", help="Spans from a learnt tagger (marked-rate, token-lr, crf, embedding-token-lr, embedding-crf) instead of the lexicon."),
     release: Path = typer.Option(None, help="Release whose labels train the model (default: the campaign's current version in dist/)."),
     prefill: bool = typer.Option(True, "--prefill/--no-prefill", help="Pre-fill these suggestions for annotators and rank the blocks by them (else what is pre-filled and the order stay)."),
     campaign: Path = CAMPAIGN,

@@ -1,9 +1,10 @@
 """Benchmark the baselines on BABE against the published BABE results.
 
 Run with ``python bench/baselines.py [--babe DIR] [--stance-folds 10] [--tagger-folds 5]
-[--kinds KIND ...] [--no-taggers]`` (the ``embedding`` extra is needed for the ``embedding-*``
-models; not part of the tests). ``--kinds`` picks stance models (default: ``STANCE_KINDS`` and
-``TUNED_STANCE_KINDS``); a tuned kind's ratio to its untuned kind needs both in the same run.
+[--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-taggers]`` (the ``embedding`` extra
+is needed for the ``embedding-*`` models; not part of the tests). ``--kinds`` picks stance models
+(default: ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``); a tuned kind's ratio to its untuned kind
+needs both in the same run. ``--taggers`` picks taggers (default: ``TAGGER_KINDS``).
 
 BABE (Spinde et al. 2021, "Neural Media Bias Detection Using Distant Supervision With BABE",
 doi:10.18653/v1/2021.findings-emnlp.101) is ``final_labels_SG2.csv``: 3,674 news sentences, each
@@ -21,9 +22,11 @@ is AGPL-3.0 and read in place, never copied.
    are not re-run here: the classical XGBoost baseline and fine-tuned RoBERTa.
 2. Biased-word tagging: the taggers on the ``biased`` spans that ``load_babe`` finds by
    whole-word matching of ``biased_words`` (the marked words it cannot find are counted), token
-   P/R/F1 and exact and partial span F1 over 5 article-grouped folds. Every learnt tagger tunes
-   its decision threshold by inner cross-validation on its training folds only. The ``lexicon``
-   tagger and the lexicon feature of the ``*token-lr`` taggers use BABE's own bias-word
+   P/R/F1, exact and partial span F1 (the partial one is SemEval-2020 Task 11's span-averaged
+   overlap) and character-level F1 (``char_prf``) over 5 article-grouped folds. Every learnt
+   tagger tunes its decision threshold (the ``*crf`` ones also their regularisation) by inner
+   cross-validation on its training folds only. The ``lexicon`` tagger and the lexicon feature
+   of the ``*token-lr`` and ``*crf`` taggers use BABE's own bias-word
    lexicon (``bias_word_lexicon.csv``, 2,130 words, built by the BABE authors without the
    sentence labels): a naive lexicon, against which ``marked-rate`` is the tuned one.
 """
@@ -64,7 +67,7 @@ PUBLISHED = {  # macro-F1 on BABE, Spinde et al. 2021, Table 3
     "RoBERTa fine-tuned (published)": 0.804,
 }
 STANCE_AIM = 0.77
-TAGGER_AIM = 0.50
+TAGGER_AIM = 0.55  # the issue "Baselines a reviewer accepts": best tagger token F1
 
 
 def main() -> None:
@@ -74,6 +77,9 @@ def main() -> None:
     parser.add_argument("--tagger-folds", type=int, default=5)
     parser.add_argument("--kinds", nargs="+", default=[*STANCE_KINDS, *TUNED_STANCE_KINDS],
                         choices=[*STANCE_KINDS, *TUNED_STANCE_KINDS], help="stance models")
+    parser.add_argument("--taggers", nargs="+", default=list(TAGGER_KINDS), choices=TAGGER_KINDS,
+                        help="biased-word taggers")
+    parser.add_argument("--no-stance", action="store_true", help="skip the bias classification")
     parser.add_argument("--no-taggers", action="store_true", help="skip the biased-word tagging")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -94,11 +100,19 @@ def main() -> None:
         f"{n_unmatched} not found in their sentence, {int(babe['spans'].map(len).sum())} spans"
     )
     kinds = [k for k in args.kinds if embedding_available() or not k.startswith("embedding")]
-    taggers = [k for k in TAGGER_KINDS if embedding_available() or not k.startswith("embedding")]
+    taggers = [k for k in args.taggers if embedding_available() or not k.startswith("embedding")]
     if not embedding_available():
         print("embedding extra not installed: the embedding-* models are left out")
 
-    plan = plan_evaluation(babe, n_folds=args.stance_folds)
+    if not args.no_stance:
+        _bias_classification(babe, kinds, args.stance_folds)
+    if not args.no_taggers:
+        _tagging(babe, lexicon, taggers, args.tagger_folds)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+def _bias_classification(babe: pd.DataFrame, kinds: list[str], n_folds: int) -> None:
+    plan = plan_evaluation(babe, n_folds=n_folds)
     gold = babe["stance"].astype(str).to_numpy()
     pooled: dict[str, float] = {}
     rows = []
@@ -126,33 +140,36 @@ def main() -> None:
     best_kind = max(pooled, key=pooled.__getitem__)
     print(f"best CPU baseline: {best_kind} {pooled[best_kind]:.3f} (aim >= {STANCE_AIM}); "
           f"{pooled[best_kind] / roberta:.2f} x fine-tuned RoBERTa")
-    if args.no_taggers:
-        print(f"\ntotal {time.perf_counter() - started:.0f} s")
-        return
 
+
+
+def _tagging(babe: pd.DataFrame, lexicon: Lexicon, taggers: list[str], n_folds: int) -> None:
     rows, protocol = [], ""
+    progress = Progress()
     for kind in taggers:
         start = time.perf_counter()
         metrics = evaluate_baselines(
             babe, stance_labels=BIAS_LABELS, lexicon=lexicon, random_state=SEED,
-            stance_kinds=[], tagger_kinds=[kind], n_folds=args.tagger_folds,
+            stance_kinds=[], tagger_kinds=[kind], n_folds=n_folds,
         )
         protocol = metrics["protocol"]
         scores = metrics["loaded_language"][kind]
+        progress(f"{kind}: token F1 {scores['token']['f1']:.3f}")
         rows.append((kind, scores, time.perf_counter() - start))
     print(f"\n2. Biased-word tagging; {protocol}")
-    header = ("token P", "token R", "token F1", "exact F1", "partial F1", "seconds")
+    header = ("token P", "token R", "token F1", "exact F1", "partial F1", "char F1", "seconds")
     print(f"{'tagger':22s} " + " ".join(f"{h:>10s}" for h in header))
     for kind, scores, seconds in rows:
         values = [scores["token"]["precision"], scores["token"]["recall"], scores["token"]["f1"],
-                  scores["exact"]["f1"], scores["partial"]["f1"]]
+                  scores["exact"]["f1"], scores["partial"]["f1"], scores["char"]["f1"]]
         print(f"{kind:22s} " + " ".join(f"{v:10.3f}" for v in values) + f" {seconds:10.1f}")
-    learnt = [(kind, scores["token"]["f1"]) for kind, scores, _ in rows if kind != "lexicon"]
-    best_kind, best_f1 = max(learnt, key=lambda item: item[1])
-    tuned = next(scores["token"]["f1"] for kind, scores, _ in rows if kind == "marked-rate")
-    print(f"best learnt tagger: {best_kind} token F1 {best_f1:.3f} (aim >= {TAGGER_AIM}); "
-          f"{best_f1 / tuned:.2f} x the tuned marked-rate lexicon")
-    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    learnt = {kind: scores["token"]["f1"] for kind, scores, _ in rows if kind != "lexicon"}
+    if learnt:
+        best_kind = max(learnt, key=learnt.__getitem__)
+        ratio = (f"; {learnt[best_kind] / learnt['marked-rate']:.2f} x the tuned marked-rate "
+                 "lexicon" if "marked-rate" in learnt else "")
+        print(f"best learnt tagger: {best_kind} token F1 {learnt[best_kind]:.3f} "
+              f"(aim >= {TAGGER_AIM}){ratio}")
 
 
 if __name__ == "__main__":

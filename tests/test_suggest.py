@@ -130,9 +130,10 @@ def test_suggest_stance_refuses_too_few_labels() -> None:
         suggest_stance(_labelled().head(4), OPEN, kind="tfidf-lr")
 
 
-def test_suggest_spans_scores_each_region_of_a_learnt_tagger() -> None:
+@pytest.mark.parametrize("kind", ["token-lr", "crf"])
+def test_suggest_spans_scores_each_region_of_a_learnt_tagger(kind: str) -> None:
     from annotation.lexicon import load_lexicon
 
-    guesses = suggest_spans(_labelled(), OPEN["text"].tolist(), kind="token-lr", lexicon=load_lexicon())
+    guesses = suggest_spans(_labelled(), OPEN["text"].tolist(), kind=kind, lexicon=load_lexicon())
     assert guesses.trained == 6 and len(guesses.spans) == len(guesses.scores) == 2
     assert all(len(spans) == len(scores) and all(0.0 <= s <= 1.0 for s in scores) for spans, scores in zip(guesses.spans, guesses.scores))

@@ -2,13 +2,14 @@
 
 The public names of the package; each lives in the submodule it is imported from:
 ``embeddings`` (the frozen MiniLM model), ``stance`` (stance classifiers), ``per_target`` (one
-classifier per target), ``tuning`` (grouped hyper-parameter search), ``tagging`` and ``taggers``
-(loaded-language taggers), ``protocol`` (folds and whether to score),
-``evaluation`` (fitting, scoring, the summary table) and ``metrics``.
+classifier per target), ``tuning`` (grouped hyper-parameter search), ``tagging``, ``taggers`` and
+``crf`` (loaded-language taggers), ``protocol`` (folds and whether to score),
+``evaluation`` (fitting, scoring, the summary table), ``metrics`` and ``span_metrics``.
 """
 
 from __future__ import annotations
 
+from annotation.models.crf import CrfTagger
 from annotation.models.embeddings import (
     EMBEDDING_KINDS,
     SentenceEmbedding,
@@ -25,8 +26,6 @@ from annotation.models.metrics import (
     macro_f1,
     per_label_f1,
     semeval_favg,
-    span_prf,
-    token_f1,
 )
 from annotation.models.per_target import PerTargetClassifier
 from annotation.models.protocol import (
@@ -37,6 +36,7 @@ from annotation.models.protocol import (
     evaluation_folds,
     plan_evaluation,
 )
+from annotation.models.span_metrics import char_prf, span_prf, token_f1
 from annotation.models.stance import (
     STANCE_GRIDS,
     STANCE_KINDS,
@@ -68,6 +68,7 @@ __all__ = [
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",
+    "CrfTagger",
     "PerTargetClassifier",
     "GroupedGridSearch",
     "make_stance_classifier",
@@ -90,5 +91,6 @@ __all__ = [
     "macro_f1",
     "semeval_favg",
     "span_prf",
+    "char_prf",
     "token_f1",
 ]

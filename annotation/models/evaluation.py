@@ -27,10 +27,9 @@ from annotation.models.metrics import (
     macro_f1,
     per_label_f1,
     semeval_favg,
-    span_prf,
-    token_f1,
 )
 from annotation.models.protocol import MAX_FOLDS, MIN_SCORED_ROWS, EvaluationError, plan_evaluation
+from annotation.models.span_metrics import char_prf, span_prf, token_f1
 from annotation.models.stance import (
     STANCE_KINDS,
     TUNED_STANCE_KINDS,
@@ -127,8 +126,8 @@ def evaluate_baselines(
     why under ``refused`` instead of giving scores. Stance is scored with macro-F1,
     SemEval ``F_avg`` (``favor`` and ``against``), accuracy, per-label F1 and a confusion matrix.
     Loaded-language spans are scored per row, the unit annotators labelled, with exact-match and
-    partial-overlap P/R/F1 (``annotation.models.metrics.span_prf``) and token-level P/R/F1 on
-    ``annotation.spans`` tokens. The learnt taggers tune their thresholds inside each fold's
+    partial-overlap P/R/F1 (``annotation.models.span_metrics.span_prf``), character-level P/R/F1
+    (``char_prf``) and token-level P/R/F1 on ``annotation.spans`` tokens. The learnt taggers tune their thresholds inside each fold's
     training rows, so ``validation`` is never needed.
 
     Args:
@@ -150,7 +149,7 @@ def evaluate_baselines(
 
     Returns:
         A JSON-serialisable dict ``{"protocol", "n_rows", "n_folds", "min_rows", "stance":
-        {kind: scores}, "loaded_language": {kind: {"n", "exact", "partial", "token"}},
+        {kind: scores}, "loaded_language": {kind: {"n", "exact", "partial", "char", "token"}},
         "refused": {task: reason}, "skipped": {kind: reason}}``; ``refused`` gives, for
         ``"stance"`` and ``"loaded_language"``, why that task was not scored (its dict is then
         empty); ``skipped`` names the default kinds left out because the ``embedding`` extra is
@@ -237,6 +236,7 @@ def evaluate_baselines(
             "n": len(evaluated),
             "exact": span_prf(gold, pred, span_labels),
             "partial": span_prf(gold, pred, span_labels, partial=True),
+            "char": char_prf(gold, pred, span_labels),
             "token": token_f1(
                 [token_labels(texts[i], gold_spans[i]) for i in evaluated],
                 [token_labels(texts[i], pred_spans[i]) for i in evaluated],
@@ -311,7 +311,7 @@ def summary_table(metrics: dict[str, Any]) -> str:
     loaded_rows = [
         [f"{kind} ({match})", str(s["n"]), *(_number(s[match][k]) for k in _PRF_KEYS)]
         for kind, s in metrics["loaded_language"].items()
-        for match in ("exact", "partial", "token")
+        for match in ("exact", "partial", "char", "token")
         if match in s
     ]
     refused = metrics.get("refused", {})

@@ -1,6 +1,8 @@
-"""Evaluation metrics for stance labels and loaded-language spans, in plain Python.
+"""Evaluation metrics for stance labels, in plain Python, and the conventions of all metrics.
 
-Conventions shared by every function here:
+The span metrics of the loaded-language taggers are in ``annotation.models.span_metrics``.
+
+Conventions shared by every function here and there:
 
 - Labels are strings. ``labels`` fixes the label set and the order of per-label outputs; a gold or
   predicted label outside it is an error, never silently dropped.
@@ -17,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import TypedDict
 
 __all__ = [
@@ -29,8 +30,6 @@ __all__ = [
     "per_label_f1",
     "macro_f1",
     "semeval_favg",
-    "span_prf",
-    "token_f1",
 ]
 
 Span = tuple[int, int, str]
@@ -256,174 +255,3 @@ def semeval_favg(
     """
     _check_pair(y_true, y_pred)
     return _nanmean([_label_f1(y_true, y_pred, favor), _label_f1(y_true, y_pred, against)])
-
-
-def _check_spans(spans: Sequence[Span], labels: Sequence[str], where: str) -> set[Span]:
-    checked: set[Span] = set()
-    for span in spans:
-        if len(span) != 3:
-            raise ValueError(f"{where}: expected (start, end, label), got {span!r}")
-        start, end, label = span
-        if not (isinstance(start, Integral) and isinstance(end, Integral) and 0 <= start < end):
-            raise ValueError(f"{where}: span {span!r} needs integer offsets 0 <= start < end")
-        if label not in labels:
-            raise ValueError(f"{where}: span {span!r} has a label outside labels={list(labels)}")
-        checked.add((int(start), int(end), label))
-    return checked
-
-
-def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _covered(start: int, end: int, merged: list[tuple[int, int]]) -> int:
-    return sum(max(0, min(end, e) - max(start, s)) for s, e in merged)
-
-
-def _scores(tallies: dict[str, _Tally]) -> SpanScores:
-    total = _Tally()
-    for tally in tallies.values():
-        total.add(tally.credit_pred, tally.credit_gold, n_pred=tally.n_pred, n_gold=tally.n_gold)
-    per_label = {label: tally.prf() for label, tally in tallies.items()}
-    return SpanScores(**total.prf(), per_label=per_label)
-
-
-def span_prf(
-    gold: Sequence[Sequence[Span]],
-    pred: Sequence[Sequence[Span]],
-    labels: Sequence[str],
-    *,
-    partial: bool = False,
-) -> SpanScores:
-    """Precision, recall and F1 of labelled character spans, exact or with partial-overlap credit.
-
-    With ``partial=False`` a predicted span counts only if the same ``(start, end, label)`` is in
-    the gold spans of the same text. With ``partial=True`` the scores follow the span
-    identification measure of SemEval-2020 Task 11 (Da San Martino et al., 2020,
-    doi:10.18653/v1/2020.semeval-1.186), restricted to same-label pairs: over all texts,
-
-    - ``precision = sum over predicted spans s of |s ∩ gold(label(s))| / |s|``, divided by the
-      number of predicted spans,
-    - ``recall = sum over gold spans t of |t ∩ pred(label(t))| / |t|``, divided by the number of
-      gold spans,
-
-    where ``gold(l)`` is the set of characters of the text covered by gold spans labelled ``l``.
-    Taking the union (instead of summing over gold spans, as the task's formula writes it) gives
-    the same result when same-label gold spans do not overlap, as in that task's data, and keeps
-    each span's credit at most 1 otherwise. Duplicate spans in one text count once.
-
-    Args:
-        gold: Gold spans, one list of ``(start, end, label)`` per text.
-        pred: Predicted spans, one list per text, aligned with ``gold``.
-        labels: The span label set, in output order.
-        partial: Give credit for partial overlap instead of requiring an exact match.
-
-    Returns:
-        ``precision``, ``recall``, ``f1``, ``n_gold`` and ``n_pred`` micro-averaged over all labels,
-        and the same per label under ``per_label``. Precision is NaN without predicted spans,
-        recall NaN without gold spans; see the module docstring for F1.
-
-    Raises:
-        ValueError: ``gold`` and ``pred`` differ in length, or a span is malformed (not three
-            items, offsets not ``0 <= start < end``, label outside ``labels``).
-
-    Examples:
-        >>> gold = [[(4, 10, "loaded-negative")]]
-        >>> pred = [[(0, 10, "loaded-negative"), (11, 16, "loaded-positive")]]
-        >>> labels = ["loaded-negative", "loaded-positive"]
-        >>> span_prf(gold, pred, labels)["f1"]
-        0.0
-        >>> scores = span_prf(gold, pred, labels, partial=True)
-        >>> scores["precision"], scores["recall"]  # (6/10 + 0/5) / 2, (6/6) / 1
-        (0.3, 1.0)
-        >>> round(scores["per_label"]["loaded-negative"]["f1"], 4)  # 2 * 0.6 * 1 / 1.6
-        0.75
-        >>> span_prf([], [], labels)["f1"]
-        nan
-    """
-    if len(gold) != len(pred):
-        raise ValueError(
-            f"gold and pred differ in length ({len(gold)} != {len(pred)}); "
-            "pass one list of spans per text for each"
-        )
-    tallies = {label: _Tally() for label in labels}
-    for i, (gold_spans, pred_spans) in enumerate(zip(gold, pred, strict=True)):
-        gold_set = _check_spans(gold_spans, labels, f"gold[{i}]")
-        pred_set = _check_spans(pred_spans, labels, f"pred[{i}]")
-        for label in labels:
-            g = [(s, e) for s, e, lab in gold_set if lab == label]
-            p = [(s, e) for s, e, lab in pred_set if lab == label]
-            if partial:
-                gold_cover, pred_cover = _merge(g), _merge(p)
-                credit_pred = sum(_covered(s, e, gold_cover) / (e - s) for s, e in p)
-                credit_gold = sum(_covered(s, e, pred_cover) / (e - s) for s, e in g)
-            else:
-                credit_pred = credit_gold = float(len(set(g) & set(p)))
-            tallies[label].add(credit_pred, credit_gold, n_pred=len(p), n_gold=len(g))
-    return _scores(tallies)
-
-
-def token_f1(
-    gold: Sequence[Sequence[str]],
-    pred: Sequence[Sequence[str]],
-    labels: Sequence[str],
-    *,
-    outside: str = "O",
-) -> SpanScores:
-    """Token-level precision, recall and F1 of span labels (no B-/I- prefixes).
-
-    Each token carries one label from ``labels`` or ``outside``. A token counts as correct for
-    label ``l`` when gold and prediction both say ``l``; ``outside`` tokens are never scored.
-
-    Args:
-        gold: Gold token labels, one sequence per text.
-        pred: Predicted token labels, one sequence per text, aligned token by token with ``gold``.
-        labels: The span label set, in output order.
-        outside: The label of tokens outside every span.
-
-    Returns:
-        Micro-averaged ``precision``, ``recall``, ``f1``, ``n_gold`` and ``n_pred`` (token counts)
-        and the same per label under ``per_label``; NaN conventions as in ``span_prf``.
-
-    Raises:
-        ValueError: ``gold`` and ``pred`` differ in the number of texts or of tokens in a text,
-            or use a label outside ``labels`` and ``outside``.
-
-    Examples:
-        >>> gold = [["O", "loaded-negative", "loaded-negative", "O"]]
-        >>> pred = [["O", "loaded-negative", "O", "loaded-positive"]]
-        >>> scores = token_f1(gold, pred, ["loaded-negative", "loaded-positive"])
-        >>> scores["precision"], scores["recall"], scores["f1"]  # 1/2, 1/2
-        (0.5, 0.5, 0.5)
-        >>> round(scores["per_label"]["loaded-negative"]["f1"], 4)  # P = 1, R = 1/2
-        0.6667
-    """
-    if len(gold) != len(pred):
-        raise ValueError(
-            f"gold and pred differ in length ({len(gold)} != {len(pred)}); "
-            "pass one sequence of token labels per text for each"
-        )
-    allowed = [*labels, outside]
-    tallies = {label: _Tally() for label in labels}
-    for i, (gold_tags, pred_tags) in enumerate(zip(gold, pred, strict=True)):
-        if len(gold_tags) != len(pred_tags):
-            raise ValueError(
-                f"text {i}: gold has {len(gold_tags)} tokens but pred has {len(pred_tags)}"
-            )
-        _check_labels(gold_tags, allowed, f"gold[{i}]")
-        _check_labels(pred_tags, allowed, f"pred[{i}]")
-        for label in labels:
-            hits = sum(g == p == label for g, p in zip(gold_tags, pred_tags, strict=True))
-            tallies[label].add(
-                hits,
-                hits,
-                n_pred=sum(p == label for p in pred_tags),
-                n_gold=sum(g == label for g in gold_tags),
-            )
-    return _scores(tallies)

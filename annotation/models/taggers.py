@@ -1,14 +1,14 @@
 """Loaded-language taggers and their factory ``make_loaded_language_tagger``.
 
 Three taggers: ``LexiconTagger`` (lookup in a lexicon), ``MarkedRateTagger`` (a lexicon learnt
-from the training spans) and ``TokenTagger`` (a token-level logistic regression). The lexicon is
+from the training spans) and ``TokenTagger`` (a token-level logistic regression); the factory also
+builds ``annotation.models.crf.CrfTagger`` (a linear-chain CRF). The lexicon is
 an estimator parameter: ``__init__`` stores it and ``fit`` validates it; no tagger reads a file.
 The factory passes the lexicon it is given (the campaign's) or the default one.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from annotation.lexicon import Lexicon, find_loaded_spans, load_lexicon
+from annotation.models.crf import CrfTagger
 from annotation.models.embeddings import check_kind, embed_tokens
 from annotation.models.metrics import Span
 from annotation.models.tagging import (
@@ -26,7 +27,9 @@ from annotation.models.tagging import (
     SpanTagger,
     ThresholdTagger,
     TokenScores,
+    check_lexicon,
     check_texts,
+    word_shape,
 )
 from annotation.spans import token_spans
 
@@ -39,20 +42,13 @@ __all__ = [
     "make_loaded_language_tagger",
 ]
 
-TaggerKind = Literal["lexicon", "marked-rate", "token-lr", "embedding-token-lr"]
-TAGGER_KINDS: tuple[TaggerKind, ...] = ("lexicon", "marked-rate", "token-lr", "embedding-token-lr")
+TaggerKind = Literal["lexicon", "marked-rate", "token-lr", "embedding-token-lr", "crf", "embedding-crf"]
+TAGGER_KINDS: tuple[TaggerKind, ...] = (
+    "lexicon", "marked-rate", "token-lr", "embedding-token-lr", "crf", "embedding-crf"
+)
 """The loaded-language taggers ``make_loaded_language_tagger`` builds."""
 
 _LARGE = 20_000  # training tokens from which TokenTagger's regression switches to lbfgs
-
-
-def _check_lexicon(lexicon: Any, *, optional: bool) -> None:
-    if isinstance(lexicon, Lexicon) or (optional and lexicon is None):
-        return
-    raise TypeError(
-        f"lexicon must be an annotation.lexicon.Lexicon{' or None' if optional else ''}, got "
-        f"{lexicon!r}; pass load_lexicon() (the default) or the campaign's lexicon"
-    )
 
 
 class LexiconTagger(SpanTagger):
@@ -96,7 +92,7 @@ class LexiconTagger(SpanTagger):
                 ``Lexicon``.
             ValueError: ``spans`` is not aligned with ``texts`` or holds a malformed span.
         """
-        _check_lexicon(self.lexicon, optional=False)
+        check_lexicon(self.lexicon, optional=False)
         self._check_fit_inputs(texts, spans)
         self.lexicon_ = self.lexicon
         self.labels_ = list(self.lexicon_.entries)
@@ -184,12 +180,6 @@ class MarkedRateTagger(ThresholdTagger):
         return TokenScores(scores, labels)
 
 
-def _shape(word: str) -> str:
-    """Word shape with runs collapsed: ``Al-Shamali`` → ``Xx-Xx``, ``1,000`` → ``d,d``."""
-    shape = re.sub(r"[A-Z]+", "X", re.sub(r"[a-z]+", "x", re.sub(r"[0-9]+", "d", word)))
-    return re.sub(r"[^\W\d_]+", "a", shape)
-
-
 def _token_features(text: str, label_of: Mapping[str, str]) -> list[dict[str, float]]:
     """Hand-made features of each token: the word, its affixes and shape, its neighbours, where it
     is, and its lexicon label."""
@@ -204,7 +194,7 @@ def _token_features(text: str, label_of: Mapping[str, str]) -> list[dict[str, fl
             f"pre3={low[:3]}": 1.0,
             f"suf3={low[-3:]}": 1.0,
             f"suf2={low[-2:]}": 1.0,
-            f"shape={_shape(word)}": 1.0,
+            f"shape={word_shape(word)}": 1.0,
             f"prev={lower[i - 1] if i else '<s>'}": 1.0,
             f"next={lower[i + 1] if i + 1 < len(words) else '</s>'}": 1.0,
             "title": float(word.istitle() and i > 0),
@@ -271,7 +261,7 @@ class TokenTagger(ThresholdTagger):
 
     def _check_fit_inputs(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> None:
         """Also raise ``TypeError`` when ``lexicon`` is neither a ``Lexicon`` nor ``None``."""
-        _check_lexicon(self.lexicon, optional=True)
+        check_lexicon(self.lexicon, optional=True)
         super()._check_fit_inputs(texts, spans)
 
     def _matrix(self, texts: Sequence[str], label_of: Mapping[str, str], vectorizer: DictVectorizer,
@@ -319,7 +309,7 @@ class TokenTagger(ThresholdTagger):
 
 def make_loaded_language_tagger(
     kind: TaggerKind = "lexicon", *, lexicon: Lexicon | None = None, random_state: int = 0
-) -> LexiconTagger | MarkedRateTagger | TokenTagger:
+) -> LexiconTagger | MarkedRateTagger | TokenTagger | CrfTagger:
     """Build an unfitted loaded-language tagger: ``fit(texts, spans)``, ``predict(texts)``.
 
     - ``lexicon``: whole-word lookup in ``lexicon`` (``LexiconTagger``); learns nothing.
@@ -328,11 +318,14 @@ def make_loaded_language_tagger(
     - ``token-lr``: logistic regression over hand-made token features (``TokenTagger``), with
       a threshold tuned on the training texts.
     - ``embedding-token-lr``: the same plus frozen MiniLM token vectors (``embedding`` extra).
+    - ``crf``: a linear-chain CRF over lexical, shape, lemma, lexicon and neighbour features
+      (``annotation.models.crf.CrfTagger``), its regularisation and threshold tuned on the
+      training texts.
+    - ``embedding-crf``: the same plus frozen MiniLM token vectors (``embedding`` extra).
 
     Args:
         kind: Which tagger, one of ``TAGGER_KINDS``.
-        lexicon: For ``lexicon``, ``token-lr`` and ``embedding-token-lr``: the lexicon (the
-            campaign's); ``None`` reads the default one (``annotation.lexicon.load_lexicon()``)
+        lexicon: For every kind but ``marked-rate``: the lexicon (the campaign's); ``None`` reads the default one (``annotation.lexicon.load_lexicon()``)
             here, so the tagger's ``fit`` reads no file.
         random_state: Seed of the learnt taggers' inner folds and regression.
 
@@ -357,6 +350,10 @@ def make_loaded_language_tagger(
     lexicon = load_lexicon() if lexicon is None else lexicon
     if kind == "lexicon":
         return LexiconTagger(lexicon=lexicon)
+    if kind == "crf":
+        return CrfTagger(lexicon=lexicon, random_state=random_state)
+    if kind == "embedding-crf":  # CRFsuite's default c1, c2: the inner grid would cost 4 times as much
+        return CrfTagger(embeddings=True, lexicon=lexicon, c1=0.0, c2=1.0, random_state=random_state)
     return TokenTagger(
         embeddings=kind == "embedding-token-lr", lexicon=lexicon, random_state=random_state
     )

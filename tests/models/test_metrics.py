@@ -10,6 +10,7 @@ from sklearn.metrics import f1_score
 
 from annotation.models import (
     accuracy,
+    char_prf,
     confusion_matrix,
     macro_f1,
     per_label_f1,
@@ -70,7 +71,7 @@ def test_empty_inputs_give_nan_not_errors() -> None:
     assert math.isnan(semeval_favg([], []))
     assert all(math.isnan(v) for v in per_label_f1([], [], STANCE).values())
     assert confusion_matrix([], [], STANCE) == [[0] * 4 for _ in range(4)]
-    for scores in (span_prf([], [], SPAN_LABELS), token_f1([], [], SPAN_LABELS)):
+    for scores in (span_prf([], [], SPAN_LABELS), char_prf([], [], SPAN_LABELS), token_f1([], [], SPAN_LABELS)):
         assert math.isnan(scores["precision"]) and math.isnan(scores["recall"])
         assert math.isnan(scores["f1"])
         assert (scores["n_gold"], scores["n_pred"]) == (0, 0)
@@ -138,6 +139,31 @@ def test_span_duplicates_count_once_and_numpy_offsets_are_accepted() -> None:
     assert (scores["n_pred"], scores["f1"]) == (1, 1.0)
 
 
+def test_char_f1_pools_characters_where_partial_credit_averages_spans() -> None:
+    # Text 1: predicted NEG (0, 10) covers gold (4, 10): 6 of its 10 characters are gold NEG; the
+    # POS prediction (4, 10) has no POS gold: 0 of 6. Text 2: predicted (0, 4) inside gold (0, 8).
+    gold = [[(4, 10, NEG)], [(0, 8, NEG)]]
+    pred = [[(0, 10, NEG), (4, 10, POS)], [(0, 4, NEG)]]
+    scores = char_prf(gold, pred, SPAN_LABELS)
+    assert (scores["n_pred"], scores["n_gold"]) == (10 + 6 + 4, 6 + 8)
+    assert (scores["precision"], scores["recall"]) == pytest.approx(((6 + 4) / 20, (6 + 4) / 14))
+    p, r = 10 / 20, 10 / 14
+    assert scores["f1"] == pytest.approx(2 * p * r / (p + r))
+    assert scores["per_label"][POS]["precision"] == 0.0
+    assert math.isnan(scores["per_label"][POS]["recall"])
+    # The same predictions get span-averaged credit (0.6 + 0 + 1) / 3 from the partial measure.
+    assert span_prf(gold, pred, SPAN_LABELS, partial=True)["precision"] == pytest.approx(1.6 / 3)
+
+
+def test_char_f1_ignores_how_the_covered_characters_are_split_into_spans() -> None:
+    # Adjacent gold words predicted as one span, and overlapping predictions: every character once.
+    gold = [[(0, 4, NEG), (5, 9, NEG)]]
+    assert char_prf(gold, [[(0, 9, NEG)]], SPAN_LABELS)["precision"] == 8 / 9
+    scores = char_prf(gold, [[(0, 6, NEG), (2, 9, NEG)]], SPAN_LABELS)
+    assert (scores["precision"], scores["recall"], scores["n_pred"]) == (8 / 9, 1.0, 9)
+    assert span_prf(gold, [[(0, 9, NEG)]], SPAN_LABELS)["f1"] == 0.0
+
+
 @pytest.mark.parametrize(
     ("gold", "pred", "message"),
     [
@@ -150,6 +176,8 @@ def test_span_duplicates_count_once_and_numpy_offsets_are_accepted() -> None:
 def test_span_input_errors(gold: list, pred: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         span_prf(gold, pred, SPAN_LABELS)
+    with pytest.raises(ValueError, match=message):
+        char_prf(gold, pred, SPAN_LABELS)
 
 
 def test_token_f1_by_hand() -> None:

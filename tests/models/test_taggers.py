@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 
 from annotation.lexicon import Lexicon, find_loaded_spans, load_lexicon
 from annotation.models import (
+    CrfTagger,
     LexiconTagger,
     MarkedRateTagger,
     TokenTagger,
@@ -21,8 +22,8 @@ from tests.models.toy import API_CHECKS, NEG, TAG_TEXTS, tag_gold
 
 
 def test_unknown_tagger_kinds_are_rejected_with_the_allowed_kinds() -> None:
-    with pytest.raises(ValueError, match=r"kind='crf' is not one of 'lexicon', 'marked-rate'"):
-        make_loaded_language_tagger("crf")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"kind='hmm' is not one of 'lexicon', 'marked-rate'"):
+        make_loaded_language_tagger("hmm")  # type: ignore[arg-type]
 
 
 def test_tagger_clones_unfitted_and_keeps_params(lexicon: Lexicon) -> None:
@@ -36,7 +37,7 @@ def test_tagger_clones_unfitted_and_keeps_params(lexicon: Lexicon) -> None:
 
 @pytest.mark.parametrize("check", API_CHECKS, ids=lambda check: check.__name__)
 @pytest.mark.parametrize(
-    "estimator", [LexiconTagger(), MarkedRateTagger(), TokenTagger()],
+    "estimator", [LexiconTagger(), MarkedRateTagger(), TokenTagger(), CrfTagger()],
     ids=lambda estimator: type(estimator).__name__,
 )
 def test_taggers_pass_sklearn_api_checks(
@@ -48,7 +49,7 @@ def test_taggers_pass_sklearn_api_checks(
 def test_the_lexicon_is_a_parameter_that_fit_never_reads_from_disk(
     lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built = {kind: make_loaded_language_tagger(kind) for kind in ("lexicon", "token-lr")}
+    built = {kind: make_loaded_language_tagger(kind) for kind in ("lexicon", "token-lr", "crf")}
     assert all(tagger.get_params()["lexicon"] == lexicon for tagger in built.values())
     assert "lexicon" not in make_loaded_language_tagger("marked-rate").get_params()
 
