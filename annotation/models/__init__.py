@@ -9,7 +9,7 @@ classifier per target), ``tuning`` (grouped hyper-parameter search), ``tagging``
 
 from __future__ import annotations
 
-from annotation.models.crf import CrfTagger
+from annotation.models.crf import CRF_GRID, CrfTagger, bio_tags, token_features
 from annotation.models.embeddings import (
     EMBEDDING_KINDS,
     SentenceEmbedding,
@@ -55,6 +55,10 @@ from annotation.models.taggers import (
 from annotation.models.tuning import GroupedGridSearch
 
 __all__ = [
+    "CrfTagger",
+    "CRF_GRID",
+    "bio_tags",
+    "token_features",
     "StanceKind",
     "TaggerKind",
     "STANCE_KINDS",
@@ -68,7 +72,6 @@ __all__ = [
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",
-    "CrfTagger",
     "PerTargetClassifier",
     "GroupedGridSearch",
     "make_stance_classifier",

@@ -131,9 +131,13 @@ def bio_tags(text: str, spans: Sequence[Span]) -> list[str]:
         ['O', 'B-x', 'I-x', 'I-x']
     """
     ordered = sorted(spans)
-    tags, previous = [], None
+    tags, previous, i = [], None, 0
     for start, end in token_spans(text):
-        hit = next((span for span in ordered if span[0] < end and start < span[1]), None)
+        # One sweep, O(tokens + spans log spans): a span that ends before this token ends before
+        # every later one; the first span left is the only candidate (any later one starts later).
+        while i < len(ordered) and ordered[i][1] <= start:
+            i += 1
+        hit = ordered[i] if i < len(ordered) and ordered[i][0] < end else None
         tags.append(OUTSIDE if hit is None else f"{'I' if hit == previous else 'B'}-{hit[2]}")
         previous = hit
     return tags

@@ -57,3 +57,25 @@ def test_token_features_tag_lexicon_phrases_and_inflections_and_give_lemmas() ->
     assert features[1]["lemma=begin"] == 1.0 and features[1]["-1:w"] == "thugs"
     assert "-2:w" not in features[2] and "+1:lex" in features[2]
     assert features[0]["shape"] == "Xx" and features[0]["title"] and not features[0]["upper"]
+
+
+def test_bio_tags_take_the_first_overlapping_span_as_a_scan_of_every_span_would() -> None:
+    """The one-sweep tagging against the definition, on random overlapping and nested spans."""
+    import random
+
+    from annotation.models.crf import bio_tags
+    from annotation.spans import token_spans
+
+    rng = random.Random(0)
+    text = " ".join(rng.choice(["a", "bb", "ccc", "dd"]) for _ in range(40))
+    for _ in range(200):
+        spans = []
+        for _ in range(rng.randint(0, 6)):
+            start = rng.randrange(len(text))
+            spans.append((start, rng.randint(start + 1, len(text)), rng.choice("xy")))
+        ordered, expected, previous = sorted(spans), [], None
+        for start, end in token_spans(text):
+            hit = next((s for s in ordered if s[0] < end and start < s[1]), None)
+            expected.append("O" if hit is None else f"{'I' if hit == previous else 'B'}-{hit[2]}")
+            previous = hit
+        assert bio_tags(text, spans) == expected, spans
