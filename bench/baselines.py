@@ -2,9 +2,11 @@
 
 Run with ``python bench/baselines.py [--babe DIR] [--stance-folds 10] [--tagger-folds 5]
 [--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-taggers]`` (the ``embedding`` extra
-is needed for the ``embedding-*`` models; not part of the tests). ``--kinds`` picks stance models
-(default: ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``); a tuned kind's ratio to its untuned kind
-needs both in the same run. ``--taggers`` picks taggers (default: ``TAGGER_KINDS``).
+is needed for the ``embedding-*`` and ``finetuned-*`` models; not part of the tests). ``--kinds``
+picks stance models (default: ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``; the
+``FINETUNED_STANCE_KINDS``, which fine-tune MiniLM for minutes per fold, only when named); a tuned
+kind's ratio to its untuned kind needs both in the same run. ``--taggers`` picks taggers (default:
+``TAGGER_KINDS``).
 
 BABE (Spinde et al. 2021, "Neural Media Bias Detection Using Distant Supervision With BABE",
 doi:10.18653/v1/2021.findings-emnlp.101) is ``final_labels_SG2.csv``: 3,674 news sentences, each
@@ -46,6 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from annotation.external import BIASED, load_babe
 from annotation.lexicon import Lexicon
 from annotation.models import (
+    EMBEDDING_KINDS,
+    FINETUNED_STANCE_KINDS,
     STANCE_KINDS,
     TAGGER_KINDS,
     TUNED_STANCE_KINDS,
@@ -76,7 +80,8 @@ def main() -> None:
     parser.add_argument("--stance-folds", type=int, default=10)
     parser.add_argument("--tagger-folds", type=int, default=5)
     parser.add_argument("--kinds", nargs="+", default=[*STANCE_KINDS, *TUNED_STANCE_KINDS],
-                        choices=[*STANCE_KINDS, *TUNED_STANCE_KINDS], help="stance models")
+                        choices=[*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS],
+                        help="stance models")
     parser.add_argument("--taggers", nargs="+", default=list(TAGGER_KINDS), choices=TAGGER_KINDS,
                         help="biased-word taggers")
     parser.add_argument("--no-stance", action="store_true", help="skip the bias classification")
@@ -99,8 +104,8 @@ def main() -> None:
         f"{babe['article_id'].nunique()} articles; biased_words: {n_words} marked, "
         f"{n_unmatched} not found in their sentence, {int(babe['spans'].map(len).sum())} spans"
     )
-    kinds = [k for k in args.kinds if embedding_available() or not k.startswith("embedding")]
-    taggers = [k for k in args.taggers if embedding_available() or not k.startswith("embedding")]
+    kinds = [k for k in args.kinds if embedding_available() or k not in EMBEDDING_KINDS]
+    taggers = [k for k in args.taggers if embedding_available() or k not in EMBEDDING_KINDS]
     if not embedding_available():
         print("embedding extra not installed: the embedding-* models are left out")
 

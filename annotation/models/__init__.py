@@ -1,10 +1,11 @@
 """Baselines: stance classifiers, loaded-language taggers, their evaluation and metrics.
 
 The public names of the package; each lives in the submodule it is imported from:
-``embeddings`` (the frozen MiniLM model), ``stance`` (stance classifiers), ``per_target`` (one
-classifier per target), ``tuning`` (grouped hyper-parameter search), ``tagging``, ``taggers`` and
-``crf`` (loaded-language taggers), ``protocol`` (folds and whether to score),
-``evaluation`` (fitting, scoring, the summary table), ``metrics`` and ``span_metrics``.
+``embeddings`` (the frozen MiniLM model), ``finetuned`` (the fine-tuned MiniLM classifier),
+``stance`` (stance classifiers), ``per_target`` (one classifier per target), ``tuning`` (grouped
+hyper-parameter search), ``tagging``, ``taggers`` and ``crf`` (loaded-language taggers),
+``protocol`` (folds and whether to score), ``evaluation`` (fitting, scoring, the summary table),
+``metrics`` and ``span_metrics``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from annotation.models.embeddings import (
     embedding_available,
 )
 from annotation.models.evaluation import evaluate_baselines, predict_stance, summary_table
+from annotation.models.finetuned import FineTunedMiniLM
 from annotation.models.metrics import (
     PRF,
     Span,
@@ -38,6 +40,7 @@ from annotation.models.protocol import (
 )
 from annotation.models.span_metrics import char_prf, span_prf, token_f1
 from annotation.models.stance import (
+    FINETUNED_STANCE_KINDS,
     STANCE_GRIDS,
     STANCE_KINDS,
     TUNED_STANCE_KINDS,
@@ -63,12 +66,14 @@ __all__ = [
     "TaggerKind",
     "STANCE_KINDS",
     "TUNED_STANCE_KINDS",
+    "FINETUNED_STANCE_KINDS",
     "STANCE_GRIDS",
     "TAGGER_KINDS",
     "EMBEDDING_KINDS",
     "embedding_available",
     "embed_tokens",
     "SentenceEmbedding",
+    "FineTunedMiniLM",
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",

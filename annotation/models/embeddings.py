@@ -35,7 +35,7 @@ EXTRA_HINT = (
 )
 
 EMBEDDING_KINDS = frozenset(
-    {"embedding-lr", "embedding-layers-lr", "embedding-token-lr", "embedding-crf"}
+    {"embedding-lr", "embedding-layers-lr", "embedding-token-lr", "embedding-crf", "finetuned-minilm"}
 )
 """The stance and tagger kinds that need the ``embedding`` extra."""
 

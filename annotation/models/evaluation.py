@@ -31,6 +31,7 @@ from annotation.models.metrics import (
 from annotation.models.protocol import MAX_FOLDS, MIN_SCORED_ROWS, EvaluationError, plan_evaluation
 from annotation.models.span_metrics import char_prf, span_prf, token_f1
 from annotation.models.stance import (
+    FINETUNED_STANCE_KINDS,
     STANCE_KINDS,
     TUNED_STANCE_KINDS,
     StanceKind,
@@ -61,7 +62,8 @@ def predict_stance(
     Args:
         sentences: Needs the columns ``target``, ``text``, ``article_id`` and ``stance`` (label
             names).
-        kind: The classifier, one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
+        kind: The classifier, one of ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` or
+            ``FINETUNED_STANCE_KINDS``.
         folds: ``(train, test)`` positional indices, e.g. ``plan_evaluation(sentences).folds``.
         random_state: Seed of the classifier.
 
@@ -141,8 +143,9 @@ def evaluate_baselines(
             by any other gold label.
         random_state: Seed of the classifiers.
         stance_kinds: The stance classifiers to evaluate, in report order, from
-            ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``; ``None`` means all of ``STANCE_KINDS``
-            that can run here (the ``embedding-*`` kinds only when ``embedding_available()``).
+            ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` and ``FINETUNED_STANCE_KINDS``; ``None``
+            means all of ``STANCE_KINDS`` that can run here (the ``embedding-*`` kinds only when
+            ``embedding_available()``).
         tagger_kinds: The same for the taggers, from ``TAGGER_KINDS``.
         n_folds: The largest number of cross-validation folds (see ``evaluation_folds``).
         min_rows: The fewest rows to score on (``MIN_SCORED_ROWS``).
@@ -203,7 +206,7 @@ def evaluate_baselines(
     if tagger_kinds is None:
         tagger_kinds = [kind for kind in TAGGER_KINDS if kind not in skipped]
     for stance_kind in stance_kinds:
-        check_kind(stance_kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS))
+        check_kind(stance_kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS))
     for tagger_kind in tagger_kinds:
         check_kind(tagger_kind, TAGGER_KINDS)
     plan = plan_evaluation(frame, n_folds=n_folds, min_rows=min_rows)

@@ -6,7 +6,8 @@ target, as in the dataset's ``sentences`` config) and predicts stance label name
 three target-aware features (see ``make_stance_classifier``); ``tfidf-svm-per-target`` is the
 SemEval-2016 Task 6 baseline, one model per target (``annotation.models.per_target``); the
 ``*-tuned`` kinds choose their hyper-parameters by article-grouped cross-validation inside the
-training rows (``annotation.models.tuning``). The factory's keyword arguments are the
+training rows (``annotation.models.tuning``); ``finetuned-minilm`` fine-tunes the MiniLM encoder
+itself (``annotation.models.finetuned``). The factory's keyword arguments are the
 hyper-parameters (``C``, the n-gram ranges), with the values the baselines were benchmarked with
 as defaults; after building, the same values are reachable through ``set_params``
 (``classifier__C``, ``features__text__ngram_range``, ``features__chars__ngram_range``, behind
@@ -33,6 +34,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import LinearSVC
 
 from annotation.models.embeddings import SentenceEmbedding, check_kind
+from annotation.models.finetuned import FineTunedMiniLM
 from annotation.models.per_target import PerTargetClassifier
 from annotation.models.tuning import GroupedGridSearch
 
@@ -40,6 +42,7 @@ __all__ = [
     "StanceKind",
     "STANCE_KINDS",
     "TUNED_STANCE_KINDS",
+    "FINETUNED_STANCE_KINDS",
     "STANCE_GRIDS",
     "make_stance_classifier",
 ]
@@ -54,6 +57,7 @@ StanceKind = Literal[
     "tfidf-lr-tuned",
     "tfidf-svm-tuned",
     "tfidf-svm-per-target-tuned",
+    "finetuned-minilm",
 ]
 _WORD = re.compile(r"\w+")
 _NgramRange = tuple[int, int]
@@ -175,6 +179,9 @@ _STANCE_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
     "embedding-lr": _embedding_lr,
     "embedding-layers-lr": _embedding_layers_lr,
 }
+_FINETUNED_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
+    "finetuned-minilm": FineTunedMiniLM,
+}
 _C_GRID = [0.03, 0.1, 0.3, 1.0]
 STANCE_GRIDS: dict[StanceKind, dict[str, list[Any]]] = {
     "tfidf-lr-tuned": {"classifier__C": [0.3, 1.0, 3.0, 10.0]},
@@ -195,6 +202,10 @@ kind instead of 0.1 to 0.3 s per untuned one."""
 TUNED_STANCE_KINDS: tuple[StanceKind, ...] = tuple(STANCE_GRIDS)
 """The ``*-tuned`` stance classifiers, which ``make_stance_classifier`` and
 ``evaluate_baselines`` build only when named (see ``STANCE_KINDS``)."""
+FINETUNED_STANCE_KINDS: tuple[StanceKind, ...] = tuple(_FINETUNED_BUILDERS)
+"""The stance classifiers that fine-tune the MiniLM encoder, which ``make_stance_classifier`` and
+``evaluate_baselines`` also build only when named: on BABE one fit of ``finetuned-minilm`` takes
+minutes on a CPU (``annotation.models.finetuned``)."""
 _TUNED_SUFFIX = "-tuned"
 
 
@@ -234,12 +245,18 @@ def make_stance_classifier(
       ``GroupKFold`` (``n_splits=5``) over the training rows' ``article_id`` (the sentence text
       when ``X`` has no ``article_id``), so no article is on both sides of an inner split, and
       refits it on all training rows. ``grid`` defaults to ``STANCE_GRIDS[kind]``.
+    - ``finetuned-minilm``: the MiniLM encoder fine-tuned end to end with a linear head on the
+      ``(target, text)`` sentence pair, a ``FineTunedMiniLM`` (``annotation.models.finetuned``;
+      parameters ``epochs``, ``learning_rate``, ``batch_size``, ``max_length``,
+      ``weight_decay``, ``warmup``); minutes per fit on a CPU, built only when named.
 
-    The ``embedding-*`` kinds need the ``embedding`` extra. The default values of ``C`` were
-    chosen by 10-fold article-grouped cross-validation on BABE (``bench/baselines.py``).
+    The ``embedding-*`` and ``finetuned-*`` kinds need the ``embedding`` extra. The default values
+    of ``C`` were chosen by 10-fold article-grouped cross-validation on BABE
+    (``bench/baselines.py``).
 
     Args:
-        kind: Which classifier, one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
+        kind: Which classifier, one of ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` or
+            ``FINETUNED_STANCE_KINDS``.
         random_state: Seed passed to the estimators that take one.
         **params: The kind's hyper-parameters listed above (``C``: inverse regularisation
             strength of the classifier; ``ngram_range``, ``char_ngram_range``: ``(min_n, max_n)``
@@ -251,11 +268,12 @@ def make_stance_classifier(
             (per-target, tuned), for ``set_params`` and ``GridSearchCV``.
 
     Returns:
-        A scikit-learn classifier: a ``Pipeline``, a ``PerTargetClassifier`` or a
-        ``GroupedGridSearch``.
+        A scikit-learn classifier: a ``Pipeline``, a ``PerTargetClassifier``, a
+        ``GroupedGridSearch`` or a ``FineTunedMiniLM``.
 
     Raises:
-        ValueError: ``kind`` is not one of ``STANCE_KINDS`` or ``TUNED_STANCE_KINDS``.
+        ValueError: ``kind`` is not one of ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` or
+            ``FINETUNED_STANCE_KINDS``.
         TypeError: A parameter is not one of ``kind``'s.
         ImportError: ``kind`` needs the ``embedding`` extra, which is not installed.
 
@@ -284,9 +302,10 @@ def make_stance_classifier(
         ...
         TypeError: kind='majority' has no parameter C; its parameters: none
     """
-    check_kind(kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS))
+    check_kind(kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS))
     tuned = kind in STANCE_GRIDS
-    build = _STANCE_BUILDERS[cast(StanceKind, kind.removesuffix(_TUNED_SUFFIX))]
+    builders = {**_STANCE_BUILDERS, **_FINETUNED_BUILDERS}
+    build = builders[cast(StanceKind, kind.removesuffix(_TUNED_SUFFIX))]
     allowed = [name for name in inspect.signature(build).parameters if name != "random_state"]
     allowed += ["grid", "n_splits"] if tuned else []
     unknown = sorted(set(params) - set(allowed))
