@@ -82,10 +82,10 @@ one-hour ``timeout`` after 3 seeds on 2 cores with a load average of 6-7; 700 to
     mean      300      233               184        233            0.78                       1.27
 
 Ranked whole articles need 1.27 × the labels of a random article order on these seeds: the
-stream's active order does not win on BABE, so ``queue.active`` is off by default. (BABE's
-articles hold 1.7 pool sentences on average, so an article step is almost a sentence step; the
-loss comes from the ranking by mean margin, which favours short articles of one uncertain
-sentence, not from the block size.)
+stream's active order does not win on BABE, so ``queue.active`` is off by default. BABE's
+articles hold 1.7 pool sentences on average, so an article step is almost a sentence step; why the
+ranking by an article's mean margin loses where sentence margins (with one sentence per article
+per batch) win was not examined.
 
 The first run's two orders (below) were measured before the article orders existed.
 
