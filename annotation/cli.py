@@ -240,17 +240,19 @@ def suggest_cli(
     campaign: Path = CAMPAIGN,
 ) -> None:
     """Train a stance classifier on the last build's labels and push its suggestions to the tasks short of their overlap (replacing its earlier ones)."""
-    _print_suggest(*pipeline.suggest(load_campaign(campaign), kind=model, tagger=tagger, release=release, prefill=prefill))
+    loaded = load_campaign(campaign)
+    _print_suggest(*pipeline.suggest(loaded, kind=model, tagger=tagger, release=release, prefill=prefill), active=loaded.queue.active)
 
 
-def _print_suggest(project_id: int, report: SuggestReport) -> None:
+def _print_suggest(project_id: int, report: SuggestReport, *, active: bool) -> None:
     spans = "the lexicon's spans" if report.trained_spans is None else f"{report.trained_spans} span(s)"
     console.print(f"project {project_id}: {report.name} trained on {report.trained} stance label(s) and {spans}; {report.created} "
                   f"prediction(s) of {report.version} pushed to the open tasks, {report.deleted} earlier {report.name} prediction(s) replaced",
                   highlight=False)
     console.print(f"pre-filled for annotators: {report.shown}" if report.shown == report.version else
                   f"not pre-filled: annotators still see {report.shown or 'no suggestions'}", highlight=False)
-    console.print(f"active order: {report.ranked_blocks} block(s) ranked, least sure first" if report.ranked_blocks else
+    console.print(f"active order: {report.ranked_blocks} block(s) ranked, least sure first; the stream follows the ranking "
+                  f"{'now (queue.active: true)' if active else 'only with queue.active: true (off here)'}" if report.ranked_blocks else
                   "active order: unchanged (not pre-filled, or the model gives no probabilities)", highlight=False)
 
 
@@ -398,7 +400,8 @@ def demo_cli(
             release = build_cli(campaign=demo.root, freeze_splits=False)
             if limit is not None:
                 try:
-                    _print_suggest(*pipeline.suggest(load_campaign(demo.root)))
+                    loaded = load_campaign(demo.root)
+                    _print_suggest(*pipeline.suggest(loaded), active=loaded.queue.active)
                 except SuggestError as err:  # too few labels yet: said, and the lexicon's suggestions stay
                     console.print(f"no model suggestions yet: {escape(str(err))}", highlight=False)
         baselines_cli(campaign=demo.root, release=release)

@@ -73,8 +73,10 @@ def test_suggest_pre_fills_one_prediction_per_open_task_however_often_it_runs(st
     assert sorted(i for _, ids in ranking for i in ids) == sorted(open_ids)  # each open task once, under its block
     assert all(block_of(by_id[i]["data"], campaign.queue.order) == block for block, ids in ranking for i in ids)
 
-    _, again = pipeline.suggest(campaign)
-    assert (again.version, again.deleted, again.created) == (report.version, report.created, report.created)
+    result = CliRunner().invoke(app, ["suggest", "-C", str(campaign.root)])  # again, as a curator would
+    assert result.exit_code == 0, result.output
+    assert f"{report.created} prediction(s) of {report.version} pushed to the open tasks, {report.created} earlier" in result.output
+    assert "the stream follows the ranking only with queue.active: true (off here)" in result.output
     ours = [p for p in _predictions(admin, project_id) if is_version_of(p.model_version, report.name)]
     assert Counter(p.task for p in ours) == Counter(dict.fromkeys(open_ids, 1))
     by_task = {t["id"]: t for t in tasks}
