@@ -14,8 +14,8 @@ model (``torch.use_deterministic_algorithms`` during ``fit``).
 The defaults (1 epoch, learning rate 1e-4, batches of 32, 64 word pieces, which 88% of BABE's
 rows fit in whole with its target "the article's subject"; the longest needs 125) were chosen to
 fit CPU time, not tuned. Time: on BABE (3,305 training rows of a 10-fold split) one epoch took
-610 to 1,147 s of wall-clock time on 2 CPU cores shared with other jobs (load average 4 to 15);
-not measured on a GPU. Macro-F1 on BABE: see README's benchmarks.
+79 s on 2 otherwise idle CPU cores, and 343 to 1,147 s when they were shared with other jobs (load
+average 4 to 15); not measured on a GPU. Macro-F1 on BABE: see README's benchmarks.
 """
 
 from __future__ import annotations
