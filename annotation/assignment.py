@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -100,27 +100,39 @@ def queue_settings_path(folder: str | Path, project_id: int) -> Path:
 
 def write_queue_settings(folder: str | Path, project_id: int, settings: QueueSettings) -> Path:
     """Write (atomically) the settings the server's stream reads for ``project_id``; returns the file."""
+    return _write_json(queue_settings_path(folder, project_id), asdict(settings))
+
+
+def _write_json(path: Path, payload: Mapping[str, Any]) -> Path:
+    """``payload`` as JSON at ``path`` (keys sorted), written atomically; its folder made if needed."""
     from annotation.io import atomic_write_bytes
 
-    path = queue_settings_path(folder, project_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, json.dumps(asdict(settings), sort_keys=True).encode("utf-8"))
+    atomic_write_bytes(path, json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return path
+
+
+def _read_json(path_of: Callable[[str | Path, int], Path], project_id: int, folder: str | Path | None) -> tuple[Path | None, Any]:
+    """``(path, parsed JSON)`` of one project's file in ``folder`` (default ``$ANNOTATION_QUEUE_DIR``);
+    ``(path, None)`` when there is no folder or no file. Not JSON raises ``ValueError`` naming it."""
+    folder = folder if folder is not None else os.environ.get(QUEUE_DIR_ENV)
+    if not folder:
+        return None, None
+    path = path_of(folder, project_id)
+    try:
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return path, None
+    except ValueError as err:
+        raise ValueError(f"{path}: not JSON ({err})") from None
 
 
 def read_queue_settings(project_id: int, folder: str | Path | None = None) -> QueueSettings:
     """The settings of ``project_id`` (from ``folder``, by default ``$ANNOTATION_QUEUE_DIR``); the
     defaults when there is no file. A malformed file raises ``ValueError`` naming it."""
-    folder = folder if folder is not None else os.environ.get(QUEUE_DIR_ENV)
-    if not folder:
+    path, raw = _read_json(queue_settings_path, project_id, folder)
+    if raw is None:
         return QueueSettings()
-    path = queue_settings_path(folder, project_id)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return QueueSettings()
-    except ValueError as err:
-        raise ValueError(f"{path}: not JSON ({err})") from None
     try:
         return QueueSettings(**raw)
     except (TypeError, ValueError) as err:
@@ -290,30 +302,18 @@ def write_block_ranking(folder: str | Path, project_id: int, ranking: Sequence[t
     ``{"order", "model_version", "blocks": [[article_id, target] or [article_id], …], "tasks":
     [[task id, …] per block, in push order]}``; returns the file. The task ids are the server's,
     so the stream checks a block with a primary-key lookup instead of a scan."""
-    from annotation.io import atomic_write_bytes
-
-    path = block_ranking_path(folder, project_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"order": order, "model_version": model_version, "blocks": [list(block) for block, _ in ranking],
-               "tasks": [[int(i) for i in ids] for _, ids in ranking]}
-    atomic_write_bytes(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-    return path
+    return _write_json(block_ranking_path(folder, project_id), {
+        "order": order, "model_version": model_version, "blocks": [list(block) for block, _ in ranking],
+        "tasks": [[int(i) for i in ids] for _, ids in ranking]})
 
 
 def read_block_ranking(project_id: int, order: str, folder: str | Path | None = None) -> list[tuple[tuple[str, ...], list[int]]] | None:
     """The block ranking of ``project_id`` as ``(block, task ids)`` (from ``folder``, by default
     ``$ANNOTATION_QUEUE_DIR``), or None when there is none or it was ranked for another ``order``
     (its blocks are not this order's). A malformed file raises ``ValueError`` naming it."""
-    folder = folder if folder is not None else os.environ.get(QUEUE_DIR_ENV)
-    if not folder:
+    path, raw = _read_json(block_ranking_path, project_id, folder)
+    if raw is None:
         return None
-    path = block_ranking_path(folder, project_id)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError as err:
-        raise ValueError(f"{path}: not JSON ({err})") from None
     size = 2 if order == "article-target" else 1
     blocks, tasks = (raw.get("blocks"), raw.get("tasks")) if isinstance(raw, dict) else (None, None)
     if not isinstance(blocks, list) or not all(isinstance(b, list) and all(isinstance(x, str) for x in b) for b in blocks):

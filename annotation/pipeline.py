@@ -255,7 +255,7 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
     if not open_tasks:
         raise SuggestError(f"project {project_id} has no open task (every task has its {campaign.overlap} annotation(s) or is gold): "
                            "nothing to suggest; push new tasks first")
-    open_keys = {t["data"].get("task_key") for t in open_tasks}
+    open_ids, open_keys = [t["id"] for t in open_tasks], {t["data"].get("task_key") for t in open_tasks}
     labelled = labelled[[task_key(s, t) not in open_keys for s, t in zip(labelled["sentence_id"], labelled["target"], strict=True)]]
     tasks = pd.DataFrame({"target": [str(t["data"].get("target", "")) for t in open_tasks], "text": [t["data"]["text"] for t in open_tasks]})
     lexicon = load_lexicon(campaign.lexicon, labels=schema.span_names)
@@ -264,9 +264,9 @@ def suggest(campaign: Campaign, *, kind: str = "tfidf-lr", tagger: str | None = 
              else lexicon_spans(tasks["text"].tolist(), lexicon))
     name = suggestion_name(kind, tagger)
     version = model_version(name, campaign.version, labelled[["target", "text", "stance"]].assign(spans=labelled["spans"].map(str)))
-    payloads = predictions([t["id"] for t in open_tasks], tasks["text"].tolist(), stance, spans, stance_name=schema.stance_name,
+    payloads = predictions(open_ids, tasks["text"].tolist(), stance, spans, stance_name=schema.stance_name,
                            span_name=schema.span_name, version=version)
-    deleted, created = client.replace_predictions(project_id, [t["id"] for t in open_tasks], payloads, lambda v: is_version_of(v, name),
+    deleted, created = client.replace_predictions(project_id, open_ids, payloads, lambda v: is_version_of(v, name),
                                                   prefill=version if prefill else None)
     ranking = []
     if prefill:  # the order follows the model annotators are shown; one without margins leaves push order

@@ -62,7 +62,8 @@ def _cell(value: float | None) -> str:
 
 def _minute(moment: pd.Timestamp) -> str:
     """A submission time to the minute, in UTC: ``2026-11-30 19:31 UTC``."""
-    return f"{pd.Timestamp(moment).tz_convert('UTC') if pd.Timestamp(moment).tzinfo else pd.Timestamp(moment):%Y-%m-%d %H:%M} UTC"
+    moment = pd.Timestamp(moment)
+    return f"{moment.tz_convert('UTC') if moment.tzinfo else moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _pct(value: float | None) -> str:
