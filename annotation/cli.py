@@ -347,12 +347,16 @@ def stats_cli(
 
 @app.command("baselines")
 @_user_errors
-def baselines_cli(campaign: Path = CAMPAIGN, release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/).")) -> None:
+def baselines_cli(
+    campaign: Path = CAMPAIGN, release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/)."),
+    stance: list[str] = typer.Option(None, "--stance", help="A stance classifier to evaluate, repeatable (default: STANCE_KINDS; *-tuned and finetuned-minilm only when named)."),
+    tagger: list[str] = typer.Option(None, "--tagger", help="A loaded-language tagger to evaluate, repeatable (default: TAGGER_KINDS; finetuned-minilm only when named)."),
+) -> None:
     """Train and evaluate the baselines; write data/baselines/metrics.json and print a table."""
     from annotation.models import summary_table
 
     loaded = load_campaign(campaign)
-    metrics = pipeline.run_baselines(loaded, release or loaded.release_dir)
+    metrics = pipeline.run_baselines(loaded, release or loaded.release_dir, stance_kinds=stance or None, tagger_kinds=tagger or None)
     console.print(summary_table(metrics), highlight=False)
     console.print(f"metrics written to {loaded.metrics}")
 

@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -438,15 +438,31 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
     return local
 
 
-def run_baselines(campaign: Campaign, release: Path) -> dict[str, Any]:
+def run_baselines(campaign: Campaign, release: Path, *, stance_kinds: Sequence[str] | None = None,
+                  tagger_kinds: Sequence[str] | None = None) -> dict[str, Any]:
     """Train and evaluate the baselines on a release (rehydrated from the campaign's corpus when it
-    ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``."""
-    from annotation.models import evaluate_baselines
+    ships no texts, see ``with_texts``); writes ``data/baselines/metrics.json``. ``stance_kinds``
+    and ``tagger_kinds`` name the models (``None``: the defaults of ``evaluate_baselines``).
+
+    Raises:
+        EvaluationError: A named kind is unknown or needs a missing extra, or see ``evaluate_baselines``.
+    """
+    from annotation.models import FINETUNED_STANCE_KINDS, FINETUNED_TAGGER_KINDS, STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
+    from annotation.models import EvaluationError, evaluate_baselines
+    from annotation.models.embeddings import check_kind
     from annotation.release import load_release_tables
 
+    try:  # before the release is read: a typo in a kind fails at once
+        for kind in stance_kinds or []:
+            check_kind(kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS))
+        for kind in tagger_kinds or []:
+            check_kind(kind, (*TAGGER_KINDS, *FINETUNED_TAGGER_KINDS))
+    except (ValueError, ImportError) as err:
+        raise EvaluationError(str(err)) from err
     tables = load_release_tables(with_texts(campaign, release))
     metrics = evaluate_baselines(tables.sentences, stance_labels=tables.stance_names,
-                                 lexicon=load_lexicon(campaign.lexicon, labels=tables.span_names))
+                                 lexicon=load_lexicon(campaign.lexicon, labels=tables.span_names),
+                                 stance_kinds=stance_kinds, tagger_kinds=tagger_kinds)
     metrics["release"] = release.name
     atomic_write_bytes(campaign.metrics, (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return metrics

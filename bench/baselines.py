@@ -1,12 +1,12 @@
 """Benchmark the baselines on BABE against the published BABE results.
 
 Run with ``python bench/baselines.py [--babe DIR] [--stance-folds 10] [--tagger-folds 5]
-[--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-taggers]`` (the ``embedding`` extra
+[--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-mbic] [--no-taggers]`` (the ``embedding`` extra
 is needed for the ``embedding-*`` and ``finetuned-*`` models; not part of the tests). ``--kinds``
 picks stance models (default: ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``; the
 ``FINETUNED_STANCE_KINDS``, which fine-tune MiniLM for minutes per fold, only when named); a tuned
 kind's ratio to its untuned kind needs both in the same run. ``--taggers`` picks taggers (default:
-``TAGGER_KINDS``).
+``TAGGER_KINDS``; the ``FINETUNED_TAGGER_KINDS`` only when named).
 
 BABE (Spinde et al. 2021, "Neural Media Bias Detection Using Distant Supervision With BABE",
 doi:10.18653/v1/2021.findings-emnlp.101) is ``final_labels_SG2.csv``: 3,674 news sentences, each
@@ -22,6 +22,10 @@ is AGPL-3.0 and read in place, never copied.
    grid search inside each training fold (``annotation.models.tuning``) and is shown as a ratio
    to its untuned kind's pooled macro-F1 of the same run. Beside them the paper's results, which
    are not re-run here: the classical XGBoost baseline and fine-tuned RoBERTa.
+   The same models on MBIC (``final_labels_MBIC.csv``: the 1,700 sentences of SG1 with the
+   majority label of about 10 crowd workers each, Spinde et al. 2021, "MBIC – A Media Bias
+   Annotation Dataset Including Annotator Characteristics"; its "No agreement" rows left out),
+   with the same protocol; no published number is printed beside them (``--no-mbic`` skips it).
 2. Biased-word tagging: the taggers on the ``biased`` spans that ``load_babe`` finds by
    whole-word matching of ``biased_words`` (the marked words it cannot find are counted), token
    P/R/F1, exact and partial span F1 (the partial one is SemEval-2020 Task 11's span-averaged
@@ -50,6 +54,7 @@ from annotation.lexicon import Lexicon
 from annotation.models import (
     EMBEDDING_KINDS,
     FINETUNED_STANCE_KINDS,
+    FINETUNED_TAGGER_KINDS,
     STANCE_KINDS,
     TAGGER_KINDS,
     TUNED_STANCE_KINDS,
@@ -70,7 +75,7 @@ PUBLISHED = {  # macro-F1 on BABE, Spinde et al. 2021, Table 3
     "XGBoost on linguistic features (published)": 0.517,
     "RoBERTa fine-tuned (published)": 0.804,
 }
-STANCE_AIM = 0.77
+STANCE_AIM = 0.80  # the issue "Baselines a reviewer accepts": best CPU model's BABE macro-F1
 TAGGER_AIM = 0.55  # the issue "Baselines a reviewer accepts": best tagger token F1
 
 
@@ -82,15 +87,16 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=[*STANCE_KINDS, *TUNED_STANCE_KINDS],
                         choices=[*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS],
                         help="stance models")
-    parser.add_argument("--taggers", nargs="+", default=list(TAGGER_KINDS), choices=TAGGER_KINDS,
+    parser.add_argument("--taggers", nargs="+", default=list(TAGGER_KINDS),
+                        choices=[*TAGGER_KINDS, *FINETUNED_TAGGER_KINDS],
                         help="biased-word taggers")
     parser.add_argument("--no-stance", action="store_true", help="skip the bias classification")
+    parser.add_argument("--no-mbic", action="store_true", help="skip the bias classification on MBIC")
     parser.add_argument("--no-taggers", action="store_true", help="skip the biased-word tagging")
     args = parser.parse_args()
     started = time.perf_counter()
 
-    babe = load_babe(args.babe / "final_labels_SG2.csv")
-    babe = babe[babe["stance"].isin(BIAS_LABELS)].reset_index(drop=True)
+    babe = _labelled(args.babe / "final_labels_SG2.csv")
     words = pd.read_csv(args.babe / "bias_word_lexicon.csv")["word"].dropna().astype(str)
     lexicon = Lexicon(
         model_version="babe-bias-word-lexicon",
@@ -110,13 +116,23 @@ def main() -> None:
         print("embedding extra not installed: the embedding-* models are left out")
 
     if not args.no_stance:
-        _bias_classification(babe, kinds, args.stance_folds)
+        _bias_classification("BABE", babe, kinds, args.stance_folds)
+    if not args.no_stance and not args.no_mbic:
+        mbic = _labelled(args.babe / "final_labels_MBIC.csv")
+        print(f"\nMBIC: {len(mbic)} sentences with a majority label, {mbic['article_id'].nunique()} articles")
+        _bias_classification("MBIC", mbic, kinds, args.stance_folds)
     if not args.no_taggers:
         _tagging(babe, lexicon, taggers, args.tagger_folds)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 
-def _bias_classification(babe: pd.DataFrame, kinds: list[str], n_folds: int) -> None:
+def _labelled(path: Path) -> pd.DataFrame:
+    """A ``final_labels_*.csv`` file's rows labelled Biased or Non-biased (not "No agreement")."""
+    frame = load_babe(path)
+    return frame[frame["stance"].isin(BIAS_LABELS)].reset_index(drop=True)
+
+
+def _bias_classification(name: str, babe: pd.DataFrame, kinds: list[str], n_folds: int) -> None:
     plan = plan_evaluation(babe, n_folds=n_folds)
     gold = babe["stance"].astype(str).to_numpy()
     pooled: dict[str, float] = {}
@@ -131,18 +147,22 @@ def _bias_classification(babe: pd.DataFrame, kinds: list[str], n_folds: int) -> 
         rows.append((kind, float(np.mean(per_fold)), float(np.std(per_fold, ddof=1)),
                      accuracy(gold, predicted), time.perf_counter() - start))
     roberta = PUBLISHED["RoBERTa fine-tuned (published)"]
-    print(f"\n1. Bias classification; {plan.protocol}")
+    print(f"\n1. Bias classification on {name}; {plan.protocol}")
     header = ("macro-F1", "fold mean ± sd", "accuracy", "/untuned", "/RoBERTa", "seconds")
     print(f"{'model':45s} " + " ".join(f"{h:>14s}" for h in header))
     for kind, mean, sd, acc, seconds in rows:
         untuned = kind.removesuffix("-tuned")
         ratio = (f"{pooled[kind] / pooled[untuned]:14.3f}"
                  if kind != untuned and untuned in pooled else f"{'':>14s}")
+        beside = f"{pooled[kind] / roberta:14.3f}" if name == "BABE" else f"{'':>14s}"
         print(f"{kind:45s} {pooled[kind]:14.3f} {f'{mean:.3f} ± {sd:.3f}':>14s} {acc:14.3f} "
-              f"{ratio} {pooled[kind] / roberta:14.3f} {seconds:14.1f}")
-    for name, f1 in PUBLISHED.items():
-        print(f"{name:45s} {f1:14.3f} {'':>14s} {'':>14s} {'':>14s} {f1 / roberta:14.3f}")
+              f"{ratio} {beside} {seconds:14.1f}")
     best_kind = max(pooled, key=pooled.__getitem__)
+    if name != "BABE":  # the published numbers and the aim are BABE's
+        print(f"best CPU baseline on {name}: {best_kind} {pooled[best_kind]:.3f}")
+        return
+    for published, f1 in PUBLISHED.items():
+        print(f"{published:45s} {f1:14.3f} {'':>14s} {'':>14s} {'':>14s} {f1 / roberta:14.3f}")
     print(f"best CPU baseline: {best_kind} {pooled[best_kind]:.3f} (aim >= {STANCE_AIM}); "
           f"{pooled[best_kind] / roberta:.2f} x fine-tuned RoBERTa")
 

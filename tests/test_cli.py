@@ -134,6 +134,15 @@ def test_a_stage_without_its_inputs_is_one_clear_error_not_a_traceback(tmp_path:
 
 
 
+@pytest.mark.parametrize(("args", "message"), [(["--stance", "svm"], "kind='svm' is not one of 'majority'"),
+                                              (["--tagger", "bert"], "kind='bert' is not one of 'lexicon'")])
+def test_baselines_name_an_unknown_kind_in_one_line_before_reading_the_release(tmp_path: Path, args: list[str], message: str) -> None:
+    runner.invoke(app, ["init", str(tmp_path / "c")])
+    result = runner.invoke(app, ["baselines", *args, "-C", str(tmp_path / "c")])
+    assert result.exit_code == 1 and result.output.startswith("error: ") and message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "finetuned-minilm" in result.output
+
+
 def test_output_prints_brackets_verbatim() -> None:
     # The baselines table says how to install an extra: `pip install 'annotation[embedding]'`; rich
     # markup once swallowed the "[embedding]" as a style tag.

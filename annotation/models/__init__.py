@@ -1,7 +1,8 @@
 """Baselines: stance classifiers, loaded-language taggers, their evaluation and metrics.
 
 The public names of the package; each lives in the submodule it is imported from:
-``embeddings`` (the frozen MiniLM model), ``finetuned`` (the fine-tuned MiniLM classifier),
+``embeddings`` (the frozen MiniLM model), ``finetuned`` and ``finetuned_tagger`` (MiniLM
+fine-tuned for stance and for spans),
 ``stance`` (stance classifiers), ``per_target`` (one classifier per target), ``tuning`` (grouped
 hyper-parameter search), ``tagging``, ``taggers`` and ``crf`` (loaded-language taggers),
 ``protocol`` (folds and whether to score), ``evaluation`` (fitting, scoring, the summary table),
@@ -19,6 +20,7 @@ from annotation.models.embeddings import (
 )
 from annotation.models.evaluation import evaluate_baselines, predict_stance, summary_table
 from annotation.models.finetuned import FineTunedMiniLM
+from annotation.models.finetuned_tagger import FineTunedTokenTagger
 from annotation.models.metrics import (
     PRF,
     Span,
@@ -48,6 +50,7 @@ from annotation.models.stance import (
     make_stance_classifier,
 )
 from annotation.models.taggers import (
+    FINETUNED_TAGGER_KINDS,
     TAGGER_KINDS,
     LexiconTagger,
     MarkedRateTagger,
@@ -69,11 +72,13 @@ __all__ = [
     "FINETUNED_STANCE_KINDS",
     "STANCE_GRIDS",
     "TAGGER_KINDS",
+    "FINETUNED_TAGGER_KINDS",
     "EMBEDDING_KINDS",
     "embedding_available",
     "embed_tokens",
     "SentenceEmbedding",
     "FineTunedMiniLM",
+    "FineTunedTokenTagger",
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",

@@ -37,7 +37,12 @@ from annotation.models.stance import (
     StanceKind,
     make_stance_classifier,
 )
-from annotation.models.taggers import TAGGER_KINDS, TaggerKind, make_loaded_language_tagger
+from annotation.models.taggers import (
+    FINETUNED_TAGGER_KINDS,
+    TAGGER_KINDS,
+    TaggerKind,
+    make_loaded_language_tagger,
+)
 from annotation.models.tagging import token_labels
 from annotation.records import SENTENCE_COLUMNS, check_columns
 
@@ -56,7 +61,8 @@ def predict_stance(
     """Out-of-fold predictions of one stance classifier.
 
     For each fold, a fresh ``make_stance_classifier(kind)`` is fitted on the training rows'
-    ``target``, ``text`` and ``article_id`` (the groups of a tuned kind's inner folds) and
+    ``target``, ``text`` and ``article_id`` (the groups of a tuned kind's inner folds), and
+    ``spans`` when ``sentences`` has them (``finetuned-minilm`` learns from them too), and
     predicts the test rows, so a row is predicted by a model that never saw its sentence.
 
     Args:
@@ -74,7 +80,7 @@ def predict_stance(
         ValueError: ``kind`` is unknown.
         ImportError: ``kind`` needs the missing ``embedding`` extra.
     """
-    X = sentences[["target", "text", "article_id"]]
+    X = sentences[["target", "text", "article_id", *(["spans"] if "spans" in sentences else [])]]
     y = sentences["stance"].astype(str).to_numpy()
     predicted = np.full(len(sentences), None, dtype=object)
     for train, test in folds:
@@ -146,7 +152,8 @@ def evaluate_baselines(
             ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` and ``FINETUNED_STANCE_KINDS``; ``None``
             means all of ``STANCE_KINDS`` that can run here (the ``embedding-*`` kinds only when
             ``embedding_available()``).
-        tagger_kinds: The same for the taggers, from ``TAGGER_KINDS``.
+        tagger_kinds: The same for the taggers, from ``TAGGER_KINDS`` and
+            ``FINETUNED_TAGGER_KINDS``.
         n_folds: The largest number of cross-validation folds (see ``evaluation_folds``).
         min_rows: The fewest rows to score on (``MIN_SCORED_ROWS``).
 
@@ -208,7 +215,7 @@ def evaluate_baselines(
     for stance_kind in stance_kinds:
         check_kind(stance_kind, (*STANCE_KINDS, *TUNED_STANCE_KINDS, *FINETUNED_STANCE_KINDS))
     for tagger_kind in tagger_kinds:
-        check_kind(tagger_kind, TAGGER_KINDS)
+        check_kind(tagger_kind, (*TAGGER_KINDS, *FINETUNED_TAGGER_KINDS))
     plan = plan_evaluation(frame, n_folds=n_folds, min_rows=min_rows)
     folds, evaluated = plan.folds, plan.scored
 

@@ -248,7 +248,9 @@ def make_stance_classifier(
     - ``finetuned-minilm``: the MiniLM encoder fine-tuned end to end with a linear head on the
       ``(target, text)`` sentence pair, a ``FineTunedMiniLM`` (``annotation.models.finetuned``;
       parameters ``epochs``, ``learning_rate``, ``batch_size``, ``max_length``,
-      ``weight_decay``, ``warmup``); minutes per fit on a CPU, built only when named.
+      ``weight_decay``, ``warmup``, ``span_weight``); when ``X`` has the ``sentences`` table's
+      ``spans`` column, the training rows' gold spans train a second, token-level head
+      alongside (multi-task learning); minutes per fit on a CPU, built only when named.
 
     The ``embedding-*`` and ``finetuned-*`` kinds need the ``embedding`` extra. The default values
     of ``C`` were chosen by 10-fold article-grouped cross-validation on BABE

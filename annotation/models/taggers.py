@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from annotation.lexicon import Lexicon, find_loaded_spans, load_lexicon
 from annotation.models.crf import CrfTagger
 from annotation.models.embeddings import check_kind, embed_tokens
+from annotation.models.finetuned_tagger import FineTunedTokenTagger
 from annotation.models.metrics import Span
 from annotation.models.tagging import (
     OUTSIDE,
@@ -36,17 +37,23 @@ from annotation.spans import token_spans
 __all__ = [
     "TaggerKind",
     "TAGGER_KINDS",
+    "FINETUNED_TAGGER_KINDS",
     "LexiconTagger",
     "MarkedRateTagger",
     "TokenTagger",
     "make_loaded_language_tagger",
 ]
 
-TaggerKind = Literal["lexicon", "marked-rate", "token-lr", "embedding-token-lr", "crf", "embedding-crf"]
+TaggerKind = Literal[
+    "lexicon", "marked-rate", "token-lr", "embedding-token-lr", "crf", "embedding-crf", "finetuned-minilm"
+]
 TAGGER_KINDS: tuple[TaggerKind, ...] = (
     "lexicon", "marked-rate", "token-lr", "embedding-token-lr", "crf", "embedding-crf"
 )
-"""The loaded-language taggers ``make_loaded_language_tagger`` builds."""
+"""The loaded-language taggers evaluated by default (``evaluate_baselines``, ``annotation baselines``)."""
+FINETUNED_TAGGER_KINDS: tuple[TaggerKind, ...] = ("finetuned-minilm",)
+"""The taggers that fine-tune the MiniLM encoder, which ``make_loaded_language_tagger`` and
+``evaluate_baselines`` build only when named: on BABE one fit takes minutes on a CPU."""
 
 _LARGE = 20_000  # training tokens from which TokenTagger's regression switches to lbfgs
 
@@ -309,7 +316,7 @@ class TokenTagger(ThresholdTagger):
 
 def make_loaded_language_tagger(
     kind: TaggerKind = "lexicon", *, lexicon: Lexicon | None = None, random_state: int = 0
-) -> LexiconTagger | MarkedRateTagger | TokenTagger | CrfTagger:
+) -> LexiconTagger | MarkedRateTagger | TokenTagger | CrfTagger | FineTunedTokenTagger:
     """Build an unfitted loaded-language tagger: ``fit(texts, spans)``, ``predict(texts)``.
 
     - ``lexicon``: whole-word lookup in ``lexicon`` (``LexiconTagger``); learns nothing.
@@ -322,9 +329,12 @@ def make_loaded_language_tagger(
       (``annotation.models.crf.CrfTagger``), its regularisation and threshold tuned on the
       training texts.
     - ``embedding-crf``: the same plus frozen MiniLM token vectors (``embedding`` extra).
+    - ``finetuned-minilm``: MiniLM fine-tuned as a token classifier, its threshold chosen on a
+      held-out share of the training texts (``annotation.models.finetuned_tagger``; ``embedding``
+      extra; minutes per fit on a CPU, so built only when named).
 
     Args:
-        kind: Which tagger, one of ``TAGGER_KINDS``.
+        kind: Which tagger, one of ``TAGGER_KINDS`` or ``FINETUNED_TAGGER_KINDS``.
         lexicon: For every kind but ``marked-rate``: the lexicon (the campaign's); ``None`` reads the default one (``annotation.lexicon.load_lexicon()``)
             here, so the tagger's ``fit`` reads no file.
         random_state: Seed of the learnt taggers' inner folds and regression.
@@ -334,7 +344,7 @@ def make_loaded_language_tagger(
         per text.
 
     Raises:
-        ValueError: ``kind`` is not one of ``TAGGER_KINDS``.
+        ValueError: ``kind`` is not one of ``TAGGER_KINDS`` or ``FINETUNED_TAGGER_KINDS``.
         ImportError: ``kind`` needs the ``embedding`` extra, which is not installed.
         annotation.lexicon.LexiconError: ``lexicon`` is ``None`` and the default lexicon cannot
             be read.
@@ -344,9 +354,11 @@ def make_loaded_language_tagger(
         >>> tagger.predict(["The regime freed nobody."])
         [[(4, 10, 'loaded-negative'), (11, 16, 'loaded-positive')]]
     """
-    check_kind(kind, TAGGER_KINDS)
+    check_kind(kind, (*TAGGER_KINDS, *FINETUNED_TAGGER_KINDS))
     if kind == "marked-rate":
         return MarkedRateTagger(random_state=random_state)
+    if kind == "finetuned-minilm":
+        return FineTunedTokenTagger(random_state=random_state)
     lexicon = load_lexicon() if lexicon is None else lexicon
     if kind == "lexicon":
         return LexiconTagger(lexicon=lexicon)

@@ -1,4 +1,5 @@
-"""The fine-tuned MiniLM stance classifier: ``annotation.models.finetuned``."""
+"""The fine-tuned MiniLM stance classifier and what the fine-tuned models share:
+``annotation.models.finetuned``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from sklearn.base import clone
 
 from annotation.models import STANCE_KINDS, FineTunedMiniLM, embedding_available, make_stance_classifier
+from annotation.models.finetuned import first_pieces, word_targets
 from tests.models.toy import STANCE, make_sentences
 
 pytestmark = pytest.mark.skipif(not embedding_available(), reason="needs the embedding extra")
@@ -22,6 +24,28 @@ def frame() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def fitted(frame: pd.DataFrame) -> FineTunedMiniLM:
     return FineTunedMiniLM(**TINY).fit(frame[["target", "text"]], frame["stance"])
+
+
+def test_first_pieces_finds_each_words_first_piece_in_the_wanted_sequence_only() -> None:
+    text = "Rebels freed Aleppo"  # words (0, 6), (7, 12), (13, 19)
+    offsets = [(0, 0), (0, 5), (0, 0), (0, 3), (3, 6), (7, 12), (13, 16), (0, 0)]
+    sequence = [None, 0, None, 1, 1, 1, 1, None]  # a target "x" then the text, cut inside word 3
+    assert first_pieces([(0, 6), (7, 12), (13, 19)], offsets, sequence, wanted=1) == [3, 5, 6]
+    cut = offsets[:6] + [(0, 0)]  # the last word truncated away
+    assert first_pieces([(0, 6), (7, 12), (13, 19)], cut, sequence[:6] + [None], wanted=1) == [3, 5, -1]
+    assert word_targets(text, [(7, 19, "a")], {"a": 1}) == [0, 1, 1]
+
+
+def test_the_gold_spans_train_a_second_head_that_prediction_does_not_read(frame: pd.DataFrame) -> None:
+    with_spans = FineTunedMiniLM(**TINY).fit(frame[["target", "text", "spans"]], frame["stance"])
+    assert set(with_spans.model_) == {"encoder", "dropout", "head", "spans"}
+    unweighted = FineTunedMiniLM(**TINY, span_weight=0.0).fit(frame, frame["stance"])
+    assert set(unweighted.model_) == {"encoder", "dropout", "head"}
+    without = FineTunedMiniLM(**TINY).fit(frame[["target", "text"]], frame["stance"])
+    assert "spans" not in without.model_
+    # the span loss changes the encoder, so the stance probabilities differ from a plain fit
+    assert not np.array_equal(with_spans.predict_proba(frame), without.predict_proba(frame))
+    assert np.array_equal(with_spans.predict_proba(frame), with_spans.predict_proba(frame[["target", "text"]]))
 
 
 def test_fit_predict_and_probabilities_have_the_shapes_and_classes(
@@ -45,8 +69,8 @@ def test_the_same_seed_gives_the_same_predictions(fitted: FineTunedMiniLM, frame
 def test_parameters_are_the_init_arguments_and_the_factory_builds_it_only_by_name() -> None:
     model = FineTunedMiniLM()
     assert model.get_params() == {
-        "epochs": 1, "learning_rate": 1e-4, "batch_size": 32, "max_length": 64,
-        "weight_decay": 0.01, "warmup": 0.1, "random_state": 0,
+        "epochs": 3, "learning_rate": 5e-5, "batch_size": 16, "max_length": 128,
+        "weight_decay": 0.01, "warmup": 0.1, "span_weight": 1.0, "random_state": 0,
     }
     assert model.set_params(epochs=2, learning_rate=3e-5).get_params()["epochs"] == 2
     built = make_stance_classifier("finetuned-minilm", random_state=3, learning_rate=3e-5)

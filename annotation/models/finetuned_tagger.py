@@ -1,0 +1,172 @@
+"""A fine-tuned loaded-language tagger: all-MiniLM-L6-v2 as a token classifier.
+
+``FineTunedTokenTagger`` fine-tunes the bundled MiniLM (``annotation.models.finetuned``) with a
+linear head on each word's first word piece (token classification as in BERT, Devlin et al. 2019,
+doi:10.18653/v1/N19-1423): the classes are ``O`` and the span labels, and a word's score is
+``1 - P(O)``. Tokens are ``annotation.spans`` tokens; a word cut off by the ``max_length``
+truncation scores 0. Time and scores on BABE are in the README's benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from annotation.models.finetuned import FineTuning, first_pieces, load_encoder, word_targets
+from annotation.models.metrics import Span
+from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, _best_threshold, token_labels
+from annotation.spans import token_spans
+
+__all__ = ["FineTunedTokenTagger"]
+
+
+class FineTunedTokenTagger(FineTuning, ThresholdTagger):
+    """Tag loaded language with all-MiniLM-L6-v2 fine-tuned as a token classifier.
+
+    ``fit(texts, spans)`` fine-tunes a fresh copy of the encoder and a new head with unweighted
+    cross-entropy over every word's first word piece. With ``threshold="auto"`` a share
+    ``held_out`` of the distinct training texts (drawn with ``random_state``) is kept out of the
+    fine-tuning, and the threshold (a multiple of 0.02) with the best token F1 on it is chosen;
+    the model is not refitted on those texts, which would double the time. ``predict`` tags the
+    words scoring at least ``threshold_`` (``ThresholdTagger.predict``).
+
+    Args:
+        epochs: Passes over the training texts.
+        learning_rate: Peak learning rate of AdamW, reached after the warm-up.
+        batch_size: Texts per optimisation step (and per prediction batch).
+        max_length: Word pieces per text, special tokens included.
+        weight_decay: AdamW's decoupled weight decay (not applied to biases and layer norms).
+        warmup: Share of the steps over which the learning rate rises linearly from 0.
+        threshold: The decision threshold, or ``"auto"`` (see above).
+        held_out: Share of the distinct texts held out to choose the threshold, in (0, 1).
+        random_state: Seed of the held-out draw, the head's initialisation, dropout and batches.
+
+    Attributes:
+        labels_: The span labels seen in training, sorted.
+        threshold_: The decision threshold used by ``predict``.
+        model_: The fine-tuned ``torch.nn.ModuleDict`` (``encoder``, ``dropout``, ``head``).
+        tokenizer_: The encoder's tokenizer.
+        device_: ``"cuda"`` or ``"cpu"``.
+        epoch_seconds_: Wall-clock seconds of each epoch of the last ``fit``.
+
+    Examples:
+        >>> texts = ["The regime fell.", "A regime rose.", "The town fell.", "A town rose."]
+        >>> spans = [[(4, 10, "loaded-negative")], [(2, 8, "loaded-negative")], [], []]
+        >>> tagger = FineTunedTokenTagger(epochs=1, threshold=0.5).fit(texts, spans)
+        >>> tagger.labels_, len(tagger.predict(["The regime rose."]))
+        (['loaded-negative'], 1)
+    """
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 3,
+        learning_rate: float = 1e-4,
+        batch_size: int = 16,
+        max_length: int = 128,
+        weight_decay: float = 0.01,
+        warmup: float = 0.1,
+        threshold: float | Literal["auto"] = "auto",
+        held_out: float = 0.15,
+        random_state: int = 0,
+    ) -> None:
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.weight_decay = weight_decay
+        self.warmup = warmup
+        self.threshold = threshold
+        self.held_out = held_out
+        self.random_state = random_state
+
+    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> FineTunedTokenTagger:
+        """Fine-tune on ``texts`` and their gold spans, choosing the threshold first if ``"auto"``.
+
+        Raises:
+            TypeError: ``texts`` is not a sequence of ``str``.
+            ValueError: ``spans`` is not aligned with ``texts`` or holds a malformed span;
+                ``threshold`` is neither ``"auto"`` nor a number in (0, 1]; ``held_out`` is not
+                in (0, 1).
+            ImportError: The ``embedding`` extra is not installed.
+        """
+        self._check_fit_inputs(texts, spans)
+        auto = isinstance(self.threshold, str) and self.threshold == "auto"
+        if not auto and not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
+            raise ValueError(f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5")
+        if not 0 < self.held_out < 1:
+            raise ValueError(f"held_out={self.held_out!r} must be in (0, 1), e.g. 0.15")
+        self.labels_ = sorted({label for row in spans for _, _, label in row})
+        codes = {label: i + 1 for i, label in enumerate(self.labels_)}
+        targets = [word_targets(text, row, codes) for text, row in zip(texts, spans, strict=True)]
+        self.threshold_ = 0.5 if auto else float(self.threshold)
+        learn = list(range(len(texts)))
+        distinct = list(dict.fromkeys(texts))
+        if auto and len(distinct) >= 2 and self.labels_:
+            order = np.random.default_rng(self.random_state).permutation(len(distinct))
+            kept = {distinct[i] for i in order[: max(1, round(self.held_out * len(distinct)))]}
+            learn = [i for i, text in enumerate(texts) if text not in kept]
+            held = [i for i, text in enumerate(texts) if text in kept]
+        self._learn_rows(texts, targets, learn)
+        if len(learn) < len(texts):
+            scored = self._score(self.model_, [texts[i] for i in held])
+            gold = [token_labels(texts[i], spans[i]) for i in held]
+            self.threshold_, _ = _best_threshold(scored, gold)
+        return self
+
+    def _learn_rows(self, texts: Sequence[str], targets: list[list[int]], rows: list[int]) -> None:
+        """Fine-tune ``model_`` on the ``rows`` of ``texts`` (word codes ``targets``)."""
+        import torch
+
+        with self._seeded():
+            self.tokenizer_, encoder = load_encoder()
+            self.model_ = torch.nn.ModuleDict({
+                "encoder": encoder,
+                "dropout": torch.nn.Dropout(encoder.config.hidden_dropout_prob),
+                "head": torch.nn.Linear(encoder.config.hidden_size, 1 + len(self.labels_)),
+            }).to(self.device_)
+
+            def step(batch: list[int]) -> Any:
+                chosen = [rows[j] for j in batch]
+                states, found = self._states([texts[i] for i in chosen])
+                where = [(b, p, targets[i][w]) for b, i in enumerate(chosen)
+                         for w, p in enumerate(found[b]) if p >= 0]
+                if not where:  # only texts without a word: nothing to learn from
+                    return states.sum() * 0.0
+                b, p, truth = zip(*where, strict=True)
+                logits = self.model_["head"](self.model_["dropout"](states[list(b), list(p)]))
+                truth_codes = torch.as_tensor(truth, dtype=torch.long, device=self.device_)
+                return torch.nn.functional.cross_entropy(logits, truth_codes)
+
+            self._optimise([len(texts[i]) for i in rows], step)
+
+    def _states(self, texts: list[str]) -> tuple[Any, list[list[int]]]:
+        """The last layer over ``texts``' word pieces and each word's first-piece position."""
+        encoded = self.tokenizer_(
+            texts, padding=True, truncation=True, max_length=self.max_length,
+            return_tensors="pt", return_offsets_mapping=True,
+        ).to(self.device_)
+        offsets = encoded.pop("offset_mapping").tolist()
+        found = [first_pieces(token_spans(text), offsets[b], encoded.sequence_ids(b), 0)
+                 for b, text in enumerate(texts)]
+        return self.model_["encoder"](**encoded).last_hidden_state, found
+
+    def _score(self, model: Any, texts: Sequence[str]) -> TokenScores:
+        import torch
+
+        texts = list(texts)
+        scores = [np.zeros(len(token_spans(text))) for text in texts]
+        labels = [[OUTSIDE] * len(score) for score in scores]
+        names = np.asarray([OUTSIDE, *self.labels_], dtype=object)
+        with torch.inference_mode():
+            for rows in self._in_length_order([len(text) for text in texts]):
+                states, found = self._states([texts[i] for i in rows])
+                probabilities = torch.softmax(model["head"](states), dim=-1).cpu().numpy()
+                for b, i in enumerate(rows):
+                    for w, p in enumerate(found[b]):
+                        if p >= 0:
+                            scores[i][w] = 1.0 - probabilities[b, p, 0]
+                            labels[i][w] = names[1 + int(probabilities[b, p, 1:].argmax())]
+        return TokenScores(scores, labels)
