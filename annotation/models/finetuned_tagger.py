@@ -3,13 +3,15 @@
 ``FineTunedTokenTagger`` fine-tunes the bundled MiniLM (``annotation.models.finetuned``) with a
 linear head on each word's first word piece (token classification as in BERT, Devlin et al. 2019,
 doi:10.18653/v1/N19-1423): the classes are ``O`` and the span labels, and a word's score is
-``1 - P(O)``. Tokens are ``annotation.spans`` tokens; a word cut off by the ``max_length``
-truncation scores 0. Time and scores on BABE are in the README's benchmarks.
+``1 - P(O)``. Tokens are ``annotation.spans`` tokens. A text longer than ``max_length`` word
+pieces (a whole article, say) is cut at word boundaries into runs that fit, each encoded on its
+own, so every word is scored whatever the length. Time and scores on BABE are in the README's
+benchmarks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -117,7 +119,7 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
         return self
 
     def _learn_rows(self, texts: Sequence[str], targets: list[list[int]], rows: list[int]) -> None:
-        """Fine-tune ``model_`` on the ``rows`` of ``texts`` (word codes ``targets``)."""
+        """Fine-tune ``model_`` on the windows of the ``rows`` of ``texts`` (word codes ``targets``)."""
         import torch
 
         with self._seeded():
@@ -127,11 +129,13 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
                 "dropout": torch.nn.Dropout(encoder.config.hidden_dropout_prob),
                 "head": torch.nn.Linear(encoder.config.hidden_size, 1 + len(self.labels_)),
             }).to(self.device_)
+            words = {i: token_spans(texts[i]) for i in rows}
+            windows = [window for i in rows for window in self._windows(texts[i], words[i], i)]
 
             def step(batch: list[int]) -> Any:
-                chosen = [rows[j] for j in batch]
-                states, found = self._states([texts[i] for i in chosen])
-                where = [(b, p, targets[i][w]) for b, i in enumerate(chosen)
+                chosen = [windows[j] for j in batch]
+                states, found = self._states(texts, words, chosen)
+                where = [(b, p, targets[window[0]][window[1] + w]) for b, window in enumerate(chosen)
                          for w, p in enumerate(found[b]) if p >= 0]
                 if not where:  # only texts without a word: nothing to learn from
                     return states.sum() * 0.0
@@ -140,33 +144,70 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
                 truth_codes = torch.as_tensor(truth, dtype=torch.long, device=self.device_)
                 return torch.nn.functional.cross_entropy(logits, truth_codes)
 
-            self._optimise([len(texts[i]) for i in rows], step)
+            self._optimise([end - start for *_, start, end in windows], step)
 
-    def _states(self, texts: list[str]) -> tuple[Any, list[list[int]]]:
-        """The last layer over ``texts``' word pieces and each word's first-piece position."""
+    def _windows(self, text: str, words: list[tuple[int, int]], index: int) -> list[_Window]:
+        """``text``'s words cut into runs whose word pieces fit in ``max_length`` with the special
+        tokens; the whole text when it fits (one word with more pieces than that is a run of its
+        own, truncated). Linear in the text's length."""
+        limit = self.max_length - 2
+        offsets = self.tokenizer_(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        if len(offsets) <= limit:
+            return [(index, 0, len(words), 0, len(text))]
+        counts = [0] * len(words)
+        word = 0
+        for start, end in offsets:  # every piece lies inside one word: words cover all but whitespace
+            while word < len(words) - 1 and words[word][1] <= start:
+                word += 1
+            counts[word] += end > start
+        cuts, used = [0], 0
+        for w, count in enumerate(counts):
+            if used + count > limit and w > cuts[-1]:
+                cuts.append(w)
+                used = 0
+            used += count
+        cuts.append(len(words))
+        return [(index, a, b, words[a][0], words[b - 1][1]) for a, b in zip(cuts, cuts[1:])]
+
+    def _states(self, texts: Sequence[str], words: Mapping[int, list[tuple[int, int]]],
+                windows: list[_Window]) -> tuple[Any, list[list[int]]]:
+        """The last layer over each window's word pieces and each of its words' first-piece
+        position (-1 for a word cut off)."""
+        chunks = [texts[i][start:end] for i, _, _, start, end in windows]
         encoded = self.tokenizer_(
-            texts, padding=True, truncation=True, max_length=self.max_length,
+            chunks, padding=True, truncation=True, max_length=self.max_length,
             return_tensors="pt", return_offsets_mapping=True,
         ).to(self.device_)
         offsets = encoded.pop("offset_mapping").tolist()
-        found = [first_pieces(token_spans(text), offsets[b], encoded.sequence_ids(b), 0)
-                 for b, text in enumerate(texts)]
+        found = [
+            first_pieces([(s - start, e - start) for s, e in words[i][first:end]], offsets[b],
+                         encoded.sequence_ids(b), 0)
+            for b, (i, first, end, start, _) in enumerate(windows)
+        ]
         return self.model_["encoder"](**encoded).last_hidden_state, found
 
     def _score(self, model: Any, texts: Sequence[str]) -> TokenScores:
         import torch
 
-        texts = list(texts)
-        scores = [np.zeros(len(token_spans(text))) for text in texts]
-        labels = [[OUTSIDE] * len(score) for score in scores]
+        words = dict(enumerate(token_spans(text) for text in texts))
+        scores = [np.zeros(len(words[i])) for i in range(len(texts))]
+        labels = [[OUTSIDE] * len(words[i]) for i in range(len(texts))]
         names = np.asarray([OUTSIDE, *self.labels_], dtype=object)
+        windows = [window for i, text in enumerate(texts) for window in self._windows(text, words[i], i)]
         with torch.inference_mode():
-            for rows in self._in_length_order([len(text) for text in texts]):
-                states, found = self._states([texts[i] for i in rows])
+            for batch in self._in_length_order([end - start for *_, start, end in windows]):
+                chosen = [windows[j] for j in batch]
+                states, found = self._states(texts, words, chosen)
                 probabilities = torch.softmax(model["head"](states), dim=-1).cpu().numpy()
-                for b, i in enumerate(rows):
+                for b, (i, first, *_) in enumerate(chosen):
                     for w, p in enumerate(found[b]):
                         if p >= 0:
-                            scores[i][w] = 1.0 - probabilities[b, p, 0]
-                            labels[i][w] = names[1 + int(probabilities[b, p, 1:].argmax())]
+                            scores[i][first + w] = 1.0 - probabilities[b, p, 0]
+                            labels[i][first + w] = names[1 + int(probabilities[b, p, 1:].argmax())]
         return TokenScores(scores, labels)
+
+
+_Window = tuple[int, int, int, int, int]
+"""A run of one text's words: ``(text index, first word, end word, start, end)``, the words
+``first`` to ``end`` (exclusive) and the code points ``start`` to ``end`` of the text they span:
+the whole text when it fits, else from the run's first word to its last."""

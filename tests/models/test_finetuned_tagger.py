@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,10 +17,16 @@ from annotation.models import (
     evaluate_baselines,
     make_loaded_language_tagger,
 )
+from annotation.spans import token_spans
 from tests.models.toy import API_CHECKS, NEG, STANCE, TAG_TEXTS, make_sentences, tag_gold
 
 pytestmark = pytest.mark.skipif(not embedding_available(), reason="needs the embedding extra")
 TINY = {"epochs": 4, "max_length": 24, "batch_size": 6}
+
+
+def tag_gold_all(text: str) -> list[tuple[int, int, str]]:
+    """Every "Thugs" and "bizarre" of ``text`` (``tag_gold`` marks the first of each)."""
+    return sorted((m.start(), m.end(), NEG) for m in re.finditer(r"Thugs|bizarre", text))
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,19 @@ def test_fit_chooses_a_threshold_on_held_out_texts_and_finds_the_marked_words(
     assert 0 < fitted.threshold_ < 1 and len(fitted.epoch_seconds_) == 4
     assert fitted.predict(TAG_TEXTS) == [tag_gold(text) for text in TAG_TEXTS]
     assert fitted.predict([""]) == [[]]
+
+
+def test_a_text_longer_than_max_length_is_scored_in_windows_to_its_last_word(
+    fitted: FineTunedTokenTagger,
+) -> None:
+    long_text = " ".join(TAG_TEXTS[:8])  # about 90 word pieces; max_length is 24
+    words = token_spans(long_text)
+    windows = fitted._windows(long_text, words, 0)
+    assert len(windows) > 3 and windows[0][1] == 0 and windows[-1][2] == len(words)
+    assert all(a[2] == b[1] for a, b in zip(windows, windows[1:]))  # contiguous, nothing dropped
+    gold = tag_gold_all(long_text)
+    assert gold[-1][0] > words[windows[0][2] - 1][1]  # truncation to max_length would miss it
+    assert set(gold) <= set(fitted.predict([long_text])[0])
 
 
 def test_the_same_seed_gives_the_same_model(fitted: FineTunedTokenTagger) -> None:
