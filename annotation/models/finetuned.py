@@ -122,6 +122,16 @@ class FineTuning(BaseEstimator):  # type: ignore[misc]
         finally:
             torch.use_deterministic_algorithms(deterministic)
 
+    def _build(self, **heads: int) -> None:
+        """``tokenizer_``, and ``model_`` on ``device_``: a fresh copy of the encoder, its dropout,
+        and one new linear layer per ``name=n_outputs`` over its hidden size, in that order."""
+        import torch
+
+        self.tokenizer_, encoder = load_encoder()
+        parts = {"encoder": encoder, "dropout": torch.nn.Dropout(encoder.config.hidden_dropout_prob)}
+        parts |= {name: torch.nn.Linear(encoder.config.hidden_size, n) for name, n in heads.items()}
+        self.model_ = torch.nn.ModuleDict(parts).to(self.device_)
+
     def _optimise(self, lengths: Sequence[int], step: Any) -> None:
         """Run ``epochs`` passes of AdamW over batches of row numbers; ``step(rows)`` returns the
         batch's loss tensor. Sets ``epoch_seconds_``."""
@@ -278,16 +288,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
                   for text, cell in zip(texts, cells, strict=True)]
         with_spans = self.span_weight > 0 and any(1 in row for row in inside)
         with self._seeded():
-            self.tokenizer_, encoder = load_encoder()
-            hidden = encoder.config.hidden_size
-            parts = {
-                "encoder": encoder,
-                "dropout": torch.nn.Dropout(encoder.config.hidden_dropout_prob),
-                "head": torch.nn.Linear(hidden, len(self.classes_)),
-            }
-            if with_spans:
-                parts["spans"] = torch.nn.Linear(hidden, 2)
-            self.model_ = torch.nn.ModuleDict(parts).to(self.device_)
+            self._build(head=len(self.classes_), **({"spans": 2} if with_spans else {}))
             weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)), y=codes)
             stance_loss = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
             stance_loss = stance_loss.to(self.device_)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from annotation.models.finetuned import FineTuning, first_pieces, load_encoder, word_targets
+from annotation.models.finetuned import FineTuning, first_pieces, word_targets
 from annotation.models.metrics import Span
 from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, _best_threshold, token_labels
 from annotation.spans import token_spans
@@ -95,9 +95,7 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
             ImportError: The ``embedding`` extra is not installed.
         """
         self._check_fit_inputs(texts, spans)
-        auto = isinstance(self.threshold, str) and self.threshold == "auto"
-        if not auto and not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
-            raise ValueError(f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5")
+        auto = self._auto_threshold()
         if not 0 < self.held_out < 1:
             raise ValueError(f"held_out={self.held_out!r} must be in (0, 1), e.g. 0.15")
         self.labels_ = sorted({label for row in spans for _, _, label in row})
@@ -123,12 +121,7 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
         import torch
 
         with self._seeded():
-            self.tokenizer_, encoder = load_encoder()
-            self.model_ = torch.nn.ModuleDict({
-                "encoder": encoder,
-                "dropout": torch.nn.Dropout(encoder.config.hidden_dropout_prob),
-                "head": torch.nn.Linear(encoder.config.hidden_size, 1 + len(self.labels_)),
-            }).to(self.device_)
+            self._build(head=1 + len(self.labels_))
             words = {i: token_spans(texts[i]) for i in rows}
             windows = [window for i in rows for window in self._windows(texts[i], words[i], i)]
 

@@ -173,6 +173,13 @@ class ThresholdTagger(SpanTagger):
     n_inner: int
     random_state: int
 
+    def _auto_threshold(self) -> bool:
+        """Whether ``threshold`` is ``"auto"``; ``ValueError`` unless it is that or in (0, 1]."""
+        auto = isinstance(self.threshold, str) and self.threshold == "auto"
+        if not auto and not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
+            raise ValueError(f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5")
+        return auto
+
     def _learn(self, texts: Sequence[str], gold: list[list[str]]) -> Any:
         raise NotImplementedError
 
@@ -231,13 +238,7 @@ class ThresholdTagger(SpanTagger):
                 ``threshold`` is neither ``"auto"`` nor a number in (0, 1].
         """
         self._check_fit_inputs(texts, spans)
-        auto = isinstance(self.threshold, str) and self.threshold == "auto"
-        if not auto and not (
-            isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1
-        ):
-            raise ValueError(
-                f"threshold={self.threshold!r} must be 'auto' or a number in (0, 1], e.g. 0.5"
-            )
+        auto = self._auto_threshold()
         gold = [token_labels(text, spans_) for text, spans_ in zip(texts, spans, strict=True)]
         targets = [self._targets(text, spans_) for text, spans_ in zip(texts, spans, strict=True)]
         self.labels_ = sorted({label for labels in gold for label in labels} - {OUTSIDE})
