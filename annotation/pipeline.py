@@ -447,8 +447,15 @@ def run_baselines(campaign: Campaign, release: Path, *, stance_kinds: Sequence[s
     Raises:
         EvaluationError: A named kind is unknown or needs a missing extra, or see ``evaluate_baselines``.
     """
-    from annotation.models import FINETUNED_STANCE_KINDS, FINETUNED_TAGGER_KINDS, STANCE_KINDS, TAGGER_KINDS, TUNED_STANCE_KINDS
-    from annotation.models import EvaluationError, evaluate_baselines
+    from annotation.models import (
+        FINETUNED_STANCE_KINDS,
+        FINETUNED_TAGGER_KINDS,
+        STANCE_KINDS,
+        TAGGER_KINDS,
+        TUNED_STANCE_KINDS,
+        EvaluationError,
+        evaluate_baselines,
+    )
     from annotation.models.embeddings import check_kind
     from annotation.release import load_release_tables
 
