@@ -408,7 +408,7 @@ def demo_cli(
                     _print_suggest(*pipeline.suggest(loaded), active=loaded.queue.active)
                 except SuggestError as err:  # too few labels yet: said, and the lexicon's suggestions stay
                     console.print(f"no model suggestions yet: {escape(str(err))}", highlight=False)
-        baselines_cli(campaign=demo.root, release=release)
+        baselines_cli(campaign=demo.root, release=release, stance=[], tagger=[])
         info = studio.server_status(demo.studio_dir)
         if info and keep_running:
             console.print(f"annotators would work at {info.url}/projects/")
