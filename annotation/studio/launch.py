@@ -8,6 +8,8 @@ Studio's own settings are loaded and before its WSGI handler is built:
   object Django's settings hold, after Label Studio's authentication middleware);
 - the stream's next task for annotators comes from ``annotation/studio/stream.py``.
 
+It also keeps Label Studio on the port it is given (see ``main``).
+
 A settings module of our own that star-imports Label Studio's cannot do the first: Label Studio's
 settings read ``django.conf.settings`` while they load (``init_sentry``), which would then be built
 from the half-loaded module.
@@ -43,6 +45,13 @@ def main() -> None:
         stream.install_stream()
 
     server._setup_env = set_up_with_toolkit
+    # Label Studio moves to the next port when a connect() to the one it was given succeeds. On
+    # loopback such a connect() can succeed with nothing listening (TCP simultaneous open: the
+    # client socket happens to get that port as its own ephemeral port), and the server then
+    # answers on another port than the one recorded, so start_server waited its whole timeout.
+    # start_server has checked the port already; binding it is Django's job, and a port that is
+    # really taken ends the process ("That port is already in use"), which start_server reports.
+    server.check_port_in_use = lambda host, port: False
     sys.exit(server.main())
 
 

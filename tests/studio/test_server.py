@@ -68,6 +68,22 @@ def test_port_taken_is_refused_before_starting(tmp_path: Path) -> None:
             studio.start_server(tmp_path / ".studio", port=port)
 
 
+def test_label_studio_keeps_the_port_it_is_given_and_exits_when_it_is_taken(tmp_path: Path) -> None:
+    # Label Studio's own start moves to the next free port when it thinks its port is taken,
+    # which start_server cannot see; the launcher makes a taken port end the process instead.
+    # The port is taken for real, past start_server's own check, by launching directly.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        command = [sys.executable, "-m", "annotation.studio.launch", "start", "--no-browser", "--internal-host", "127.0.0.1",
+                   "--port", str(port), "--data-dir", str(tmp_path / "ls")]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "SENTRY_DSN": ""})
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-2000:]
+    assert "Trying to start at" not in output and "already in use" in output, output[-2000:]
+
+
 # --- a server dies with the process that started it, however that process ends ----------------
 
 
