@@ -43,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from annotation.models.embeddings import EXTRA_HINT, embedding_available
 from annotation.models.metrics import Span
+from annotation.models.tagging import OUTSIDE, token_labels
 from annotation.spans import token_spans
 
 __all__ = ["FineTunedMiniLM"]
@@ -91,10 +92,8 @@ def first_pieces(
 
 def word_targets(text: str, spans: Sequence[Span], codes: Mapping[str, int]) -> list[int]:
     """Per ``annotation.spans`` token of ``text``: the code of the first gold span overlapping it
-    (``codes[label]``), else 0."""
-    ordered = sorted(spans)
-    return [next((codes[label] for s, e, label in ordered if s < end and start < e), 0)
-            for start, end in token_spans(text)]
+    (``codes[label]``, from ``tagging.token_labels``), else 0."""
+    return [0 if label == OUTSIDE else codes[label] for label in token_labels(text, spans)]
 
 
 class FineTuning(BaseEstimator):  # type: ignore[misc]
@@ -284,6 +283,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
         if len(self.classes_) < 2:
             raise ValueError("y needs at least 2 labels")
         cells = X["spans"] if "spans" in X.columns else [None] * len(texts)
+        words = [token_spans(text) for text in texts]  # once per fit, not once per batch and epoch
         inside = [word_targets(text, [(s, e, "in") for s, e, _ in _span_tuples(cell)], {"in": 1})
                   for text, cell in zip(texts, cells, strict=True)]
         with_spans = self.span_weight > 0 and any(1 in row for row in inside)
@@ -303,7 +303,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
                     return value
                 batch, piece, truth = [], [], []
                 for b, i in enumerate(rows):
-                    found = first_pieces(token_spans(texts[i]), offsets[b], encoded.sequence_ids(b), 1)
+                    found = first_pieces(words[i], offsets[b], encoded.sequence_ids(b), 1)
                     for position, word_code in zip(found, inside[i], strict=True):
                         if position >= 0:
                             batch.append(b)
