@@ -423,12 +423,13 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
         CampaignError: Some article of the release is not in the campaign's corpus any more (the
             message names it); nothing is returned then.
         MissingFileError: ``release`` is not a built release.
+        ReleaseError: ``release`` was built by an older version (``texts_included``).
     """
     from annotation.release import check_release, rehydrate_release
+    from annotation.release.load import texts_included
 
     release = check_release(release)
-    stats = json.loads((release / "stats.json").read_text(encoding="utf-8"))
-    if stats["texts"]["included"]:
+    if texts_included(json.loads((release / "stats.json").read_text(encoding="utf-8")), release):
         return release
     local = campaign.root / "data" / "rehydrated" / release.name
     report = rehydrate_release(release, [campaign.corpus], out=local)

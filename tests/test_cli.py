@@ -143,6 +143,18 @@ def test_baselines_name_an_unknown_kind_in_one_line_before_reading_the_release(t
     assert len(result.output.strip().splitlines()) == 1 and "finetuned-minilm" in result.output
 
 
+def test_a_release_built_by_an_older_version_is_one_clear_error(tmp_path: Path) -> None:
+    runner.invoke(app, ["init", str(tmp_path / "c")])
+    old = tmp_path / "old-0.1.0"  # a release from before stats.json said whether it ships its texts
+    (old / "sentences").mkdir(parents=True)
+    (old / "README.md").write_text("# old\n")
+    (old / "stats.json").write_text('{"version": "0.1.0"}\n')
+    result = runner.invoke(app, ["baselines", "--release", str(old), "-C", str(tmp_path / "c")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "stats.json" in result.output and "older version" in result.output and "annotation build" in result.output
+
+
 def test_output_prints_brackets_verbatim() -> None:
     # The baselines table says how to install an extra: `pip install 'annotation[embedding]'`; rich
     # markup once swallowed the "[embedding]" as a style tag.

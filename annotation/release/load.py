@@ -24,9 +24,9 @@ from typing import Any
 import datasets
 import pandas as pd
 
-from annotation.release.errors import MissingFileError
+from annotation.release.errors import MissingFileError, ReleaseError
 
-__all__ = ["ReleaseTables", "check_release", "newest_release", "load_release", "load_release_tables"]
+__all__ = ["ReleaseTables", "check_release", "newest_release", "texts_included", "load_release", "load_release_tables"]
 
 _CONFIGS = ("sentences", "annotations", "articles")  # as features_for names them
 
@@ -69,6 +69,22 @@ def check_release(path: str | Path) -> Path:
             "by `annotation build`, such as dist/<name>-<version>/"
         )
     return path.resolve()
+
+
+def texts_included(stats: dict[str, Any], release: Path) -> bool:
+    """Whether a release's ``stats.json`` (read into ``stats``) says the release ships its texts.
+
+    Raises:
+        ReleaseError: ``stats`` has no ``texts.included`` entry: the release was built before
+            ``annotation build`` wrote one, and is to be rebuilt.
+    """
+    try:
+        return bool(stats["texts"]["included"])
+    except (KeyError, TypeError):
+        raise ReleaseError(
+            f"{release / 'stats.json'} does not say whether the release ships its texts (no texts.included): "
+            "it was built by an older version of annotation; rebuild it with `annotation build`"
+        ) from None
 
 
 def newest_release(dist: str | Path) -> Path:

@@ -24,6 +24,7 @@ from huggingface_hub import DatasetCard
 from annotation.ingest import Article, Manifest, Problem, ingest_sources, split_sentences
 from annotation.release.build import write_release
 from annotation.release.errors import MissingFileError, ReleaseError
+from annotation.release.load import texts_included
 from annotation.release.splits import SPLITS
 from annotation.release.texts import IntArray, set_texts, text_sha256
 from annotation.report import REPORT_FILE
@@ -113,7 +114,7 @@ def rehydrate_release(release: str | Path, corpus: str | Path | Iterable[str | P
     """
     release, out = Path(release), Path(out)
     stats = _verified_release(release)
-    if stats["texts"]["included"]:
+    if texts_included(stats, release):
         raise ReleaseError(
             f"{release} carries its texts already (its campaign may share them, or it is a rehydrated copy); nothing to rehydrate"
         )
