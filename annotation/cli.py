@@ -349,7 +349,7 @@ def stats_cli(
 @_user_errors
 def baselines_cli(
     campaign: Path = CAMPAIGN, release: Path = typer.Option(None, help="Release directory (default: the campaign's current version in dist/)."),
-    stance: list[str] = typer.Option(None, "--stance", help="A stance classifier to evaluate, repeatable (default: STANCE_KINDS; *-tuned and finetuned-minilm only when named)."),
+    stance: list[str] = typer.Option(None, "--stance", help="A stance classifier to evaluate, repeatable (default: STANCE_KINDS; *-tuned and finetuned-* only when named)."),
     tagger: list[str] = typer.Option(None, "--tagger", help="A loaded-language tagger to evaluate, repeatable (default: TAGGER_KINDS; finetuned-minilm only when named)."),
 ) -> None:
     """Train and evaluate the baselines; write data/baselines/metrics.json and print a table."""

@@ -35,7 +35,8 @@ EXTRA_HINT = (
 )
 
 EMBEDDING_KINDS = frozenset(
-    {"embedding-lr", "embedding-layers-lr", "embedding-token-lr", "embedding-crf", "finetuned-minilm"}
+    {"embedding-lr", "embedding-layers-lr", "embedding-token-lr", "embedding-crf", "finetuned-minilm",
+     "finetuned-minilm-ensemble"}
 )
 """The stance and tagger kinds that need the ``embedding`` extra."""
 

@@ -7,7 +7,8 @@ three target-aware features (see ``make_stance_classifier``); ``tfidf-svm-per-ta
 SemEval-2016 Task 6 baseline, one model per target (``annotation.models.per_target``); the
 ``*-tuned`` kinds choose their hyper-parameters by article-grouped cross-validation inside the
 training rows (``annotation.models.tuning``); ``finetuned-minilm`` fine-tunes the MiniLM encoder
-itself (``annotation.models.finetuned``). The factory's keyword arguments are the
+itself (``annotation.models.finetuned``), and ``finetuned-minilm-ensemble`` averages several such
+fits. The factory's keyword arguments are the
 hyper-parameters (``C``, the n-gram ranges), with the values the baselines were benchmarked with
 as defaults; after building, the same values are reachable through ``set_params``
 (``classifier__C``, ``features__text__ngram_range``, ``features__chars__ngram_range``, behind
@@ -27,6 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -58,6 +60,7 @@ StanceKind = Literal[
     "tfidf-svm-tuned",
     "tfidf-svm-per-target-tuned",
     "finetuned-minilm",
+    "finetuned-minilm-ensemble",
 ]
 _WORD = re.compile(r"\w+")
 _NgramRange = tuple[int, int]
@@ -179,8 +182,14 @@ _STANCE_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
     "embedding-lr": _embedding_lr,
     "embedding-layers-lr": _embedding_layers_lr,
 }
+def _finetuned_minilm_ensemble(*, random_state: int, n_seeds: int = 2, **params: Any) -> VotingClassifier:
+    members = [(f"member{i}", FineTunedMiniLM(random_state=random_state + i, **params)) for i in range(n_seeds)]
+    return VotingClassifier(members, voting="soft")
+
+
 _FINETUNED_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
     "finetuned-minilm": FineTunedMiniLM,
+    "finetuned-minilm-ensemble": _finetuned_minilm_ensemble,
 }
 _C_GRID = [0.03, 0.1, 0.3, 1.0]
 STANCE_GRIDS: dict[StanceKind, dict[str, list[Any]]] = {
@@ -205,8 +214,21 @@ TUNED_STANCE_KINDS: tuple[StanceKind, ...] = tuple(STANCE_GRIDS)
 FINETUNED_STANCE_KINDS: tuple[StanceKind, ...] = tuple(_FINETUNED_BUILDERS)
 """The stance classifiers that fine-tune the MiniLM encoder, which ``make_stance_classifier`` and
 ``evaluate_baselines`` also build only when named: on BABE one fit of ``finetuned-minilm`` takes
-minutes on a CPU (``annotation.models.finetuned``)."""
+minutes on a CPU (``annotation.models.finetuned``), and ``finetuned-minilm-ensemble`` makes
+``n_seeds`` of them."""
 _TUNED_SUFFIX = "-tuned"
+
+
+def _parameters(build: Callable[..., BaseEstimator]) -> list[str]:
+    """A builder's keyword parameters but ``random_state``; a ``**params`` of the fine-tuned
+    ensemble stands for ``FineTunedMiniLM``'s, which it passes on to each member."""
+    names = []
+    for name, parameter in inspect.signature(build).parameters.items():
+        if parameter.kind is parameter.VAR_KEYWORD:
+            names += _parameters(FineTunedMiniLM)
+        elif name != "random_state":
+            names.append(name)
+    return names
 
 
 def make_stance_classifier(
@@ -251,6 +273,12 @@ def make_stance_classifier(
       ``weight_decay``, ``warmup``, ``span_weight``); when ``X`` has the ``sentences`` table's
       ``spans`` column, the training rows' gold spans train a second, token-level head
       alongside (multi-task learning); minutes per fit on a CPU, built only when named.
+    - ``finetuned-minilm-ensemble``: a deep ensemble (Lakshminarayanan et al. 2017,
+      arXiv:1612.01474) of ``n_seeds=2`` ``finetuned-minilm`` models that differ only in their
+      ``random_state`` (``random_state``, ``random_state + 1``, ...), in scikit-learn's
+      ``VotingClassifier(voting="soft")``, which predicts the label of the mean of their
+      probabilities. It takes ``finetuned-minilm``'s parameters, passed to every member
+      (``member0__epochs`` and so on after building); ``n_seeds`` times the time of one.
 
     The ``embedding-*`` and ``finetuned-*`` kinds need the ``embedding`` extra. The default values
     of ``C`` were chosen by 10-fold article-grouped cross-validation on BABE
@@ -271,7 +299,7 @@ def make_stance_classifier(
 
     Returns:
         A scikit-learn classifier: a ``Pipeline``, a ``PerTargetClassifier``, a
-        ``GroupedGridSearch`` or a ``FineTunedMiniLM``.
+        ``GroupedGridSearch``, a ``FineTunedMiniLM`` or a ``VotingClassifier`` of them.
 
     Raises:
         ValueError: ``kind`` is not one of ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` or
@@ -308,7 +336,7 @@ def make_stance_classifier(
     tuned = kind in STANCE_GRIDS
     builders = {**_STANCE_BUILDERS, **_FINETUNED_BUILDERS}
     build = builders[cast(StanceKind, kind.removesuffix(_TUNED_SUFFIX))]
-    allowed = [name for name in inspect.signature(build).parameters if name != "random_state"]
+    allowed = _parameters(build)
     allowed += ["grid", "n_splits"] if tuned else []
     unknown = sorted(set(params) - set(allowed))
     if unknown:

@@ -81,6 +81,27 @@ def test_parameters_are_the_init_arguments_and_the_factory_builds_it_only_by_nam
         make_stance_classifier("finetuned-minilm", C=1.0)
 
 
+def test_the_ensemble_averages_the_probabilities_of_members_that_differ_only_in_seed(
+    frame: pd.DataFrame,
+) -> None:
+    ensemble = make_stance_classifier("finetuned-minilm-ensemble", random_state=3, **TINY)
+    assert "finetuned-minilm-ensemble" not in STANCE_KINDS
+    ensemble.fit(frame, frame["stance"])
+    members = ensemble.estimators_
+    assert [member.random_state for member in members] == [3, 4]  # n_seeds=2 by default
+    alone = FineTunedMiniLM(random_state=3, **TINY).fit(frame, frame["stance"])
+    assert np.array_equal(members[0].predict_proba(frame), alone.predict_proba(frame))
+    assert not np.array_equal(members[0].predict_proba(frame), members[1].predict_proba(frame))
+    mean = np.mean([member.predict_proba(frame) for member in members], axis=0)
+    assert np.allclose(ensemble.predict_proba(frame), mean)
+    assert ensemble.predict(frame).tolist() == ensemble.classes_[mean.argmax(axis=1)].tolist()
+    assert ensemble.classes_.tolist() == sorted(STANCE)
+    three = make_stance_classifier("finetuned-minilm-ensemble", n_seeds=3, learning_rate=3e-5)
+    assert [m.learning_rate for _, m in three.estimators] == [3e-5] * 3
+    with pytest.raises(TypeError, match="n_seeds, epochs, learning_rate"):
+        make_stance_classifier("finetuned-minilm-ensemble", C=1.0)
+
+
 def test_bad_input_is_refused(frame: pd.DataFrame) -> None:
     with pytest.raises(TypeError, match="target and text"):
         FineTunedMiniLM(**TINY).fit(frame["text"], frame["stance"])
