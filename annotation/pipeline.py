@@ -425,8 +425,7 @@ def with_texts(campaign: Campaign, release: Path) -> Path:
         MissingFileError: ``release`` is not a built release.
         ReleaseError: ``release`` was built by an older version (``texts_included``).
     """
-    from annotation.release import check_release, rehydrate_release
-    from annotation.release.load import texts_included
+    from annotation.release import check_release, rehydrate_release, texts_included
 
     release = check_release(release)
     if texts_included(json.loads((release / "stats.json").read_text(encoding="utf-8")), release):

@@ -2,8 +2,8 @@
 
 The public names of the package; each lives in the submodule it is imported from:
 ``embeddings`` (the frozen MiniLM model), ``finetuned`` and ``finetuned_tagger`` (MiniLM
-fine-tuned for stance and for spans),
-``stance`` (stance classifiers), ``per_target`` (one classifier per target), ``tuning`` (grouped
+fine-tuned for stance and for spans), ``windows`` (long texts in runs of whole words that fit the
+encoder), ``stance`` (stance classifiers), ``per_target`` (one classifier per target), ``tuning`` (grouped
 hyper-parameter search), ``tagging``, ``taggers`` and ``crf`` (loaded-language taggers),
 ``protocol`` (folds and whether to score), ``evaluation`` (fitting, scoring, the summary table),
 ``metrics`` and ``span_metrics``.
@@ -59,6 +59,7 @@ from annotation.models.taggers import (
     make_loaded_language_tagger,
 )
 from annotation.models.tuning import GroupedGridSearch
+from annotation.models.windows import piece_words, word_runs
 
 __all__ = [
     "CrfTagger",
@@ -92,6 +93,8 @@ __all__ = [
     "EvaluationPlan",
     "evaluation_folds",
     "plan_evaluation",
+    "piece_words",
+    "word_runs",
     "predict_stance",
     "evaluate_baselines",
     "summary_table",

@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
+from annotation.models.windows import piece_words, word_runs
 from annotation.spans import token_spans
 
 __all__ = ["EMBEDDING_KINDS", "embedding_available", "embed_tokens", "SentenceEmbedding"]
@@ -86,34 +87,35 @@ class _MiniLM:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self.sentences[t] for t in texts])
 
-    def _batches(self, missing: Sequence[str]) -> Iterable[tuple[list[str], Any, Any]]:
-        """Batches of texts (shortest first) with their word-piece encoding and the hidden
-        states of every layer, ``(layers + 1, batch, pieces, dim)``."""
+    def _batches(self, texts: Sequence[str]) -> Iterable[tuple[list[int], Any, Any]]:
+        """Batches of positions in ``texts`` (shortest texts first) with their word-piece
+        encoding, truncated to ``max_length``, and the hidden states of every layer,
+        ``(layers + 1, batch, pieces, dim)``."""
         import torch
 
-        ordered = sorted(missing, key=len)
+        ordered = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         tokenizer = self.model.tokenizer
         transformer: Any = self.model[0].auto_model
         for begin in range(0, len(ordered), self.batch_size):
-            batch = ordered[begin : begin + self.batch_size]
+            rows = ordered[begin : begin + self.batch_size]
             encoded = tokenizer(
-                batch, padding=True, truncation=True, max_length=self.max_length,
+                [texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_length,
                 return_offsets_mapping=True, return_tensors="pt",
             )
             offsets = encoded.pop("offset_mapping")
             with torch.inference_mode():
                 hidden = transformer(**encoded, output_hidden_states=True).hidden_states
-            yield batch, encoded, (offsets.numpy(), torch.stack(hidden).numpy())
+            yield rows, encoded, (offsets.numpy(), torch.stack(hidden).numpy())
 
     def layer_means(self, texts: Sequence[str]) -> _Floats:
         """Per text, the mean over its word pieces of each layer's hidden states, concatenated:
         shape ``(n, n_layers * dimension)`` (6 × 384 for MiniLM-L6)."""
         missing = sorted(set(texts) - set(self.layers))
-        for batch, encoded, (_, hidden) in self._batches(missing):
+        for rows, encoded, (_, hidden) in self._batches(missing):
             mask = encoded["attention_mask"].numpy()[None, :, :, None].astype(np.float32)
             means = (hidden[1:] * mask).sum(axis=2) / mask.sum(axis=2)  # (layers, batch, dim)
-            for text, vector in zip(batch, means.transpose(1, 0, 2), strict=True):
-                self.layers[text] = vector.reshape(-1).astype(np.float32)
+            for row, vector in zip(rows, means.transpose(1, 0, 2), strict=True):
+                self.layers[missing[row]] = vector.reshape(-1).astype(np.float32)
         if not texts:
             return np.zeros((0, self.n_layers * self.dimension), dtype=np.float32)
         return np.stack([self.layers[t] for t in texts])
@@ -121,19 +123,31 @@ class _MiniLM:
     def token_vectors(self, texts: Sequence[str]) -> list[_Floats]:
         """Per text, one contextual vector per ``annotation.spans`` token, ``(n_tokens, dim)``.
 
-        A token's vector is the mean of the last-layer vectors of the word pieces that overlap it;
-        a token beyond the model's 256 word pieces gets zeros.
+        A token's vector is the mean of the last-layer vectors of the word pieces that overlap it.
+        A text longer than ``max_length`` word pieces is encoded in runs of whole tokens that fit
+        (``windows.word_runs``), so every token gets a vector, in time linear in the text's length.
         """
         missing = sorted(set(texts) - set(self.tokens))
-        for batch, _, (offsets, hidden) in self._batches(missing):
-            for text, pieces, states in zip(batch, offsets, hidden[-1], strict=True):
-                real = pieces[:, 1] > pieces[:, 0]  # special and padding pieces are (0, 0)
-                vectors = np.zeros((len(token_spans(text)), self.dimension), dtype=np.float32)
-                for i, (start, end) in enumerate(token_spans(text)):
-                    inside = real & (pieces[:, 0] < end) & (pieces[:, 1] > start)
-                    if inside.any():
-                        vectors[i] = states[inside].mean(axis=0)
-                self.tokens[text] = vectors
+        chunks: list[str] = []
+        owners: list[tuple[str, list[tuple[int, int]]]] = []  # per chunk: its text, its tokens in it
+        for text in missing:
+            words = token_spans(text)
+            self.tokens[text] = np.zeros((len(words), self.dimension), dtype=np.float32)
+            pieces = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+            runs = word_runs(words, pieces["offset_mapping"], self.max_length - 2)
+            for first, end in runs:
+                start, stop = (0, len(text)) if len(runs) == 1 else (words[first][0], words[end - 1][1])
+                chunks.append(text[start:stop])
+                owners.append((text, [(first + i, s - start, e - start) for i, (s, e) in enumerate(words[first:end])]))
+        for rows, _, (offsets, hidden) in self._batches(chunks):
+            for row, pieces, states in zip(rows, offsets, hidden[-1], strict=True):
+                text, tokens = owners[row]
+                pairs = np.asarray(list(piece_words([(s, e) for _, s, e in tokens], pieces)), dtype=np.int64).reshape(-1, 2)
+                sums = np.zeros((len(tokens), self.dimension), dtype=np.float32)
+                np.add.at(sums, pairs[:, 1], states[pairs[:, 0]])
+                counts = np.bincount(pairs[:, 1], minlength=len(tokens))
+                covered = np.flatnonzero(counts)
+                self.tokens[text][[tokens[i][0] for i in covered]] = sums[covered] / counts[covered, None]
         return [self.tokens[t] for t in texts]
 
 
@@ -166,7 +180,8 @@ def embed_tokens(texts: Sequence[str]) -> list[_Floats]:
     """Per text, one frozen MiniLM contextual vector per ``annotation.spans`` token.
 
     A token's vector is the mean of the last-layer vectors of the word pieces that overlap it
-    (384 dimensions); a token beyond the model's 256 word pieces gets zeros.
+    (384 dimensions); a text longer than the model's 256 word pieces is encoded in runs of
+    whole tokens, so every token is covered.
 
     Returns:
         One float32 array of shape ``(n_tokens, 384)`` per text, in text order.

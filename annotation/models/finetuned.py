@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from annotation.models.embeddings import EXTRA_HINT, embedding_available
 from annotation.models.metrics import Span
 from annotation.models.tagging import OUTSIDE, token_labels
+from annotation.models.windows import piece_words
 from annotation.spans import token_spans
 
 __all__ = ["FineTunedMiniLM"]
@@ -70,8 +71,7 @@ def first_pieces(
 
     ``offsets`` are the ``(start, end)`` code-point offsets of a tokenised row's word pieces and
     ``sequence`` their sequence ids (``BatchEncoding.sequence_ids``); only the pieces of sequence
-    ``wanted`` that cover at least one character count. One sweep over words and pieces, both in
-    text order.
+    ``wanted`` that cover at least one character count (``windows.piece_words``).
 
     Examples:
         >>> first_pieces([(0, 3), (4, 9)], [(0, 0), (0, 3), (4, 6), (6, 9), (0, 0)],
@@ -79,13 +79,9 @@ def first_pieces(
         [1, 2]
     """
     found = [-1] * len(words)
-    word = 0
-    for position, ((start, end), which) in enumerate(zip(offsets, sequence, strict=True)):
-        if which != wanted or end <= start:
-            continue
-        while word < len(words) and words[word][1] <= start:
-            word += 1
-        if word < len(words) and words[word][0] < end and found[word] < 0:
+    kept = [piece if which == wanted else (0, 0) for piece, which in zip(offsets, sequence, strict=True)]
+    for position, word in piece_words(words, kept):
+        if found[word] < 0:
             found[word] = position
     return found
 

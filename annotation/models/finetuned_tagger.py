@@ -19,6 +19,7 @@ import numpy as np
 from annotation.models.finetuned import FineTuning, first_pieces, word_targets
 from annotation.models.metrics import Span
 from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, _best_threshold, token_labels
+from annotation.models.windows import word_runs
 from annotation.spans import token_spans
 
 __all__ = ["FineTunedTokenTagger"]
@@ -141,26 +142,12 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
 
     def _windows(self, text: str, words: list[tuple[int, int]], index: int) -> list[_Window]:
         """``text``'s words cut into runs whose word pieces fit in ``max_length`` with the special
-        tokens; the whole text when it fits (one word with more pieces than that is a run of its
-        own, truncated). Linear in the text's length."""
-        limit = self.max_length - 2
-        offsets = self.tokenizer_(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        if len(offsets) <= limit:
+        tokens (``windows.word_runs``); the whole text when it fits."""
+        pieces = self.tokenizer_(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        runs = word_runs(words, pieces["offset_mapping"], self.max_length - 2)
+        if len(runs) == 1:
             return [(index, 0, len(words), 0, len(text))]
-        counts = [0] * len(words)
-        word = 0
-        for start, end in offsets:  # every piece lies inside one word: words cover all but whitespace
-            while word < len(words) - 1 and words[word][1] <= start:
-                word += 1
-            counts[word] += end > start
-        cuts, used = [0], 0
-        for w, count in enumerate(counts):
-            if used + count > limit and w > cuts[-1]:
-                cuts.append(w)
-                used = 0
-            used += count
-        cuts.append(len(words))
-        return [(index, a, b, words[a][0], words[b - 1][1]) for a, b in zip(cuts, cuts[1:])]
+        return [(index, first, end, words[first][0], words[end - 1][1]) for first, end in runs]
 
     def _states(self, texts: Sequence[str], words: Mapping[int, list[tuple[int, int]]],
                 windows: list[_Window]) -> tuple[Any, list[list[int]]]:

@@ -28,7 +28,7 @@ from annotation.release.card import CARD_TEMPLATE
 from annotation.release.changelog import ChangelogEntry, read_changelog
 from annotation.release.datasheet import DATASHEET_TEMPLATE, STATS_BEGIN, STATS_END, update_datasheet
 from annotation.release.errors import MissingFileError, ReleaseError
-from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables, newest_release
+from annotation.release.load import ReleaseTables, check_release, load_release, load_release_tables, newest_release, texts_included
 from annotation.release.quality import DS_REFERENCE
 from annotation.release.rehydrate import Rehydration, rehydrate_release
 from annotation.release.splits import SPLITS, assign_split, freeze_splits, read_split_manifest, write_split_manifest
@@ -66,6 +66,7 @@ __all__ = [
     "load_release",
     "check_release",
     "newest_release",
+    "texts_included",
     "ReleaseTables",
     "load_release_tables",
 ]

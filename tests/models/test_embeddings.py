@@ -17,6 +17,7 @@ from annotation.models import (
     embed_tokens,
     evaluate_baselines,
 )
+from annotation.spans import token_spans
 from tests.models.toy import API_CHECKS, STANCE, make_sentences
 
 # The tests run with the embedding extra installed (``make install``); without it these tests
@@ -51,5 +52,9 @@ def test_sentence_embedding_is_offline_and_cached(monkeypatch: pytest.MonkeyPatc
     tokens = embed_tokens(texts)
     assert [t.shape for t in tokens] == [(4, 384), (6, 384)]
     assert np.abs(tokens[1]).sum(axis=1).min() > 0  # the emoji token has a vector too
+    long_text = " ".join(texts * 60)  # 600 tokens, more word pieces than the model's 256
+    long_tokens = embed_tokens([long_text])[0]
+    assert long_tokens.shape == (len(token_spans(long_text)), 384)
+    assert np.abs(long_tokens).sum(axis=1).min() > 0  # every token, the last included, has a vector
     with pytest.raises(ValueError, match="pooling='mean' is not one of"):
         SentenceEmbedding(pooling="mean").fit(texts)  # type: ignore[arg-type]
