@@ -247,7 +247,9 @@ def start_server(
     Args:
         studio_dir: Directory for the server's data, credentials and log (git-ignored).
         host: Interface to bind; loopback by default.
-        port: Port to bind; a free one by default.
+        port: Port to bind; a free one by default. A port chosen so that another process binds
+            first (in the 10-30 s before the server does) is replaced by a new free one, up to
+            ``_PORT_ATTEMPTS`` tries in all; a port given is tried once.
         database: ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB``; SQLite under ``studio_dir``
             when None (the embedded default, right for one curator; PostgreSQL for teams).
         timeout: Seconds to wait for ``/health`` (the server takes ~30-50 s to come up).
@@ -261,8 +263,8 @@ def start_server(
         The running server.
 
     Raises:
-        StudioError: The port is taken, or the server exits or does not answer in time (the
-            message points to its log).
+        StudioError: The port given is taken, or every chosen one was; or the server exits or
+            does not answer in time (the message points to its log).
     """
     studio_dir = Path(studio_dir).resolve()
     running = server_status(studio_dir)
@@ -272,10 +274,29 @@ def start_server(
     studio_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(studio_dir, 0o700)
     creds = _load_credentials(studio_dir)
-    if port is None:
-        port = _free_port(host)
-    elif not _port_is_free(host, port):
+    if port is not None and not _port_is_free(host, port):
         raise StudioError(f"start server: port {port} on {host} is already in use; pick another with --port or omit it")
+    for attempt in range(1, _PORT_ATTEMPTS + 1):
+        chosen = _free_port(host) if port is None else port
+        try:
+            return _launch(studio_dir, creds, host, chosen, database, env_database, timeout, stop_with_caller)
+        except _PortTaken as taken:
+            if port is not None or attempt == _PORT_ATTEMPTS:
+                raise StudioError(f"start server: {taken}; see {studio_dir / 'server.log'}") from None
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+_PORT_ATTEMPTS = 3  # ports start_server tries when it chooses: another process may bind one first
+
+
+class _PortTaken(Exception):
+    """Label Studio exited because another process bound its port first."""
+
+
+def _launch(studio_dir: Path, creds: Credentials, host: str, port: int, database: str | None,
+            env_database: dict[str, str], timeout: float, stop_with_caller: bool) -> ServerInfo:
+    """Start the supervised server on ``port`` and wait for ``/health``: ``start_server``'s one try.
+    Raises ``_PortTaken`` if it exits with Django's "already in use" in its part of the log."""
     log_path = studio_dir / "server.log"
     # The interpreter that runs this module, not a `label-studio` script beside it: that script is
     # absent when the package's dependencies come from another environment or a --target install.
@@ -286,6 +307,7 @@ def start_server(
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.fchmod(log, 0o600)  # a log written before this rule was 0644
+        logged = os.fstat(log).st_size  # this try's output starts here
         process = subprocess.Popen(
             [sys.executable, "-c", _SUPERVISOR],
             env=_server_env(studio_dir, creds, database),
@@ -306,6 +328,10 @@ def start_server(
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
+                with log_path.open("rb") as output:
+                    output.seek(logged)
+                    if b"already in use" in output.read():
+                        raise _PortTaken(f"port {port} on {host} was taken by another process before label-studio bound it")
                 raise StudioError(f"start server: label-studio exited with code {process.returncode}; see {log_path}")
             if _healthy(info.url):
                 _write_json(studio_dir / "server.json", asdict(info))

@@ -84,6 +84,27 @@ def test_label_studio_keeps_the_port_it_is_given_and_exits_when_it_is_taken(tmp_
     assert "Trying to start at" not in output and "already in use" in output, output[-2000:]
 
 
+def test_a_chosen_port_that_another_process_takes_first_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The race (another process binds the chosen port in the seconds before Label Studio does)
+    # cannot be timed for real, so _free_port is made to choose a port a real listener holds
+    # once: the bind then fails for real, and the log shows Django's error.
+    from annotation.studio import server
+
+    choose = server._free_port
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        chosen = iter([taken])
+        monkeypatch.setattr(server, "_free_port", lambda host: next(chosen, None) or choose(host))
+        info = studio.start_server(tmp_path / ".studio", stop_with_caller=True)
+    try:
+        assert info.port != taken and studio.server_status(tmp_path / ".studio") == info
+        assert "already in use" in (tmp_path / ".studio" / "server.log").read_text()
+    finally:
+        studio.stop_server(tmp_path / ".studio")
+
+
 # --- a server dies with the process that started it, however that process ends ----------------
 
 
