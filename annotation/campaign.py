@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from annotation.assignment import QueueSettings
-from annotation.errors import AnnotationError
+from annotation.errors import AnnotationError, yaml_problem
 from annotation.resources import SCHEMA_DIR
 
 __all__ = [
@@ -285,7 +285,7 @@ def load_campaign(folder: str | Path = ".") -> Campaign:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise CampaignError(f"{path}: cannot read it as YAML ({err})") from None
+        raise CampaignError(f"{path}: cannot read it as YAML: {yaml_problem(err)}") from None
     where = str(path)
     if not isinstance(raw, dict):
         raise CampaignError(f"{where}: expected a mapping of settings, got {type(raw).__name__}")

@@ -222,8 +222,9 @@ def migrate_cli(
 @_user_errors
 def push_cli(campaign: Path = CAMPAIGN) -> int:
     """Create/update the campaign's project and push one task per sentence × target (idempotent)."""
+    loaded = load_campaign(campaign)  # before the bar, which would leave an empty line above an error
     with _bar("pushing tasks", None) as advance:
-        _, project_id, report, n_tasks = pipeline.push(load_campaign(campaign), progress=advance)
+        _, project_id, report, n_tasks = pipeline.push(loaded, progress=advance)
     console.print(f"project {project_id}: {report.created} task(s) created, {report.existing} already there (of {n_tasks})")
     for key in report.changed:
         errors.print(f"[yellow]warning:[/] task {escape(key)} exists with different sentence text; left unchanged")

@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from annotation.errors import AnnotationError
+from annotation.errors import AnnotationError, yaml_problem
 from annotation.schema import DEFAULT_LEXICON
 
 __all__ = ["Lexicon", "LexiconError", "load_lexicon", "find_loaded_spans", "inflections"]
@@ -182,7 +182,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON, labels: list[str] | None = 
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise LexiconError(f"{path}: cannot read lexicon: {err}") from err
+        raise LexiconError(f"{path}: cannot read lexicon: {yaml_problem(err)}") from err
     entries = raw.get("entries") if isinstance(raw, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise LexiconError(f"{path}: expected a non-empty mapping 'entries: {{label: [words]}}'")

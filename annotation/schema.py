@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
-from annotation.errors import AnnotationError
+from annotation.errors import AnnotationError, yaml_problem
 from annotation.records import CONTEXT_FIELDS
 from annotation.resources import SCHEMA_DIR
 
@@ -230,7 +230,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise SchemaError(f"{path}: cannot read schema: {err}") from err
+        raise SchemaError(f"{path}: cannot read schema: {yaml_problem(err)}") from err
     where = str(path)
     choices = _require(raw, "choices", where)
     if not isinstance(choices, list) or not choices:

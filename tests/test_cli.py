@@ -143,6 +143,15 @@ def test_baselines_name_an_unknown_kind_in_one_line_before_reading_the_release(t
     assert len(result.output.strip().splitlines()) == 1 and "finetuned-minilm" in result.output
 
 
+def test_push_with_a_broken_campaign_yml_is_one_error_line(tmp_path: Path) -> None:
+    folder = _campaign(tmp_path)
+    with (folder / "campaign.yml").open("a") as config:
+        config.write("labels: [\n")
+    result = runner.invoke(app, ["push", "-C", str(folder)])
+    assert result.exit_code == 1 and result.output.startswith("error: ") and "campaign.yml" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
 def test_a_release_built_by_an_older_version_is_one_clear_error(tmp_path: Path) -> None:
     runner.invoke(app, ["init", str(tmp_path / "c")])
     old = tmp_path / "old-0.1.0"  # a release from before stats.json said whether it ships its texts

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from annotation.errors import yaml_problem
 from annotation.ingest.problems import IngestError
 from annotation.ingest.readers import as_text
 
@@ -91,7 +92,7 @@ def load_manifest(path: str | Path) -> Manifest:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise IngestError(f"{path}: cannot read manifest: {err}") from err
+        raise IngestError(f"{path}: cannot read manifest: {yaml_problem(err)}") from err
     raw = {} if raw is None else raw
     items = raw.get("articles") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or not isinstance(items, list | None):

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from annotation.errors import yaml_problem
 from annotation.io import atomic_write_bytes
 from annotation.release.errors import ReleaseError
 
@@ -79,7 +80,7 @@ def read_split_manifest(path: str | Path) -> dict[str, str]:
     try:
         loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as err:
-        raise ReleaseError(f"{path}: not valid YAML ({err})") from None
+        raise ReleaseError(f"{path}: not valid YAML: {yaml_problem(err)}") from None
     loaded = {} if loaded is None else loaded
     if not isinstance(loaded, dict):
         raise ReleaseError(f"{path}: expected a mapping article_id: split, got {type(loaded).__name__}")
