@@ -140,24 +140,29 @@ def _start_studio(campaign: Path, *, host: str, port: int | None, database: str 
                   f"admin login in {loaded.studio_dir / 'credentials.json'}")
 
 
+def _studio_dir(campaign: Path, doing: str) -> Path:
+    """The campaign's studio directory; ``.studio`` beside its campaign.yml, with a warning, while
+    that file does not load (a typo in it must not hide or keep running a server)."""
+    try:
+        return load_campaign(campaign).studio_dir
+    except CampaignError as err:
+        _warn(f"{err}; {doing} the server in {campaign / '.studio'} anyway")
+        return campaign / ".studio"
+
+
 @studio_app.command("stop")
 @_user_errors
 def studio_stop_cli(campaign: Path = CAMPAIGN) -> None:
     """Stop the Label Studio server this campaign started (even while its campaign.yml does not load)."""
-    try:
-        studio_dir = load_campaign(campaign).studio_dir
-    except CampaignError as err:  # a typo in campaign.yml must not keep a server running
-        _warn(f"{err}; stopping the server in {campaign / '.studio'} anyway")
-        studio_dir = campaign / ".studio"
-    stopped = studio.stop_server(studio_dir)
+    stopped = studio.stop_server(_studio_dir(campaign, "stopping"))
     console.print("stopped Label Studio" if stopped else "no Label Studio server was running")
 
 
 @studio_app.command("status")
 @_user_errors
 def studio_status_cli(campaign: Path = CAMPAIGN) -> None:
-    """Say whether the campaign's server is running, and where."""
-    info = studio.server_status(load_campaign(campaign).studio_dir)
+    """Say whether the campaign's server is running, and where (even while its campaign.yml does not load)."""
+    info = studio.server_status(_studio_dir(campaign, "looking for"))
     console.print(f"running at {info.url} on {info.database} (pid {info.pid}, since {info.started_at})" if info else "not running")
     raise typer.Exit(0 if info else 3)
 
