@@ -28,7 +28,7 @@ from sklearn_crfsuite import CRF
 from annotation.lexicon import Lexicon, find_loaded_spans
 from annotation.models.embeddings import embed_tokens
 from annotation.models.metrics import Span
-from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, check_lexicon, word_shape
+from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, check_lexicon, first_spans, word_shape
 from annotation.spans import token_spans
 
 __all__ = ["CrfTagger", "CRF_GRID", "token_features", "bio_tags"]
@@ -94,11 +94,7 @@ def token_features(
     """
     tokens = token_spans(text)
     words = [text[start:end] for start, end in tokens]
-    tags = [OUTSIDE] * len(tokens)
-    for start, end, label in [] if lexicon is None else find_loaded_spans(text, lexicon):
-        inside = [i for i, (s, e) in enumerate(tokens) if s < end and start < e]
-        for i in inside:
-            tags[i] = f"{'B' if i == inside[0] else 'I'}-{label}"
+    tags = bio_tags(text, [] if lexicon is None else find_loaded_spans(text, lexicon))  # matches never overlap
     own = [_own_features(word, tag) for word, tag in zip(words, tags, strict=True)]
     features = []
     for i, mine in enumerate(own):
@@ -130,14 +126,8 @@ def bio_tags(text: str, spans: Sequence[Span]) -> list[str]:
         >>> bio_tags("a reign of terror", [(2, 17, "x")])
         ['O', 'B-x', 'I-x', 'I-x']
     """
-    ordered = sorted(spans)
-    tags, previous, i = [], None, 0
-    for start, end in token_spans(text):
-        # One sweep, O(tokens + spans log spans): a span that ends before this token ends before
-        # every later one; the first span left is the only candidate (any later one starts later).
-        while i < len(ordered) and ordered[i][1] <= start:
-            i += 1
-        hit = ordered[i] if i < len(ordered) and ordered[i][0] < end else None
+    tags, previous = [], None
+    for hit in first_spans(token_spans(text), spans):
         tags.append(OUTSIDE if hit is None else f"{'I' if hit == previous else 'B'}-{hit[2]}")
         previous = hit
     return tags

@@ -7,6 +7,8 @@ conventions (labels, NaN for an empty denominator, F1 of a label on one side onl
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterator, Sequence
 from numbers import Integral
 
@@ -47,18 +49,29 @@ def _by_text_and_label(
                    [(s, e) for s, e, lab in pred_set if lab == label])
 
 
-def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+class _Cover:
+    """The union of intervals: merged, sorted, with their running lengths, so that how much of
+    ``[start, end)`` it covers takes O(log n) (two bisections), not a pass over every interval."""
 
+    def __init__(self, intervals: list[tuple[int, int]]) -> None:
+        self.merged: list[tuple[int, int]] = []
+        for start, end in sorted(intervals):
+            if self.merged and start <= self.merged[-1][1]:
+                self.merged[-1] = (self.merged[-1][0], max(end, self.merged[-1][1]))
+            else:
+                self.merged.append((start, end))
+        self.starts = [start for start, _ in self.merged]
+        self.before = [0, *itertools.accumulate(end - start for start, end in self.merged)]
+        self.length = self.before[-1]
 
-def _covered(start: int, end: int, merged: list[tuple[int, int]]) -> int:
-    return sum(max(0, min(end, e) - max(start, s)) for s, e in merged)
+    def _below(self, x: int) -> int:
+        """Code points of the union before ``x``."""
+        i = bisect.bisect_right(self.starts, x)
+        return 0 if i == 0 else self.before[i - 1] + min(x, self.merged[i - 1][1]) - self.starts[i - 1]
+
+    def covered(self, start: int, end: int) -> int:
+        """Code points of ``[start, end)`` inside the union."""
+        return self._below(end) - self._below(start)
 
 
 def _scores(tallies: dict[str, _Tally]) -> SpanScores:
@@ -125,9 +138,9 @@ def span_prf(
     tallies = {label: _Tally() for label in labels}
     for label, g, p in _by_text_and_label(gold, pred, labels):
         if partial:
-            gold_cover, pred_cover = _merge(g), _merge(p)
-            credit_pred = sum(_covered(s, e, gold_cover) / (e - s) for s, e in p)
-            credit_gold = sum(_covered(s, e, pred_cover) / (e - s) for s, e in g)
+            gold_cover, pred_cover = _Cover(g), _Cover(p)
+            credit_pred = sum(gold_cover.covered(s, e) / (e - s) for s, e in p)
+            credit_gold = sum(pred_cover.covered(s, e) / (e - s) for s, e in g)
         else:
             credit_pred = credit_gold = float(len(set(g) & set(p)))
         tallies[label].add(credit_pred, credit_gold, n_pred=len(p), n_gold=len(g))
@@ -171,10 +184,9 @@ def char_prf(
     """
     tallies = {label: _Tally() for label in labels}
     for label, g, p in _by_text_and_label(gold, pred, labels):
-        gold_cover, pred_cover = _merge(g), _merge(p)
-        hits = sum(_covered(s, e, gold_cover) for s, e in pred_cover)
-        tallies[label].add(hits, hits, n_pred=sum(e - s for s, e in pred_cover),
-                           n_gold=sum(e - s for s, e in gold_cover))
+        gold_cover, pred_cover = _Cover(g), _Cover(p)
+        hits = sum(gold_cover.covered(s, e) for s, e in pred_cover.merged)
+        tallies[label].add(hits, hits, n_pred=pred_cover.length, n_gold=gold_cover.length)
     return _scores(tallies)
 
 

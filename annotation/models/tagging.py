@@ -81,19 +81,37 @@ def _check_gold_spans(texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> 
                 )
 
 
+def first_spans(tokens: Sequence[tuple[int, int]], spans: Sequence[Span]) -> list[Span | None]:
+    """Per token ``(start, end)`` (in text order, disjoint), the first of ``spans`` in sorted order
+    that overlaps it, else None.
+
+    One sweep, O(tokens + spans log spans) for any spans, nested and overlapping ones included: a
+    span that ends before this token ends before every later one, and the first span left is the
+    only candidate (any later one starts later).
+
+    Examples:
+        >>> first_spans([(0, 3), (4, 10), (11, 15)], [(4, 15, "b"), (4, 10, "a")])
+        [None, (4, 10, 'a'), (4, 15, 'b')]
+    """
+    ordered = sorted(spans)
+    found: list[Span | None] = []
+    i = 0
+    for start, end in tokens:
+        while i < len(ordered) and ordered[i][1] <= start:
+            i += 1
+        found.append(ordered[i] if i < len(ordered) and ordered[i][0] < end else None)
+    return found
+
+
 def token_labels(text: str, spans: Sequence[Span]) -> list[str]:
-    """One label per token of ``text``: the label of the first span overlapping it, else ``O``.
+    """One label per token of ``text``: the label of the first span overlapping it (``first_spans``),
+    else ``O``.
 
     Examples:
         >>> token_labels("The regime fell.", [(4, 10, "loaded-negative")])
         ['O', 'loaded-negative', 'O', 'O']
     """
-    ordered = sorted(spans)
-    labels = []
-    for start, end in token_spans(text):
-        hit = next((lab for s, e, lab in ordered if s < end and start < e), OUTSIDE)
-        labels.append(hit)
-    return labels
+    return [OUTSIDE if span is None else span[2] for span in first_spans(token_spans(text), spans)]
 
 
 def _spans_from_tokens(

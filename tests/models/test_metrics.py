@@ -195,3 +195,23 @@ def test_token_f1_errors() -> None:
         token_f1([["O", "O"]], [["O"]], SPAN_LABELS)
     with pytest.raises(ValueError, match=r"B-loaded-negative"):
         token_f1([["B-loaded-negative"]], [["O"]], SPAN_LABELS)
+
+
+def test_overlap_credit_counts_the_characters_of_random_overlapping_spans() -> None:
+    """``span_prf(partial=True)`` and ``char_prf`` against their definitions, character by character."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(200):
+        gold, pred = ([(s, rng.randint(s + 1, s + 12), "x") for s in (rng.randrange(60) for _ in range(rng.randint(1, 6)))]
+                      for _ in range(2))
+        gold_chars = {c for s, e, _ in gold for c in range(s, e)}
+        pred_chars = {c for s, e, _ in pred for c in range(s, e)}
+        chars = char_prf([gold], [pred], ["x"])
+        assert chars["precision"] == pytest.approx(len(gold_chars & pred_chars) / len(pred_chars))
+        assert chars["recall"] == pytest.approx(len(gold_chars & pred_chars) / len(gold_chars))
+        distinct_pred, distinct_gold = sorted(set(pred)), sorted(set(gold))
+        credit = sum(len(set(range(s, e)) & gold_chars) / (e - s) for s, e, _ in distinct_pred)
+        assert span_prf([gold], [pred], ["x"], partial=True)["precision"] == pytest.approx(credit / len(distinct_pred))
+        credit = sum(len(set(range(s, e)) & pred_chars) / (e - s) for s, e, _ in distinct_gold)
+        assert span_prf([gold], [pred], ["x"], partial=True)["recall"] == pytest.approx(credit / len(distinct_gold))
