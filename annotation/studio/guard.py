@@ -25,7 +25,8 @@ the invite link, which never makes one), whether the request comes from the brow
 with an API token, and:
 
 - refuses the curator's pages (project settings, imports, exports, organisation, people, models,
-  Django admin) with a 403 page;
+  Django admin) with a 403 page, and hides the buttons that lead there (``_ANNOTATOR_STYLE``, a
+  style sheet added to every page an annotator loads);
 - lets through only the API calls of the labeling stream and the Data Manager (``_ALLOWED``);
   every other ``/api/`` call is refused with 403 and a JSON ``detail``;
 - lets an annotator read and change only their own annotations and drafts, and read only their own
@@ -92,6 +93,14 @@ _ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
     )
 )
 _CURATOR_PAGES = re.compile(r"^/(projects/\d+/(settings|data/(import|export))|organization|people|models|admin|swagger)(/|\.|$)")
+# The buttons of Label Studio 1.23's pages that lead to what the guard refuses (the project's
+# Settings, Import, Export, the Data Manager's task actions, creating or editing a project):
+# hidden from annotators by a style sheet in every page they load, so none ends in a 403.
+_CURATOR_BUTTONS = ("a[href^='/projects/'][href$='/settings']", "[data-testid='dm-import-button']",
+                    "[data-testid='dm-export-button']", "button[aria-label='Tasks Actions']",
+                    "button[aria-label='Create new project']", "button[aria-label='Project options']")
+_ANNOTATOR_STYLE = f"<style id=\"annotator-view\">{', '.join(_CURATOR_BUTTONS)} {{ display: none !important; }}</style>"
+"""What every HTML page an annotator loads gets before its ``</head>``."""
 # Fields of a Data Manager task row that describe everybody's annotations.
 _ROW_FIELDS_OF_OTHERS = ("annotations_results", "annotations_ids")
 
@@ -219,7 +228,7 @@ class AnnotatorGuard:
     def __call__(self, request: Any) -> Any:
         path = request.path
         if not (path.startswith("/api/") or _CURATOR_PAGES.match(path)):
-            return self.get_response(request)
+            return self._styled(self.get_response(request), request)
         user = _authenticated(request)
         if user is None or user.is_superuser:
             return self.get_response(request)
@@ -230,6 +239,19 @@ class AnnotatorGuard:
             return self._refuse(request, user.id)
         response = self.get_response(request)
         return self._scrubbed(response, user.id)
+
+    @staticmethod
+    def _styled(response: Any, request: Any) -> Any:
+        """An HTML page for an annotator (a session user who is not a superuser) with ``_ANNOTATOR_STYLE``."""
+        if getattr(response, "streaming", False) or "text/html" not in response.get("Content-Type", ""):
+            return response
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_superuser or b"</head>" not in response.content:
+            return response
+        response.content = response.content.replace(b"</head>", _ANNOTATOR_STYLE.encode("utf-8") + b"</head>", 1)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
 
     @staticmethod
     def _scrubbed(response: Any, user_id: int) -> Any:

@@ -147,7 +147,9 @@ def test_annotator_labels_a_task_in_the_browser(
 
 
 A_INITIALS = re.compile(r"^AL$")  # the avatar Label Studio draws for "Alpha"
-INDEPENDENT_SENTENCE = "The council met on Tuesday."  # no lexicon hit: nothing is pre-filled for anyone
+INDEPENDENT_SENTENCE = "The council met on Tuesday."
+# On the Data Manager: the project's Settings, Import, Export, and the task actions (delete, ...).
+CURATOR_BUTTONS = "a[href$='/settings'], [data-testid=dm-import-button], [data-testid=dm-export-button], [aria-label='Tasks Actions']"  # no lexicon hit: nothing is pre-filled for anyone
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +192,9 @@ def test_annotator_b_sees_none_of_as_labels_and_no_settings(labelled_by_a: dict[
     log_in(curator, admin.url, *labelled_by_a["admin"])
     curator.goto(data_manager)
     expect(curator.locator("[class*=userpic]").filter(has_text=A_INITIALS).first).to_be_visible()
+    expect(curator.locator(CURATOR_BUTTONS)).to_have_count(4)
+    for button in curator.locator(CURATOR_BUTTONS).all():
+        expect(button).to_be_visible()
     tabs = _annotation_tabs(curator, task_view)
     expect(tabs).to_have_count(1)
     expect(tabs).to_contain_text("Alpha")
@@ -204,6 +209,15 @@ def test_annotator_b_sees_none_of_as_labels_and_no_settings(labelled_by_a: dict[
     expect(b.locator(grid_row).first).to_be_visible()
     expect(b.locator(grid_row, has_text=INDEPENDENT_SENTENCE)).to_have_count(1)
     expect(b.locator("[class*=userpic]").filter(has_text=A_INITIALS)).to_have_count(0)
+    # The buttons to the curator's pages, which would answer 403, are not shown, nor are those
+    # that create or change a project.
+    expect(b.locator(f"{CURATOR_BUTTONS} >> visible=true")).to_have_count(0)
+    for page in (curator, b):
+        page.goto(f"{admin.url}/projects")
+        expect(page.locator(f"a[href='/projects/{project_id}/data']")).to_be_visible()
+    for name in ("Create new project", "Project options"):
+        expect(curator.get_by_role("button", name=name).first).to_be_visible()
+        expect(b.get_by_role("button", name=name).first).to_be_hidden()
     # Task view: only B's own draft tab; A's choice and span are nowhere.
     tabs = _annotation_tabs(b, task_view)
     expect(tabs).to_have_count(1)
