@@ -146,8 +146,8 @@ def _studio_dir(campaign: Path, doing: str) -> Path:
     try:
         return load_campaign(campaign).studio_dir
     except CampaignError as err:
-        _warn(f"{err}; {doing} the server in {campaign / '.studio'} anyway")
-        return campaign / ".studio"
+        _warn(f"{err}; {doing} the server in {campaign.resolve() / '.studio'} anyway")
+        return campaign.resolve() / ".studio"
 
 
 @studio_app.command("stop")

@@ -24,7 +24,8 @@ class AnnotationKeyError(AnnotationError, KeyError):
 
 def yaml_problem(err: Exception) -> str:
     """What is wrong with a YAML file (or why it could not be read), on one line, with the line
-    and column (1-based) where PyYAML found it; PyYAML's own message spans several lines.
+    and column (1-based) where PyYAML found it, or the end of the file (an unclosed bracket or
+    quote is found there); PyYAML's own message spans several lines.
 
     Examples:
         >>> import yaml
@@ -32,10 +33,20 @@ def yaml_problem(err: Exception) -> str:
         ...     yaml.safe_load("title: x\\nlabels: [\\n")
         ... except yaml.YAMLError as err:
         ...     yaml_problem(err)
-        "line 3, column 1: expected the node content, but found '<stream end>' (while parsing a flow node)"
+        "the end of the file, after line 2: expected the node content, but found '<stream end>' (while parsing a flow node)"
+        >>> try:
+        ...     yaml.safe_load("title: x\\n  labels: 1\\n")
+        ... except yaml.YAMLError as err:
+        ...     yaml_problem(err)
+        'line 2, column 9: mapping values are not allowed here'
     """
     mark, problem = getattr(err, "problem_mark", None), getattr(err, "problem", None)
     if mark is None or problem is None:
         return " ".join(str(err).split())
+    text = getattr(mark, "buffer", None) or ""
+    if mark.line > 0 and mark.column == 0 and mark.pointer >= len(text.rstrip("\0")):  # past the last line
+        where = f"the end of the file, after line {mark.line}: {problem}"
+    else:
+        where = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
     context = getattr(err, "context", None)
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f" ({context})" if context else "")
+    return f"{where} ({context})" if context else where

@@ -34,4 +34,4 @@ def test_broken_yaml_is_one_line_naming_the_file_line_and_column(tmp_path: Path,
         read(tmp_path / name)
     message = str(raised.value)
     assert "\n" not in message and str(tmp_path / name) in message, message
-    assert "line 3, column 1: expected the node content" in message, message
+    assert "the end of the file, after line 2: expected the node content" in message, message
