@@ -226,7 +226,8 @@ def _distribution(votes: pd.DataFrame, tasks: pd.DataFrame, articles: pd.DataFra
     ax.set_yticks(np.arange(len(counts)), [str(i)[:45] for i in counts.index])
     ax.invert_yaxis()
     ax.set_xlabel("stance votes")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if len(counts.columns):  # no votes (every field unrecorded): nothing to put in a legend
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     rows = [[_e(index), *(_e(int(v)) for v in row)] for index, row in counts.iterrows()]
     return (f"<h3>Per {by}</h3><figure>{_svg(fig)}</figure>"
             + _table([by, *(_e(c) for c in counts.columns)], rows, numeric=set(range(1, len(counts.columns) + 1))))
