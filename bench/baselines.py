@@ -1,7 +1,7 @@
 """Benchmark the baselines on BABE against the published BABE results.
 
 Run with ``python bench/baselines.py [--babe DIR] [--stance-folds 10] [--tagger-folds 5]
-[--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-mbic] [--no-taggers]`` (the ``embedding`` extra
+[--kinds KIND ...] [--taggers KIND ...] [--no-stance] [--no-babe] [--no-mbic] [--no-taggers]`` (the ``embedding`` extra
 is needed for the ``embedding-*`` and ``finetuned-*`` models; not part of the tests). ``--kinds``
 picks stance models (default: ``STANCE_KINDS`` and ``TUNED_STANCE_KINDS``; the
 ``FINETUNED_STANCE_KINDS``, which fine-tune MiniLM for minutes per fold, only when named); a tuned
@@ -91,6 +91,7 @@ def main() -> None:
                         choices=[*TAGGER_KINDS, *FINETUNED_TAGGER_KINDS],
                         help="biased-word taggers")
     parser.add_argument("--no-stance", action="store_true", help="skip the bias classification")
+    parser.add_argument("--no-babe", action="store_true", help="skip the bias classification on BABE")
     parser.add_argument("--no-mbic", action="store_true", help="skip the bias classification on MBIC")
     parser.add_argument("--no-taggers", action="store_true", help="skip the biased-word tagging")
     args = parser.parse_args()
@@ -115,7 +116,7 @@ def main() -> None:
     if not embedding_available():
         print("embedding extra not installed: the embedding-* models are left out")
 
-    if not args.no_stance:
+    if not args.no_stance and not args.no_babe:
         _bias_classification("BABE", babe, kinds, args.stance_folds)
     if not args.no_stance and not args.no_mbic:
         mbic = _labelled(args.babe / "final_labels_MBIC.csv")
