@@ -182,6 +182,8 @@ _STANCE_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
     "embedding-lr": _embedding_lr,
     "embedding-layers-lr": _embedding_layers_lr,
 }
+
+
 def _finetuned_minilm_ensemble(*, random_state: int, n_seeds: int = 2, **params: Any) -> VotingClassifier:
     members = [(f"member{i}", FineTunedMiniLM(random_state=random_state + i, **params)) for i in range(n_seeds)]
     return VotingClassifier(members, voting="soft")
