@@ -59,7 +59,7 @@ from annotation.models.taggers import (
     make_loaded_language_tagger,
 )
 from annotation.models.tuning import GroupedGridSearch
-from annotation.models.windows import piece_words, word_runs
+from annotation.models.windows import piece_words, word_runs, word_windows
 
 __all__ = [
     "CrfTagger",
@@ -95,6 +95,7 @@ __all__ = [
     "plan_evaluation",
     "piece_words",
     "word_runs",
+    "word_windows",
     "predict_stance",
     "evaluate_baselines",
     "summary_table",

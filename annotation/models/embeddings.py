@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
-from annotation.models.windows import piece_words, word_runs
+from annotation.models.windows import piece_words, word_windows
 from annotation.spans import token_spans
 
 __all__ = ["EMBEDDING_KINDS", "embedding_available", "embed_tokens", "SentenceEmbedding"]
@@ -125,7 +125,7 @@ class _MiniLM:
 
         A token's vector is the mean of the last-layer vectors of the word pieces that overlap it.
         A text longer than ``max_length`` word pieces is encoded in runs of whole tokens that fit
-        (``windows.word_runs``), so every token gets a vector, in time linear in the text's length.
+        (``windows.word_windows``), so every token gets a vector, in time linear in the text's length.
         """
         missing = sorted(set(texts) - set(self.tokens))
         chunks: list[str] = []
@@ -134,9 +134,7 @@ class _MiniLM:
             words = token_spans(text)
             self.tokens[text] = np.zeros((len(words), self.dimension), dtype=np.float32)
             pieces = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-            runs = word_runs(words, pieces["offset_mapping"], self.max_length - 2)
-            for first, end in runs:
-                start, stop = (0, len(text)) if len(runs) == 1 else (words[first][0], words[end - 1][1])
+            for first, end, start, stop in word_windows(words, pieces["offset_mapping"], self.max_length - 2, len(text)):
                 chunks.append(text[start:stop])
                 owners.append((text, [(first + i, s - start, e - start) for i, (s, e) in enumerate(words[first:end])]))
         for rows, _, (offsets, hidden) in self._batches(chunks):

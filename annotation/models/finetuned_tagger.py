@@ -19,7 +19,7 @@ import numpy as np
 from annotation.models.finetuned import FineTuning, first_pieces, word_targets
 from annotation.models.metrics import Span
 from annotation.models.tagging import OUTSIDE, ThresholdTagger, TokenScores, _best_threshold, token_labels
-from annotation.models.windows import word_runs
+from annotation.models.windows import word_windows
 from annotation.spans import token_spans
 
 __all__ = ["FineTunedTokenTagger"]
@@ -142,12 +142,9 @@ class FineTunedTokenTagger(FineTuning, ThresholdTagger):
 
     def _windows(self, text: str, words: list[tuple[int, int]], index: int) -> list[_Window]:
         """``text``'s words cut into runs whose word pieces fit in ``max_length`` with the special
-        tokens (``windows.word_runs``); the whole text when it fits."""
+        tokens (``windows.word_windows``); the whole text when it fits."""
         pieces = self.tokenizer_(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        runs = word_runs(words, pieces["offset_mapping"], self.max_length - 2)
-        if len(runs) == 1:
-            return [(index, 0, len(words), 0, len(text))]
-        return [(index, first, end, words[first][0], words[end - 1][1]) for first, end in runs]
+        return [(index, *window) for window in word_windows(words, pieces["offset_mapping"], self.max_length - 2, len(text))]
 
     def _states(self, texts: Sequence[str], words: Mapping[int, list[tuple[int, int]]],
                 windows: list[_Window]) -> tuple[Any, list[list[int]]]:

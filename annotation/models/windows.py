@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-__all__ = ["piece_words", "word_runs"]
+__all__ = ["piece_words", "word_runs", "word_windows"]
 
 _Offsets = Sequence[Sequence[int]]
 
@@ -62,3 +62,20 @@ def word_runs(words: _Offsets, pieces: _Offsets, limit: int) -> list[tuple[int, 
         used += count
     cuts.append(len(words))
     return list(zip(cuts, cuts[1:]))
+
+
+def word_windows(words: _Offsets, pieces: _Offsets, limit: int, length: int) -> list[tuple[int, int, int, int]]:
+    """``word_runs`` with the code points each run spans: ``(first word, end word, start, end)``;
+    the whole text (``0`` to ``length``) when it fits in one run, else from the run's first word
+    to its last.
+
+    Examples:
+        >>> word_windows([(0, 3), (4, 9)], [(0, 3), (4, 9)], limit=1, length=10)
+        [(0, 1, 0, 3), (1, 2, 4, 9)]
+        >>> word_windows([(0, 3), (4, 9)], [(0, 3), (4, 9)], limit=2, length=10)
+        [(0, 2, 0, 10)]
+    """
+    runs = word_runs(words, pieces, limit)
+    if len(runs) == 1:
+        return [(0, len(words), 0, length)]
+    return [(first, end, words[first][0], words[end - 1][1]) for first, end in runs]

@@ -215,6 +215,14 @@ def _owns(rule: str, owned: int | None, user_id: int) -> bool:
     return found is None or found == user_id
 
 
+def _with_content(response: Any, content: bytes) -> Any:
+    """``response`` with its body replaced by ``content`` and its ``Content-Length``, if set, to match."""
+    response.content = content
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(content))
+    return response
+
+
 class AnnotatorGuard:
     """Django middleware: an annotator reaches only the labeling stream's API and their own work.
 
@@ -248,10 +256,7 @@ class AnnotatorGuard:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_superuser or b"</head>" not in response.content:
             return response
-        response.content = response.content.replace(b"</head>", _ANNOTATOR_STYLE.encode("utf-8") + b"</head>", 1)
-        if response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
-        return response
+        return _with_content(response, response.content.replace(b"</head>", _ANNOTATOR_STYLE.encode("utf-8") + b"</head>", 1))
 
     @staticmethod
     def _scrubbed(response: Any, user_id: int) -> Any:
@@ -263,10 +268,7 @@ class AnnotatorGuard:
             payload = json.loads(response.content)
         except ValueError:
             return response
-        response.content = json.dumps(scrub(payload, user_id)).encode("utf-8")
-        if response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
-        return response
+        return _with_content(response, json.dumps(scrub(payload, user_id)).encode("utf-8"))
 
     @staticmethod
     def _refuse(request: Any, user_id: int, *, page: bool = False) -> Any:
