@@ -148,7 +148,7 @@ def _word_list(cell: str, where: str) -> list[str]:
     return words
 
 
-def load_babe(path: str | Path, *, target: str = BABE_TARGET) -> pd.DataFrame:
+def load_babe(path: str | Path, *, target: str = BABE_TARGET, votes: str | Path | None = None) -> pd.DataFrame:
     """Read a BABE or MBIC ``final_labels_*.csv`` file as a ``sentences`` table.
 
     Articles are identified by ``news_link``: ``article_id`` is the first 16 hex digits of the
@@ -161,15 +161,19 @@ def load_babe(path: str | Path, *, target: str = BABE_TARGET) -> pd.DataFrame:
             ``final_labels_MBIC.csv`` file: UTF-8, comma-separated (as converted from the xlsx
             release) or semicolon-separated (as the source repository ships the CSV files).
         target: The target of every row.
+        votes: The matching ``raw_labels_*.csv`` file (one row per annotator × sentence, with
+            ``text`` and ``label_bias``), or None.
 
     Returns:
         The ``sentences`` columns (``stance`` = ``label_bias`` as given; ``spans`` = the matched
         ``biased_words``, labelled ``BIASED``; ``split`` = ``"train"``), then ``outlet, topic,
         type, label_opinion, news_link``, ``biased_words`` (list) and ``unmatched`` (the marked
         words not found in the sentence; ``frame["unmatched"].map(len).sum()`` counts them).
+        With ``votes``, also ``stance_votes``: a mapping ``label_bias`` → number of raw labels
+        whose text, stripped of surrounding white space, is the row's (``{}`` for none).
 
     Raises:
-        ExternalFormatError: The file is missing, not CSV, lacks a column, or has a malformed
+        ExternalFormatError: A file is missing, not CSV, lacks a column, or has a malformed
             ``biased_words`` cell.
 
     Examples:
@@ -211,8 +215,22 @@ def load_babe(path: str | Path, *, target: str = BABE_TARGET) -> pd.DataFrame:
             "biased_words": words,
             "unmatched": unmatched,
         })
-    return pd.DataFrame(rows, columns=[*SENTENCE_COLUMNS, "outlet", "topic", "type", "label_opinion",
-                                       "news_link", "biased_words", "unmatched"])
+    frame = pd.DataFrame(rows, columns=[*SENTENCE_COLUMNS, "outlet", "topic", "type", "label_opinion",
+                                        "news_link", "biased_words", "unmatched"])
+    if votes is not None:
+        frame["stance_votes"] = _vote_counts(Path(votes), frame["text"])
+    return frame
+
+
+def _vote_counts(path: Path, texts: pd.Series) -> list[dict[str, int]]:
+    """Per text: its raw labels in ``path`` counted by label, matched on the stripped text."""
+    raw = _read_csv(path, ("text", "label_bias"))
+    raw = raw[raw["label_bias"].str.strip() != ""]
+    counts = raw.groupby([raw["text"].str.strip(), "label_bias"]).size()
+    by_text: dict[str, dict[str, int]] = {}
+    for (text, label), n in counts.items():
+        by_text.setdefault(text, {})[label] = int(n)
+    return [dict(by_text.get(text.strip(), {})) for text in texts]
 
 
 def load_semeval_stance(

@@ -128,8 +128,9 @@ def main() -> None:
 
 
 def _labelled(path: Path) -> pd.DataFrame:
-    """A ``final_labels_*.csv`` file's rows labelled Biased or Non-biased (not "No agreement")."""
-    frame = load_babe(path)
+    """A ``final_labels_*.csv`` file's rows labelled Biased or Non-biased (not "No agreement"),
+    with their ``stance_votes`` from the ``raw_labels_*.csv`` beside it."""
+    frame = load_babe(path, votes=path.with_name(path.name.replace("final_", "raw_")))
     return frame[frame["stance"].isin(BIAS_LABELS)].reset_index(drop=True)
 
 

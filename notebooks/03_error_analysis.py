@@ -85,13 +85,12 @@ if refusal:
 # --------------------
 #
 # `models_wrong` is the share of models whose prediction differs from the aggregated label;
-# `votes` lists the annotators' stance votes in scheme order.
+# `votes` lists the annotators' stance votes (a mapping label → votes in `stance_votes`).
 
 # %%
 rows["models_wrong"] = predictions.ne(rows["stance"], axis=0).mean(axis=1)
 rows["votes"] = [
-    ", ".join(f"{name} {n}" for name, n in zip(release.stance_names, counts, strict=True) if n)
-    for counts in rows["stance_votes"]
+    ", ".join(f"{name} {n}" for name, n in counts.items() if n) for counts in rows["stance_votes"]
 ]
 rows["disagreement"] = rows["models_wrong"] + (1 - rows["stance_confidence"])
 hardest = rows.sort_values(["disagreement", "models_wrong"], ascending=False).head(TOP)

@@ -71,6 +71,22 @@ def test_babe_loader_reads_mbic_and_semicolon_files(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(load_babe(semicolons), load_babe(DATA / "babe_SG2_sample.csv"))
 
 
+def test_babe_votes_are_counted_per_sentence_from_the_raw_labels(tmp_path: Path) -> None:
+    babe = load_babe(DATA / "babe_SG2_sample.csv")
+    first, second = babe["text"].iloc[:2]
+    raw = pd.DataFrame({
+        "text": [first, f"  {first} ", first, second, second],  # raw texts may carry white space
+        "label_bias": ["Biased", "Biased", "Non-biased", "Non-biased", ""],  # an empty label is no vote
+        "annotator_id": ["1", "2", "3", "1", "2"],
+    })
+    raw.to_csv(tmp_path / "raw_labels_SG2.csv", index=False)
+    voted = load_babe(DATA / "babe_SG2_sample.csv", votes=tmp_path / "raw_labels_SG2.csv")
+    assert voted["stance_votes"].tolist() == [{"Biased": 2, "Non-biased": 1}, {"Non-biased": 1}] + [{}] * 7
+    pd.testing.assert_frame_equal(voted.drop(columns="stance_votes"), babe)
+    with pytest.raises(ExternalFormatError, match=r"semeval_stance_sample.csv: missing column\(s\) \['text', 'label_bias'\]"):
+        load_babe(DATA / "babe_SG2_sample.csv", votes=DATA / "semeval_stance_sample.csv")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

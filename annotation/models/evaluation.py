@@ -62,7 +62,8 @@ def predict_stance(
 
     For each fold, a fresh ``make_stance_classifier(kind)`` is fitted on the training rows'
     ``target``, ``text`` and ``article_id`` (the groups of a tuned kind's inner folds), and
-    ``spans`` when ``sentences`` has them (``finetuned-minilm`` learns from them too), and
+    ``spans`` and ``stance_votes`` when ``sentences`` has them (``finetuned-minilm`` learns from
+    them too; an ``adjudicated`` row's votes are left out, so it is learnt from its label), and
     predicts the test rows, so a row is predicted by a model that never saw its sentence.
 
     Args:
@@ -80,13 +81,23 @@ def predict_stance(
         ValueError: ``kind`` is unknown.
         ImportError: ``kind`` needs the missing ``embedding`` extra.
     """
-    X = sentences[["target", "text", "article_id", *(["spans"] if "spans" in sentences else [])]]
+    X = _stance_inputs(sentences)
     y = sentences["stance"].astype(str).to_numpy()
     predicted = np.full(len(sentences), None, dtype=object)
     for train, test in folds:
         model = make_stance_classifier(kind, random_state=random_state)
         predicted[test] = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
     return predicted
+
+
+def _stance_inputs(sentences: pd.DataFrame) -> pd.DataFrame:
+    """The columns a stance classifier is fitted on; an adjudicated row's ``stance_votes`` are None,
+    so that a model learning from votes learns its label."""
+    X = sentences[["target", "text", "article_id", *(c for c in ("spans", "stance_votes") if c in sentences)]]
+    if "stance_votes" not in X or "adjudicated" not in sentences:
+        return X
+    adjudicated = sentences["adjudicated"].astype(bool).to_numpy()
+    return X.assign(stance_votes=[None if a else votes for a, votes in zip(adjudicated, X["stance_votes"], strict=True)])
 
 
 def _span_tuples(spans: Iterable[Mapping[str, Any]]) -> list[Span]:

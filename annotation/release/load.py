@@ -114,8 +114,10 @@ def load_release(path: str | Path, config: str = "sentences") -> datasets.Datase
 class ReleaseTables:
     """A release's configs as pandas tables, with label names and a ``split`` column.
 
-    ``stance`` holds names (not ClassLabel ids) in ``sentences`` and ``annotations``, and every
-    span's ``label`` is a name; the names and their order come from the release's features.
+    ``stance`` holds names (not ClassLabel ids) in ``sentences`` and ``annotations``, every
+    span's ``label`` is a name, and each ``stance_votes`` cell of ``sentences`` is a mapping name
+    → number of votes (in the release, a list of counts in ClassLabel order), which
+    ``finetuned-minilm`` learns from; the names and their order come from the release's features.
 
     Attributes:
         path: The release directory.
@@ -178,6 +180,9 @@ def load_release_tables(path: str | Path) -> ReleaseTables:
         frame = frames[config]
         frame["stance"] = [stance_names[i] for i in frame["stance"]]
         frame["spans"] = _named_spans(frame["spans"], span_names)
+    frames["sentences"]["stance_votes"] = [
+        dict(zip(stance_names, map(int, counts), strict=True)) for counts in frames["sentences"]["stance_votes"]
+    ]
     return ReleaseTables(
         path=path,
         sentences=frames["sentences"],

@@ -21,6 +21,7 @@ from annotation.models import (
     predict_stance,
     summary_table,
 )
+from annotation.models.evaluation import _stance_inputs
 from tests.models.toy import CLASSICAL_STANCE, CLASSICAL_TAGGERS, STANCE, make_sentences
 
 
@@ -134,6 +135,19 @@ def test_predict_stance_predicts_the_test_rows_only() -> None:
     predicted = predict_stance(frame, "tfidf-lr", plan.folds)
     test = (frame["split"] == "test").to_numpy()
     assert predicted[~test].tolist() == [None] * int((~test).sum())
+    assert predicted[test].tolist() == frame.loc[test, "stance"].tolist()
+
+
+def test_stance_votes_reach_the_classifier_except_on_adjudicated_rows() -> None:
+    frame = make_sentences(3 * MIN_SCORED_ROWS // 2, splits=("train", "test", "validation"))
+    frame["stance_votes"] = [{stance: 2} for stance in frame["stance"]]
+    frame["adjudicated"] = frame.index == 0
+    X = _stance_inputs(frame)
+    assert X["stance_votes"].tolist() == [None] + frame["stance_votes"].tolist()[1:]
+    assert frame.loc[0, "stance_votes"] is not None  # the caller's frame is left as it was
+    assert _stance_inputs(frame.drop(columns="adjudicated"))["stance_votes"].tolist() == frame["stance_votes"].tolist()
+    test = (frame["split"] == "test").to_numpy()
+    predicted = predict_stance(frame, "tfidf-lr", plan_evaluation(frame).folds)  # models without votes ignore them
     assert predicted[test].tolist() == frame.loc[test, "stance"].tolist()
 
 

@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import clone
 
 from annotation.models import STANCE_KINDS, FineTunedMiniLM, embedding_available, make_stance_classifier
-from annotation.models.finetuned import first_pieces, word_targets
+from annotation.models.finetuned import first_pieces, vote_shares, word_targets
 from tests.models.toy import STANCE, make_sentences
 
 pytestmark = pytest.mark.skipif(not embedding_available(), reason="needs the embedding extra")
@@ -48,6 +48,25 @@ def test_the_gold_spans_train_a_second_head_that_prediction_does_not_read(frame:
     assert np.array_equal(with_spans.predict_proba(frame), with_spans.predict_proba(frame[["target", "text"]]))
 
 
+def test_the_vote_shares_are_the_stance_targets_when_x_has_stance_votes(frame: pd.DataFrame) -> None:
+    X = frame[["target", "text"]]
+    plain = FineTunedMiniLM(**TINY).fit(X, frame["stance"]).predict_proba(X)
+    # one vote for the row's own label is its one label again (the toy's classes are balanced,
+    # so the class weights are all 1 and the two losses are the same number)
+    one_vote = X.assign(stance_votes=[{label: 1} for label in frame["stance"]])
+    assert np.allclose(FineTunedMiniLM(**TINY).fit(one_vote, frame["stance"]).predict_proba(X), plain)
+    split = X.assign(stance_votes=[{label: 3, "neutral": 2, "other": 9} for label in frame["stance"]])
+    soft = FineTunedMiniLM(**TINY).fit(split, frame["stance"]).predict_proba(X)
+    assert not np.allclose(soft, plain)
+    off = FineTunedMiniLM(**TINY, soft_labels=False).fit(split, frame["stance"]).predict_proba(X)
+    assert np.array_equal(off, plain)
+    assert vote_shares([{"favor": 3, "neutral": 2, "other": 9}, None], sorted(STANCE), [1, 2]).tolist() == [
+        [0.0, 0.6, 0.4, 0.0], [0.0, 0.0, 1.0, 0.0]
+    ]
+    with pytest.raises(TypeError, match="stance_votes row 0: expected a mapping"):
+        FineTunedMiniLM(**TINY).fit(X.assign(stance_votes=[[1, 0]] * len(X)), frame["stance"])
+
+
 def test_fit_predict_and_probabilities_have_the_shapes_and_classes(
     fitted: FineTunedMiniLM, frame: pd.DataFrame
 ) -> None:
@@ -70,7 +89,7 @@ def test_parameters_are_the_init_arguments_and_the_factory_builds_it_only_by_nam
     model = FineTunedMiniLM()
     assert model.get_params() == {
         "epochs": 3, "learning_rate": 5e-5, "batch_size": 16, "max_length": 128,
-        "weight_decay": 0.01, "warmup": 0.1, "span_weight": 1.0, "random_state": 0,
+        "weight_decay": 0.01, "warmup": 0.1, "span_weight": 1.0, "soft_labels": True, "random_state": 0,
     }
     assert model.set_params(epochs=2, learning_rate=3e-5).get_params()["epochs"] == 2
     built = make_stance_classifier("finetuned-minilm", random_state=3, learning_rate=3e-5)

@@ -61,6 +61,8 @@ def test_release_tables_carry_label_names_and_say_when_texts_are_missing(
     assert tables.span_names == ["loaded-negative", "loaded-positive"]
     assert set(tables.sentences["stance"]) <= set(tables.stance_names)
     assert set(tables.annotations["stance"]) <= set(tables.stance_names)
+    for votes, n in zip(tables.sentences["stance_votes"], tables.sentences["n_annotators"], strict=True):
+        assert list(votes) == tables.stance_names and sum(votes.values()) == n
     labels = {s["label"] for cell in tables.sentences["spans"] for s in cell}
     assert labels and labels <= set(tables.span_names)
     assert set(tables.sentences["split"]) == {"train"} and len(tables.articles) == 1
