@@ -184,23 +184,25 @@ class FineTuning(BaseEstimator):  # type: ignore[misc]
 def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[int]) -> npt.NDArray[np.float64]:
     """Each row's share of the votes for each of ``classes``, shape ``(n_rows, len(classes))``.
 
-    ``cells`` are mappings label → number of votes (``None`` for none); votes for other labels
+    ``cells`` are mappings label → number of votes (``None`` or NaN for none); votes for other labels
     are ignored, and a row with no vote for any of ``classes`` gets all its weight on
     ``classes[codes[row]]``, its one label.
 
     Raises:
-        TypeError: A cell is neither a mapping nor None.
+        TypeError: A cell is neither a mapping nor None nor NaN.
 
     Examples:
-        >>> vote_shares([{"a": 1, "b": 3, "x": 9}, {}], ["a", "b"], [0, 0]).tolist()
-        [[0.25, 0.75], [1.0, 0.0]]
+        >>> vote_shares([{"a": 1, "b": 3, "x": 9}, {}, float("nan")], ["a", "b"], [0, 0, 1]).tolist()
+        [[0.25, 0.75], [1.0, 0.0], [0.0, 1.0]]
     """
     column = {label: i for i, label in enumerate(classes)}
     shares = np.zeros((len(codes), len(classes)))
     for row, (cell, code) in enumerate(zip(cells, codes, strict=True)):
-        if cell is not None and not isinstance(cell, Mapping):
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            cell = {}
+        if not isinstance(cell, Mapping):
             raise TypeError(f"stance_votes row {row}: expected a mapping label -> votes, got {type(cell).__name__}")
-        for label, n in (cell or {}).items():
+        for label, n in cell.items():
             if label in column:
                 shares[row, column[label]] += n
         total = shares[row].sum()
