@@ -46,6 +46,7 @@ from annotation.models.stance import (
     STANCE_GRIDS,
     STANCE_KINDS,
     TUNED_STANCE_KINDS,
+    SeedEnsemble,
     StanceKind,
     make_stance_classifier,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "TUNED_STANCE_KINDS",
     "FINETUNED_STANCE_KINDS",
     "STANCE_GRIDS",
+    "SeedEnsemble",
     "TAGGER_KINDS",
     "FINETUNED_TAGGER_KINDS",
     "EMBEDDING_KINDS",

@@ -190,6 +190,7 @@ def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[in
 
     Raises:
         TypeError: A cell is neither a mapping nor None nor NaN.
+        ValueError: There are votes, and none is for one of ``classes``.
 
     Examples:
         >>> vote_shares([{"a": 1, "b": 3, "x": 9}, {}, float("nan")], ["a", "b"], [0, 0, 1]).tolist()
@@ -197,12 +198,14 @@ def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[in
     """
     column = {label: i for i, label in enumerate(classes)}
     shares = np.zeros((len(codes), len(classes)))
+    voted: list[Any] = []  # the labels of every vote, for the error below
     for row, (cell, code) in enumerate(zip(cells, codes, strict=True)):
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
             cell = {}
         if not isinstance(cell, Mapping):
             raise TypeError(f"stance_votes row {row}: expected a mapping label -> votes, got {type(cell).__name__}")
         for label, n in cell.items():
+            voted.append(label)
             if label in column:
                 shares[row, column[label]] += n
         total = shares[row].sum()
@@ -210,6 +213,8 @@ def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[in
             shares[row] /= total
         else:
             shares[row, code] = 1.0
+    if voted and not set(voted) & set(column):
+        raise ValueError(f"stance_votes name none of the labels {list(classes)}: they name {sorted(map(str, set(voted)))[:5]}")
     return shares
 
 
@@ -244,7 +249,8 @@ class FineTunedMiniLM(ClassifierMixin, FineTuning):  # type: ignore[misc]
     the stance loss is the weighted cross-entropy against each row's vote shares over ``classes_``
     instead of its one label (soft labels: Peterson et al. 2019, doi:10.1109/ICCV.2019.00971;
     Uma et al. 2021, doi:10.1613/jair.1.12752); votes for labels outside ``classes_`` are ignored,
-    and a row without votes for any of ``classes_`` keeps its one label.
+    and a row without votes for any of ``classes_`` keeps its one label (``ValueError`` when no
+    vote at all is for one of ``classes_``).
     ``predict`` reads only ``target`` and ``text``.
 
     Args:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -46,6 +46,7 @@ __all__ = [
     "TUNED_STANCE_KINDS",
     "FINETUNED_STANCE_KINDS",
     "STANCE_GRIDS",
+    "SeedEnsemble",
     "make_stance_classifier",
 ]
 
@@ -184,9 +185,28 @@ _STANCE_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
 }
 
 
-def _finetuned_minilm_ensemble(*, random_state: int, n_seeds: int = 2, **params: Any) -> VotingClassifier:
+class SeedEnsemble(VotingClassifier):  # type: ignore[misc]
+    """scikit-learn's ``VotingClassifier``, whose members also learn from ``X``'s ``stance_votes``.
+
+    ``VotingClassifier.fit`` fits the members on the labels' codes (0, 1, ... in sorted label
+    order, its ``LabelEncoder``), so the members would find none of their votes' labels; ``fit``
+    renames each ``stance_votes`` mapping's labels to the same codes first (``None`` stays).
+    """
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> SeedEnsemble:
+        if isinstance(X, pd.DataFrame) and "stance_votes" in X.columns:
+            code = {label: i for i, label in enumerate(np.unique(np.asarray(y)))}
+            X = X.assign(stance_votes=[
+                {code[label]: n for label, n in cell.items() if label in code} if isinstance(cell, Mapping) else cell
+                for cell in X["stance_votes"]
+            ])
+        super().fit(X, y, **fit_params)
+        return self
+
+
+def _finetuned_minilm_ensemble(*, random_state: int, n_seeds: int = 2, **params: Any) -> SeedEnsemble:
     members = [(f"member{i}", FineTunedMiniLM(random_state=random_state + i, **params)) for i in range(n_seeds)]
-    return VotingClassifier(members, voting="soft")
+    return SeedEnsemble(members, voting="soft")
 
 
 _FINETUNED_BUILDERS: dict[StanceKind, Callable[..., BaseEstimator]] = {
@@ -278,8 +298,8 @@ def make_stance_classifier(
     - ``finetuned-minilm-ensemble``: a deep ensemble (Lakshminarayanan et al. 2017,
       arXiv:1612.01474) of ``n_seeds=2`` ``finetuned-minilm`` models that differ only in their
       ``random_state`` (``random_state``, ``random_state + 1``, ...), in scikit-learn's
-      ``VotingClassifier(voting="soft")``, which predicts the label of the mean of their
-      probabilities. It takes ``finetuned-minilm``'s parameters, passed to every member
+      ``VotingClassifier(voting="soft")`` (a ``SeedEnsemble``, which passes ``stance_votes`` on
+      to the members), which predicts the label of the mean of their probabilities. It takes ``finetuned-minilm``'s parameters, passed to every member
       (``member0__epochs`` and so on after building); ``n_seeds`` times the time of one.
 
     The ``embedding-*`` and ``finetuned-*`` kinds need the ``embedding`` extra. The default values
@@ -301,7 +321,7 @@ def make_stance_classifier(
 
     Returns:
         A scikit-learn classifier: a ``Pipeline``, a ``PerTargetClassifier``, a
-        ``GroupedGridSearch``, a ``FineTunedMiniLM`` or a ``VotingClassifier`` of them.
+        ``GroupedGridSearch``, a ``FineTunedMiniLM`` or a ``SeedEnsemble`` of them.
 
     Raises:
         ValueError: ``kind`` is not one of ``STANCE_KINDS``, ``TUNED_STANCE_KINDS`` or

@@ -63,6 +63,8 @@ def test_the_vote_shares_are_the_stance_targets_when_x_has_stance_votes(frame: p
     assert vote_shares([{"favor": 3, "neutral": 2, "other": 9}, None], sorted(STANCE), [1, 2]).tolist() == [
         [0.0, 0.6, 0.4, 0.0], [0.0, 0.0, 1.0, 0.0]
     ]
+    with pytest.raises(ValueError, match=r"stance_votes name none of the labels \['against', 'favor'"):
+        FineTunedMiniLM(**TINY).fit(X.assign(stance_votes=[{0: 1}] * len(X)), frame["stance"])
     with pytest.raises(TypeError, match="stance_votes row 0: expected a mapping"):
         FineTunedMiniLM(**TINY).fit(X.assign(stance_votes=[[1, 0]] * len(X)), frame["stance"])
 
@@ -115,6 +117,11 @@ def test_the_ensemble_averages_the_probabilities_of_members_that_differ_only_in_
     assert np.allclose(ensemble.predict_proba(frame), mean)
     assert ensemble.predict(frame).tolist() == ensemble.classes_[mean.argmax(axis=1)].tolist()
     assert ensemble.classes_.tolist() == sorted(STANCE)
+    # the members learn from the votes too, though VotingClassifier fits them on the labels' codes
+    voted = frame.assign(stance_votes=[{label: 3, "neutral": 2} for label in frame["stance"]])
+    ensemble.fit(voted, frame["stance"])
+    alone = FineTunedMiniLM(random_state=3, **TINY).fit(voted, frame["stance"])
+    assert np.array_equal(ensemble.estimators_[0].predict_proba(frame), alone.predict_proba(frame))
     three = make_stance_classifier("finetuned-minilm-ensemble", n_seeds=3, learning_rate=3e-5)
     assert [m.learning_rate for _, m in three.estimators] == [3e-5] * 3
     with pytest.raises(TypeError, match="n_seeds, epochs, learning_rate"):
