@@ -198,14 +198,14 @@ def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[in
     """
     column = {label: i for i, label in enumerate(classes)}
     shares = np.zeros((len(codes), len(classes)))
-    voted: list[Any] = []  # the labels of every vote, for the error below
+    named: set[Any] = set()  # every label the votes name, for the error below
     for row, (cell, code) in enumerate(zip(cells, codes, strict=True)):
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
             cell = {}
         if not isinstance(cell, Mapping):
             raise TypeError(f"stance_votes row {row}: expected a mapping label -> votes, got {type(cell).__name__}")
+        named.update(cell)
         for label, n in cell.items():
-            voted.append(label)
             if label in column:
                 shares[row, column[label]] += n
         total = shares[row].sum()
@@ -213,8 +213,8 @@ def vote_shares(cells: Sequence[Any], classes: Sequence[Any], codes: Sequence[in
             shares[row] /= total
         else:
             shares[row, code] = 1.0
-    if voted and not set(voted) & set(column):
-        raise ValueError(f"stance_votes name none of the labels {list(classes)}: they name {sorted(map(str, set(voted)))[:5]}")
+    if named and not named & set(column):
+        raise ValueError(f"stance_votes name none of the labels {list(classes)}: they name {sorted(map(str, named))[:5]}")
     return shares
 
 

@@ -299,8 +299,9 @@ def make_stance_classifier(
       arXiv:1612.01474) of ``n_seeds=2`` ``finetuned-minilm`` models that differ only in their
       ``random_state`` (``random_state``, ``random_state + 1``, ...), in scikit-learn's
       ``VotingClassifier(voting="soft")`` (a ``SeedEnsemble``, which passes ``stance_votes`` on
-      to the members), which predicts the label of the mean of their probabilities. It takes ``finetuned-minilm``'s parameters, passed to every member
-      (``member0__epochs`` and so on after building); ``n_seeds`` times the time of one.
+      to the members), which predicts the label of the mean of their probabilities. It takes
+      ``finetuned-minilm``'s parameters, passed to every member (``member0__epochs`` and so on
+      after building); ``n_seeds`` times the time of one.
 
     The ``embedding-*`` and ``finetuned-*`` kinds need the ``embedding`` extra. The default values
     of ``C`` were chosen by 10-fold article-grouped cross-validation on BABE
